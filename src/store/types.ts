@@ -1,0 +1,109 @@
+import type { OrgUser, SecodaUser } from '../core/member.js';
+
+export type RunMode = 'dry-run' | 'apply';
+/** running -> one of the final states. `abandoned` / `interrupted` are set by the daemon. */
+export type RunStatus = 'running' | 'succeeded' | 'failed' | 'held' | 'abandoned' | 'interrupted';
+export type ActionType = 'invite' | 'update_role' | 'delete';
+export type ActionStatus = 'planned' | 'succeeded' | 'failed' | 'withheld';
+
+export interface RunSummary {
+  invite: number;
+  update_role: number;
+  delete: number;
+  unchanged: number;
+  skipped: number;
+  failed: number;
+  withheld: number;
+}
+
+export interface RunRecord {
+  id: number;
+  mode: RunMode;
+  status: RunStatus;
+  startedAt: Date;
+  finishedAt: Date | null;
+  sourceUsers: number | null;
+  targetUsers: number | null;
+  targetManaged: number | null;
+  summary: RunSummary | null;
+  holds: string[];
+  skipped: { email: string; reason: string }[];
+  error: string | null;
+}
+
+export interface ActionRecord {
+  id: number;
+  runId: number;
+  seq: number;
+  type: ActionType;
+  email: string;
+  name: string | null;
+  secodaId: string | null;
+  fromRole: string | null;
+  toRole: string | null;
+  status: ActionStatus;
+  httpStatus: number | null;
+  error: string | null;
+  attempts: number;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+export type NewAction = Pick<ActionRecord, 'seq' | 'type' | 'email' | 'name' | 'secodaId' | 'fromRole' | 'toRole' | 'status'>;
+
+export interface ActionOutcome {
+  status: ActionStatus;
+  secodaId?: string | null;
+  httpStatus?: number | null;
+  error?: string | null;
+  attempts?: number;
+  startedAt?: Date | null;
+  finishedAt?: Date | null;
+}
+
+/**
+ * Everything the application needs from the database, and nothing else:
+ * the SQL stays behind this interface.
+ */
+export interface Store {
+  readonly kind: 'pglite' | 'postgres';
+  createRun(mode: RunMode, startedAt?: Date): Promise<number>;
+  /** Partial update of a run (final status, counts, holds, skipped, error, finish time). */
+  updateRun(id: number, patch: Partial<Omit<RunRecord, 'id' | 'mode' | 'startedAt'>>): Promise<void>;
+  getRun(id: number): Promise<RunRecord | null>;
+  latestRun(): Promise<RunRecord | null>;
+  listRuns(limit: number): Promise<RunRecord[]>;
+
+  /** Inserts the run's plan in one batch; returns the new action ids in input order. */
+  addActions(runId: number, actions: NewAction[]): Promise<number[]>;
+  updateAction(id: number, outcome: ActionOutcome): Promise<void>;
+  listActions(runId: number): Promise<ActionRecord[]>;
+
+  /** The org's users as pulled in this run (batched). */
+  saveOrgSnapshot(runId: number, users: OrgUser[]): Promise<void>;
+  countOrgSnapshot(runId: number): Promise<number>;
+
+  /** Replaces the whole Secoda snapshot (last known Secoda state), batched, in one transaction. */
+  replaceSecodaSnapshot(users: SecodaUser[]): Promise<void>;
+  /** After a successful invite or re-role. */
+  upsertSecodaUser(user: SecodaUser): Promise<void>;
+  /** After a successful delete. */
+  removeSecodaUser(id: string): Promise<void>;
+  listSecodaSnapshot(): Promise<SecodaUser[]>;
+
+  /** Marks runs still `running` as `abandoned` (a killed process left them); returns how many. */
+  markAbandonedRuns(): Promise<number>;
+  /** Deletes runs (and their actions and org snapshots) that started before `before`. */
+  pruneRuns(before: Date): Promise<number>;
+
+  /** true when the database answers. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  /** postgres:// URL: real Postgres via postgres.js. Unset: PGlite in dataDir. */
+  databaseUrl?: string;
+  /** Directory of the embedded PGlite database (created on first use). */
+  dataDir: string;
+}
