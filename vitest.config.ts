@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    // PGlite instances are memory-hungry; two cores here.
+    pool: 'forks',
+    maxWorkers: 2,
+  },
+});
