@@ -1,0 +1,44 @@
+/**
+ * What the application needs from each side. The adapters in src/adapters
+ * satisfy these; tests and the reverse direction can swap them.
+ */
+import type { OrgUser, SecodaUser } from '../core/member.js';
+
+export interface PageProgress {
+  page: number;
+  fetched: number;
+  /** Total the API reported, when it reports one. */
+  count?: number;
+}
+
+export interface OrgPull {
+  users: OrgUser[];
+  invalid: { page: number; index: number; problem: string }[];
+  reportedCount: number;
+  pages: number;
+}
+
+export interface SourcePort {
+  listUsers(onPage?: (p: PageProgress) => void): Promise<OrgPull>;
+}
+
+export interface InviteInput {
+  email: string;
+  first_name: string;
+  last_name: string;
+  role: string;
+}
+
+export interface TargetPort {
+  listUsers(onPage?: (p: PageProgress) => void): Promise<SecodaUser[]>;
+  invite(input: InviteInput): Promise<SecodaUser>;
+  setRole(id: string, role: string): Promise<SecodaUser>;
+  remove(id: string): Promise<void>;
+}
+
+/** Progress events for people watching a run (terminal bar or periodic log lines). */
+export type ProgressEvent =
+  | { phase: 'pull'; api: 'org' | 'secoda'; page: number; fetched: number; count?: number }
+  | { phase: 'apply'; done: number; total: number; failed: number };
+
+export type ProgressSink = (event: ProgressEvent) => void;

@@ -1,0 +1,117 @@
+/**
+ * One reconcile run: read both sides (no write until both reads are good),
+ * plan, record the plan, then — unless it is a dry run — apply it. The dry
+ * run prints the very plan an apply would execute.
+ */
+import { orgUsersToMembers, protectedMatcher, secodaUsersToMembers } from '../core/normalise.js';
+import { computePlan } from '../core/plan.js';
+import { TARGET_ROLES } from '../core/roles.js';
+import type { SyncConfig } from '../config/load.js';
+import type { Logger } from '../observe/logger.js';
+import type { RunStatus, Store } from '../store/types.js';
+import { applyPlan, type StoredAction } from './apply.js';
+import type { ProgressSink, SourcePort, TargetPort } from './ports.js';
+import { readSource } from './pull.js';
+import { buildReport, summarise, type Report } from './report.js';
+
+export interface ReconcileDeps {
+  config: SyncConfig;
+  store: Store;
+  source: SourcePort;
+  target: TargetPort;
+  logger: Logger;
+  onProgress?: ProgressSink;
+  signal?: AbortSignal;
+}
+
+export interface ReconcileOptions {
+  dryRun: boolean;
+  /** `--max-deletes N`: lifts both mass-delete caps to N deletes for this one run. */
+  maxDeletesOverride?: number;
+}
+
+export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions): Promise<Report> {
+  const { config, store, logger } = deps;
+  const runId = await store.createRun(options.dryRun ? 'dry-run' : 'apply');
+  const log = logger.child({ runId });
+  log.info({ mode: options.dryRun ? 'dry-run' : 'apply' }, `run ${runId} started`);
+
+  try {
+    // Reads first, both of them: a failed or malformed read aborts before any write.
+    const source = await readSource(deps.source, log, (p) => deps.onProgress?.({ phase: 'pull', api: 'org', ...p }));
+    await store.saveOrgSnapshot(runId, source.users);
+    const secodaUsers = await deps.target.listUsers((p) => deps.onProgress?.({ phase: 'pull', api: 'secoda', ...p }));
+    await store.replaceSecodaSnapshot(secodaUsers);
+
+    const desired = orgUsersToMembers(source.users, { roleMap: config.roleMap, defaultRole: config.defaultRole });
+    const current = secodaUsersToMembers(secodaUsers);
+    const override = options.maxDeletesOverride;
+    const plan = computePlan(desired, current, {
+      roleOrder: TARGET_ROLES,
+      adminRole: 'admin',
+      isProtected: protectedMatcher(config.protectedEmails),
+      deleteHolds: source.deleteHolds,
+      maxDeletes: override ?? config.maxDeletes,
+      maxDeletePercent: override !== undefined ? null : config.maxDeletePercent,
+      overrideHint: 'review the plan (reconcile --dry-run), then run reconcile --max-deletes {n}',
+    });
+    for (const hold of plan.holds) log.warn({ hold }, 'held');
+
+    const ids = await store.addActions(runId, plan.actions.map((a, seq) => ({
+      seq, type: a.type, email: a.email, name: a.name || null, secodaId: a.id ?? null,
+      fromRole: a.from ?? null, toRole: a.to ?? null, status: a.status,
+    })));
+    const stored: StoredAction[] = plan.actions.map((a, i) => ({ ...a, actionId: ids[i]! }));
+    await store.updateRun(runId, {
+      sourceUsers: desired.length,
+      targetUsers: secodaUsers.length,
+      targetManaged: plan.managed,
+      holds: plan.holds,
+      skipped: plan.skipped,
+      summary: summarise(plan.actions, plan.unchanged, plan.skipped.length),
+    });
+    log.info(
+      { invite: count(plan.actions, 'invite'), update_role: count(plan.actions, 'update_role'), delete: count(plan.actions, 'delete'), unchanged: plan.unchanged, holds: plan.holds.length },
+      `planned ${plan.actions.length} action(s)`,
+    );
+
+    let status: RunStatus = plan.holds.length > 0 ? 'held' : 'succeeded';
+    let error: string | null = null;
+    if (source.invalid.length > 0) {
+      status = 'failed';
+      error = `${source.invalid.length} source record(s) failed validation; deletes withheld`;
+    }
+    if (!options.dryRun) {
+      const result = await applyPlan(stored, {
+        target: deps.target, store, logger: log, concurrency: config.maxConcurrency,
+        ...(deps.signal ? { signal: deps.signal } : {}),
+        ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
+      });
+      if (result.failed > 0) {
+        status = 'failed';
+        error = result.authFailure
+          ? `${result.authFailure} (stopped after it; ${result.notDispatched} action(s) not attempted)`
+          : `${result.failed} action(s) failed${error ? `; ${error}` : ''}`;
+      }
+      if (result.interrupted) status = 'interrupted';
+    }
+    const actions = await store.listActions(runId);
+    await store.updateRun(runId, {
+      status, error, finishedAt: new Date(),
+      summary: summarise(actions, plan.unchanged, plan.skipped.length),
+    });
+  } catch (err) {
+    const message = (err as Error).message ?? String(err);
+    log.error({ code: (err as { code?: string }).code }, `run ${runId} failed: ${message}`);
+    await store.updateRun(runId, { status: 'failed', error: message, finishedAt: new Date() });
+  }
+
+  const run = await store.getRun(runId);
+  const report = buildReport(run!, await store.listActions(runId));
+  log.info({ status: report.status }, `run ${runId} ${report.status}`);
+  return report;
+}
+
+function count(actions: readonly { type: string }[], type: string): number {
+  return actions.filter((a) => a.type === type).length;
+}

@@ -1,0 +1,36 @@
+/**
+ * Wiring: a validated config in, the adapters of both APIs out — each over
+ * its own HTTP client with its own limits.
+ */
+import { createOrgAdapter } from '../adapters/org.js';
+import { createSecodaAdapter } from '../adapters/secoda.js';
+import type { SyncConfig } from '../config/load.js';
+import { createHttpClient, type ResponseEvent } from '../http/client.js';
+import type { Logger } from '../observe/logger.js';
+import type { SourcePort, TargetPort } from './ports.js';
+
+export interface WireOptions {
+  logger: Logger;
+  signal?: AbortSignal;
+  onResponse?: (e: ResponseEvent) => void;
+}
+
+export function wireAdapters(config: SyncConfig, options: WireOptions): { source: SourcePort; target: TargetPort } {
+  const common = {
+    timeoutMs: config.httpTimeoutMs,
+    concurrency: config.maxConcurrency,
+    retryLimit: config.retryLimit,
+    logger: options.logger,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onResponse ? { onResponse: options.onResponse } : {}),
+  };
+  const org = createHttpClient({
+    ...common, api: 'org', baseUrl: config.org.url, token: config.org.token,
+    readRate: config.org.rate, writeRate: config.org.rate, authHint: 'ORG_API_TOKEN',
+  });
+  const secoda = createHttpClient({
+    ...common, api: 'secoda', baseUrl: config.secoda.url, token: config.secoda.apiKey,
+    readRate: config.secoda.readRate, writeRate: config.secoda.writeRate, authHint: 'SECODA_API_KEY',
+  });
+  return { source: createOrgAdapter(org), target: createSecodaAdapter(secoda) };
+}

@@ -1,0 +1,73 @@
+import { VARIABLES, type VariableGroup } from '../config/variables.js';
+
+const COMMANDS = `Commands:
+  reconcile   Make Secoda's users match the organization (--dry-run: only show the plan)
+  report      Show a past run again (default: the latest)
+  migrate     Create or update the database schema
+  help        Show help for a command: secoda-user-sync help reconcile`;
+
+const EXIT_CODES = `Exit codes:
+  0  done
+  1  failed: a read failed (nothing was changed) or an action failed
+  2  usage or configuration error, found before any request was sent
+  3  held: a safety rail withheld destructive actions (the rest was applied)`;
+
+export const COMMAND_HELP: Record<string, { usage: string; flags: string; groups: VariableGroup[] }> = {
+  reconcile: {
+    usage: 'secoda-user-sync reconcile [--dry-run] [--format table|json|markdown] [--out FILE] [--max-deletes N]',
+    flags: `  --dry-run          Read both APIs and show the plan; send no write to either API
+  --format FORMAT    table (default on a terminal), json (default otherwise) or markdown
+  --out FILE         Also write the report to FILE (format from --format, else from .json/.md)
+  --max-deletes N    Allow up to N deletes this one run, lifting MAX_DELETES and MAX_DELETE_PERCENT
+  -h, --help         Show this help`,
+    groups: ['sync', 'store', 'common'],
+  },
+  report: {
+    usage: 'secoda-user-sync report [RUN_ID] [--format table|json|markdown]',
+    flags: `  RUN_ID             The run to show (default: the latest)
+  --format FORMAT    table (default on a terminal), json (default otherwise) or markdown
+  -h, --help         Show this help`,
+    groups: ['store', 'common'],
+  },
+  migrate: {
+    usage: 'secoda-user-sync migrate',
+    flags: '  -h, --help         Show this help',
+    groups: ['store', 'common'],
+  },
+};
+
+function variables(groups: VariableGroup[]): string {
+  const rows = VARIABLES.filter((v) => groups.includes(v.group));
+  const width = Math.max(...rows.map((v) => v.name.length));
+  return rows
+    .map((v) => `  ${v.name.padEnd(width)}  ${v.description}${v.default === undefined ? ' (required)' : v.default ? ` (default ${v.default})` : ''}`)
+    .join('\n');
+}
+
+export function mainHelp(): string {
+  return `secoda-user-sync: keep a Secoda workspace's users in line with the organization's user list.
+
+Usage: secoda-user-sync <command> [flags]
+
+${COMMANDS}
+
+${EXIT_CODES}
+
+Environment (a .env file in the working directory is read too; real variables win):
+${variables(['sync', 'store', 'common'])}
+`;
+}
+
+export function commandHelp(command: string): string {
+  const h = COMMAND_HELP[command]!;
+  return `Usage: ${h.usage}
+
+Flags:
+${h.flags}
+
+Environment (a .env file in the working directory is read too; real variables win):
+${variables(h.groups)}
+
+${EXIT_CODES}
+`;
+}

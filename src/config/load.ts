@@ -1,0 +1,165 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseEnv } from 'node:util';
+import { DEFAULT_ROLE_MAP, parseRoleMap, TARGET_ROLES, type RoleMap, type TargetRole } from '../core/roles.js';
+import {
+  parseDuration, parseHttpUrl, parseNonNegativeInt, parsePercent, parsePositiveInt, parseRate, type Rate,
+} from './parse.js';
+import { VARIABLES } from './variables.js';
+
+export type Env = Record<string, string | undefined>;
+
+/** One or more configuration problems; the CLI prints them and exits 2 before any request. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  readonly code = 'E_CONFIG';
+  constructor(readonly problems: string[]) {
+    super(problems.length === 1 ? problems[0] : `configuration has ${problems.length} problems:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+export interface StoreConfig {
+  databaseUrl?: string;
+  dataDir: string;
+  logLevel: string;
+}
+
+export interface SyncConfig extends StoreConfig {
+  org: { url: string; token: string; rate: Rate };
+  secoda: { url: string; apiKey: string; readRate: Rate; writeRate: Rate };
+  roleMap: RoleMap;
+  defaultRole: TargetRole | null;
+  protectedEmails: string[];
+  maxDeletes: number;
+  maxDeletePercent: number;
+  maxConcurrency: number;
+  retryLimit: number;
+  httpTimeoutMs: number;
+}
+
+/**
+ * The environment as the tool sees it: `.env` in the working directory when
+ * present, with real environment variables winning.
+ */
+export function readEnv(processEnv: Env = process.env, cwd = process.cwd()): Env {
+  const file = resolve(cwd, '.env');
+  const fromFile = existsSync(file) ? parseEnv(readFileSync(file, 'utf8')) : {};
+  return { ...fromFile, ...processEnv };
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** Collects every problem instead of stopping at the first, so one run shows them all. */
+class Reader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  raw(name: string): string | undefined {
+    const value = this.env[name];
+    if (value !== undefined && value.trim() !== '') return value.trim();
+    return VARIABLES.find((v) => v.name === name)?.default || undefined;
+  }
+
+  required(name: string, hint: string): string {
+    const value = this.raw(name);
+    if (value === undefined) this.problems.push(`${name} is not set: ${hint}`);
+    return value ?? '';
+  }
+
+  parse<T>(name: string, parser: (text: string) => T, fallback: T): T {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    try {
+      return parser(value);
+    } catch (err) {
+      this.problems.push(`${name} ${(err as Error).message}`);
+      return fallback;
+    }
+  }
+}
+
+function readStore(r: Reader): StoreConfig {
+  const databaseUrl = r.parse('DATABASE_URL', (text) => {
+    let url: URL;
+    try {
+      url = new URL(text);
+    } catch {
+      throw new Error('must be a postgres://user:password@host:5432/database URL');
+    }
+    if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+      throw new Error(`must start with postgres:// or postgresql:// (got ${url.protocol}//)`);
+    }
+    return text;
+  }, undefined as string | undefined);
+  const logLevel = r.parse('LOG_LEVEL', (text) => {
+    const level = text.toLowerCase();
+    if (!LOG_LEVELS.includes(level)) throw new Error(`must be one of ${LOG_LEVELS.join(', ')} (got "${text}")`);
+    return level;
+  }, 'info');
+  return { ...(databaseUrl ? { databaseUrl } : {}), dataDir: r.raw('DATA_DIR') ?? './.data', logLevel };
+}
+
+export function loadStoreConfig(env: Env): StoreConfig {
+  const r = new Reader(env);
+  const config = readStore(r);
+  if (r.problems.length) throw new ConfigError(r.problems);
+  return config;
+}
+
+export function loadSyncConfig(env: Env): SyncConfig {
+  const r = new Reader(env);
+  const store = readStore(r);
+  const orgUrl = r.required('ORG_API_URL', 'set it to the org-user-management API base, e.g. https://org.example.com/v1');
+  const orgToken = r.required('ORG_API_TOKEN', 'set it to the org API bearer token');
+  const apiKey = r.required('SECODA_API_KEY', 'create an API key in Secoda (Settings > API) and set it');
+  const config: SyncConfig = {
+    ...store,
+    org: {
+      url: orgUrl ? r.parse('ORG_API_URL', parseHttpUrl, '') : '',
+      token: orgToken,
+      rate: r.parse('ORG_RATE', parseRate, { limit: 10, windowMs: 1_000 }),
+    },
+    secoda: {
+      url: r.parse('SECODA_API_URL', parseHttpUrl, 'https://api.secoda.co'),
+      apiKey,
+      readRate: r.parse('SECODA_READ_RATE', parseRate, { limit: 10, windowMs: 1_000 }),
+      writeRate: r.parse('SECODA_WRITE_RATE', parseRate, { limit: 30, windowMs: 60_000 }),
+    },
+    roleMap: r.parse('ROLE_MAP', parseRoleMap, parseRoleMap(DEFAULT_ROLE_MAP)),
+    defaultRole: r.parse('DEFAULT_ROLE', (text) => {
+      const role = text.toLowerCase();
+      if (role === 'none') return null;
+      if (!(TARGET_ROLES as readonly string[]).includes(role)) {
+        throw new Error(`must be one of ${TARGET_ROLES.join(', ')} or none (got "${text}")`);
+      }
+      return role as TargetRole;
+    }, 'viewer' as TargetRole | null),
+    protectedEmails: (r.raw('PROTECTED_EMAILS') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    maxDeletes: r.parse('MAX_DELETES', parseNonNegativeInt, 25),
+    maxDeletePercent: r.parse('MAX_DELETE_PERCENT', parsePercent, 20),
+    maxConcurrency: r.parse('MAX_CONCURRENCY', parsePositiveInt, 4),
+    retryLimit: r.parse('RETRY_LIMIT', parseNonNegativeInt, 5),
+    httpTimeoutMs: r.parse('HTTP_TIMEOUT', parseDuration, 30_000),
+  };
+  for (const entry of config.protectedEmails) {
+    if (!entry.includes('@')) r.problems.push(`PROTECTED_EMAILS has "${entry}", which is neither an email nor an @domain suffix`);
+  }
+  if (r.problems.length) throw new ConfigError(r.problems);
+  return config;
+}
+
+/** Every secret in a config, for scrubbing output as a last line of defence. */
+export function secretsOf(config: Partial<SyncConfig> & Partial<StoreConfig>): string[] {
+  const secrets: string[] = [];
+  if (config.org?.token) secrets.push(config.org.token);
+  if (config.secoda?.apiKey) secrets.push(config.secoda.apiKey);
+  if (config.databaseUrl) {
+    try {
+      const password = decodeURIComponent(new URL(config.databaseUrl).password);
+      if (password) secrets.push(password);
+    } catch {
+      /* malformed URLs never get this far */
+    }
+  }
+  return secrets.filter((s) => s.length >= 4);
+}

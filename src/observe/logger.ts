@@ -1,0 +1,32 @@
+import { Writable } from 'node:stream';
+import pino, { type Logger } from 'pino';
+import pretty from 'pino-pretty';
+import { makeScrubber } from './scrub.js';
+
+export type { Logger };
+
+export interface LoggerOptions {
+  level: string;
+  /** Readable lines (a person at a terminal) instead of JSON. */
+  pretty: boolean;
+  /** Values that must never be printed. */
+  secrets?: readonly string[];
+  /** Where lines go; stderr by default (stdout carries only the report). */
+  stream?: NodeJS.WritableStream;
+}
+
+/** pino to stderr: JSON for machines, readable lines on a TTY, secrets scrubbed either way. */
+export function createLogger(options: LoggerOptions): Logger {
+  const target = options.stream ?? process.stderr;
+  const scrub = makeScrubber(options.secrets ?? []);
+  const scrubbed = new Writable({
+    write(chunk, _encoding, callback) {
+      target.write(scrub(chunk.toString()));
+      callback();
+    },
+  });
+  const destination = options.pretty
+    ? pretty({ destination: scrubbed, colorize: 'isTTY' in target && Boolean((target as { isTTY?: boolean }).isTTY), ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss', sync: true })
+    : scrubbed;
+  return pino({ level: options.level, base: { name: 'secoda-user-sync' }, redact: { paths: ['*.headers', '*.authorization', 'headers', 'authorization'], censor: '***' } }, destination);
+}
