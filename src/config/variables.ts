@@ -31,6 +31,14 @@ export const VARIABLES: readonly VariableSpec[] = [
   { name: 'MAX_CONCURRENCY', group: 'sync', default: '4', description: 'Most requests in flight at once, per API' },
   { name: 'RETRY_LIMIT', group: 'sync', default: '5', description: 'Retries of a request after 5xx, timeouts, resets and 429s' },
   { name: 'HTTP_TIMEOUT', group: 'sync', default: '30s', description: 'Timeout of each HTTP attempt ("30", "30s", "500ms")' },
+  { name: 'SYNC_SCHEDULE', group: 'daemon', default: '*/15 * * * *', description: 'daemon: when to reconcile, a cron expression (5 fields, or 6 with seconds first)' },
+  { name: 'SYNC_TIMEZONE', group: 'daemon', default: 'UTC', description: 'daemon: IANA time zone of SYNC_SCHEDULE (e.g. Europe/Berlin)' },
+  { name: 'RUN_ON_START', group: 'daemon', default: 'true', description: 'daemon: reconcile once right after start, before the first scheduled tick' },
+  { name: 'SHUTDOWN_TIMEOUT', group: 'daemon', default: '30s', description: 'daemon: on SIGTERM/SIGINT, how long in-flight requests may take before the process exits anyway' },
+  { name: 'HTTP_PORT', group: 'daemon', default: '9464', description: 'daemon: port of /healthz, /readyz and /metrics; 0 disables the server' },
+  { name: 'HTTP_HOST', group: 'daemon', default: '0.0.0.0', description: 'daemon: address the health and metrics server binds to' },
+  { name: 'ALERT_WEBHOOK_URL', group: 'daemon', default: '', secret: true, description: 'daemon: Slack/Teams incoming webhook; gets a message after a failed or held run, and when runs recover' },
+  { name: 'RUN_RETENTION_DAYS', group: 'daemon', default: '90', description: 'daemon: runs (and their actions) older than this are pruned, at most once a day; 0 keeps everything' },
   { name: 'LOG_LEVEL', group: 'common', default: 'info', description: 'fatal, error, warn, info, debug, trace or silent' },
 ];
 

@@ -1,0 +1,254 @@
+/**
+ * Adapter for Secoda's user API (the target). Paths: ./secoda-paths.ts.
+ *
+ * Reading the target must be all-or-nothing: a page without a `results`
+ * array, a record without id or email, an unrecognised boolean, a next page
+ * already visited -> BadResponseError (names page and record index).
+ *
+ * Quirks accepted (published samples leak Python): "None" for null,
+ * "True"/"False" (any case) for booleans, capitalised roles (lower-cased here).
+ * Pagination follows `meta.next_page`, else the `page` query of `links.next`,
+ * always requested against OUR base URL (the sample's links.next points at
+ * another path).
+ */
+import { z } from 'zod';
+import type { SecodaUser } from '../core/member.js';
+import type { HttpClient, HttpResponse } from '../http/client.js';
+import { ConflictError } from '../http/errors.js';
+import { SECODA_PAGE_PARAM, SECODA_PATHS } from './secoda-paths.js';
+import { badResponse, describeIssues, hadAmbiguousAttempt, saysAlreadyExists, statusError, statusLine } from './common.js';
+
+export interface SecodaPageProgress {
+  /** 1-based page just read. */
+  page: number;
+  /** Users read so far. */
+  fetched: number;
+  /** `count` as reported by the page; absent when the page does not report it. */
+  count?: number;
+  /** `total_pages` as reported by the page; absent when not reported. */
+  totalPages?: number;
+}
+
+/**
+ * An invited user. `alreadyExisted: true` means: an earlier attempt of this
+ * invite failed ambiguously (timeout, reset, 5xx), a retry was told the email
+ * exists, and the user returned is the one found by re-reading the list — the
+ * earlier attempt had created it. Absent for a normal creation.
+ */
+export type SecodaInviteResult = SecodaUser & { alreadyExisted?: true };
+
+export interface SecodaInvite {
+  email: string;
+  first_name: string;
+  last_name: string;
+  role: string;
+}
+
+export interface SecodaAdapter {
+  listUsers(onPage?: (p: SecodaPageProgress) => void): Promise<SecodaUser[]>;
+  /** POST api/v1/user/. Ambiguous-failure safe; a plain "already exists" is ConflictError (E_CONFLICT). */
+  invite(u: SecodaInvite): Promise<SecodaInviteResult>;
+  /** PATCH api/v1/user/{id}/ with {"role": role} (lower-cased). */
+  setRole(id: string, role: string): Promise<SecodaUser>;
+  /** DELETE api/v1/user/{id}/; 404 counts as done. */
+  remove(id: string): Promise<void>;
+}
+
+const isNone = (v: unknown): boolean => v === null || v === undefined || (typeof v === 'string' && v.trim().toLowerCase() === 'none');
+
+/** "None" / null / missing -> ''; strings kept. */
+const optText = z.preprocess((v) => (isNone(v) ? '' : v), z.string());
+
+/** true/false, "True"/"False" (any case), 0/1; "None" / null / missing -> false. */
+const boolish = z.preprocess((v) => {
+  if (isNone(v)) return false;
+  if (typeof v === 'string') {
+    const s = v.trim().toLowerCase();
+    if (s === 'true') return true;
+    if (s === 'false') return false;
+  }
+  if (v === 0 || v === 1) return v === 1;
+  return v;
+}, z.boolean());
+
+export const SecodaUserRecord = z.object({
+  id: z.preprocess(
+    (v) => (isNone(v) ? undefined : typeof v === 'number' ? String(v) : v),
+    z.string().refine((s) => s.trim().length > 0, 'empty'),
+  ),
+  email: z.preprocess((v) => (isNone(v) ? undefined : v), z.string().refine((s) => s.trim().length > 0, 'empty')),
+  first_name: optText,
+  last_name: optText,
+  role: z.preprocess((v) => (isNone(v) ? '' : v), z.string().transform((s) => s.trim().toLowerCase())),
+  pending: boolish,
+  is_service_account: boolish,
+  disabled: boolish,
+});
+
+function toSecodaUser(v: z.infer<typeof SecodaUserRecord>): SecodaUser {
+  return {
+    id: v.id,
+    first_name: v.first_name,
+    last_name: v.last_name,
+    email: v.email,
+    role: v.role,
+    pending: v.pending,
+    is_service_account: v.is_service_account,
+    disabled: v.disabled,
+  };
+}
+
+const ListEnvelope = z.object({
+  results: z.array(z.unknown()),
+  count: z.unknown().optional(),
+  total_pages: z.unknown().optional(),
+  meta: z.unknown().optional(),
+  links: z.unknown().optional(),
+});
+
+const asCount = (v: unknown): number | null => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : null);
+
+/** A page number from meta.next_page: number >= 1 or numeric string; null = no next page; 'bad' = malformed. */
+function pageNumberOf(v: unknown): number | null | 'bad' {
+  if (isNone(v) || v === '' || v === false) return null;
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
+  return Number.isSafeInteger(n) && n >= 1 ? n : 'bad';
+}
+
+function field(obj: unknown, key: string): unknown {
+  return typeof obj === 'object' && obj !== null && !Array.isArray(obj) ? (obj as Record<string, unknown>)[key] : undefined;
+}
+
+export function createSecodaAdapter(client: HttpClient): SecodaAdapter {
+  /** Determine the next page, or throw describing why the answer is unusable. */
+  function nextPageOf(env: z.infer<typeof ListEnvelope>, page: number, res: HttpResponse): number | null {
+    const fromMeta = pageNumberOf(field(env.meta, 'next_page'));
+    if (fromMeta === 'bad') {
+      throw badResponse(client, 'GET', res, `a malformed user list on page ${page}: meta.next_page is not a page number`);
+    }
+    if (fromMeta !== null) return fromMeta;
+    const link = field(env.links, 'next');
+    if (isNone(link) || link === '') return null;
+    if (typeof link !== 'string') {
+      throw badResponse(client, 'GET', res, `a malformed user list on page ${page}: links.next is not a URL`);
+    }
+    let raw: string | null = null;
+    try {
+      raw = new URL(link, 'http://placeholder.invalid/').searchParams.get(SECODA_PAGE_PARAM);
+    } catch {
+      raw = null;
+    }
+    const fromLink = pageNumberOf(raw);
+    if (fromLink === null || fromLink === 'bad') {
+      throw badResponse(client, 'GET', res, `a malformed user list on page ${page}: links.next has no page number`);
+    }
+    return fromLink;
+  }
+
+  async function listUsers(onPage?: (p: SecodaPageProgress) => void): Promise<SecodaUser[]> {
+    const users: SecodaUser[] = [];
+    const visited = new Set<number>();
+    let maxPages = 10_000;
+    for (let page = 1; ; ) {
+      visited.add(page);
+      const res = await client.request({ method: 'GET', path: SECODA_PATHS.users(), searchParams: { [SECODA_PAGE_PARAM]: page } });
+      const env = ListEnvelope.safeParse(res.body);
+      if (!env.success) {
+        throw badResponse(client, 'GET', res, `a malformed user list on page ${page}: no "results" array`);
+      }
+      const results = env.data.results;
+      results.forEach((item, index) => {
+        const r = SecodaUserRecord.safeParse(item);
+        if (!r.success) {
+          throw badResponse(
+            client,
+            'GET',
+            res,
+            `a malformed user on page ${page}, record ${index}: ${describeIssues(r.error)}`,
+          );
+        }
+        users.push(toSecodaUser(r.data));
+      });
+      const count = asCount(env.data.count);
+      const totalPages = asCount(env.data.total_pages);
+      if (page === 1) {
+        if (totalPages !== null) maxPages = totalPages + 10;
+        else if (count !== null && results.length > 0) maxPages = Math.ceil(count / results.length) + 10;
+      }
+      onPage?.({
+        page,
+        fetched: users.length,
+        ...(count !== null ? { count } : {}),
+        ...(totalPages !== null ? { totalPages } : {}),
+      });
+      const next = nextPageOf(env.data, page, res);
+      if (next === null) return users;
+      if (visited.has(next)) {
+        throw badResponse(client, 'GET', res, `a user list that loops: page ${page} points to page ${next}, which was already read`);
+      }
+      if (visited.size >= maxPages) {
+        throw badResponse(client, 'GET', res, `a user list that does not end: still a next page after ${visited.size} pages`);
+      }
+      page = next;
+    }
+  }
+
+  function parseUser(res: HttpResponse, method: string): SecodaUser {
+    const r = SecodaUserRecord.safeParse(res.body);
+    if (!r.success) throw badResponse(client, method, res, `a malformed user: ${describeIssues(r.error)}`);
+    return toSecodaUser(r.data);
+  }
+
+  async function invite(u: SecodaInvite): Promise<SecodaInviteResult> {
+    const method = 'POST';
+    const res = await client.request({
+      method,
+      path: SECODA_PATHS.users(),
+      json: { first_name: u.first_name, last_name: u.last_name, email: u.email, role: u.role.trim().toLowerCase() },
+      acceptStatus: [400, 409],
+    });
+    if (res.status >= 200 && res.status < 300) return parseUser(res, method);
+    if (!saysAlreadyExists(res)) throw statusError(client, method, res);
+    const details = { api: client.api, method, url: res.url, status: res.status, attempts: res.attempts, history: res.history };
+    if (hadAmbiguousAttempt(res.history)) {
+      // An earlier attempt may have created the user: never create twice, find it instead.
+      const key = u.email.trim().toLowerCase();
+      const found = (await listUsers()).find((x) => x.email.trim().toLowerCase() === key);
+      if (found) return { ...found, alreadyExisted: true };
+      throw new ConflictError(
+        `secoda API says ${u.email} already exists (${method} ${res.url}: ${statusLine(res.status)}), ` +
+          'but the user is not in the user list',
+        details,
+      );
+    }
+    throw new ConflictError(
+      `secoda API says ${u.email} already exists (${method} ${res.url}: ${statusLine(res.status)}); ` +
+        'the user list read for this run is out of date — run again',
+      details,
+    );
+  }
+
+  async function setRole(id: string, role: string): Promise<SecodaUser> {
+    const method = 'PATCH';
+    const wanted = role.trim().toLowerCase();
+    let res = await client.request({ method, path: SECODA_PATHS.user(id), json: { role: wanted } });
+    let via = method;
+    if (res.body === undefined) {
+      // No body (not what the docs say, but harmless): read the user back.
+      res = await client.request({ method: 'GET', path: SECODA_PATHS.user(id) });
+      via = 'GET';
+    }
+    const user = parseUser(res, via);
+    // The documented PATCH body schema lists only the names: make a silently ignored role visible.
+    if (user.role !== wanted) {
+      throw badResponse(client, via, res, `user ${id} with role "${user.role}" after setting role "${wanted}": the role was not changed`);
+    }
+    return user;
+  }
+
+  async function remove(id: string): Promise<void> {
+    await client.request({ method: 'DELETE', path: SECODA_PATHS.user(id), acceptStatus: [404] });
+  }
+
+  return { listUsers, invite, setRole, remove };
+}

@@ -1,0 +1,499 @@
+/**
+ * One HTTP client per API (got 14 underneath, its own retry disabled).
+ *
+ * Every attempt — first tries and retries alike — takes a concurrency slot
+ * (p-limit), then passes the sliding-window gate of its kind (reads / writes),
+ * then is sent. The retry loop lives here, not in got, so the gate sees every
+ * attempt.
+ *
+ * Retry policy:
+ * - 5xx, timeouts, connection resets / refusals / hang-ups: retried up to
+ *   `retryLimit` times with jittered exponential backoff
+ *   (`backoffBaseMs` * 2^(n-1), capped at `backoffMaxMs`, "equal jitter").
+ * - 429: counts against the same `retryLimit`. It pauses the WHOLE client
+ *   (both gates) for Retry-After (seconds or HTTP date), or, when absent /
+ *   unparsable, `rateLimitBaseMs` * 2^(n-1) for the n-th 429 of that request;
+ *   always capped at `maxRetryAfterMs`. The request is then retried through
+ *   the gate like any other attempt.
+ * - Any other status (3xx, 4xx) is final: 401/403 -> AuthError, others ->
+ *   HttpStatusError, unless listed in the request's `acceptStatus`.
+ * - A 2xx body that is not JSON -> BadResponseError (final). 204 / empty -> undefined.
+ *
+ * The concurrency slot is held per attempt (the in-flight request plus its
+ * gate wait), not across backoff sleeps.
+ */
+import got from 'got';
+import pLimit from 'p-limit';
+import { STATUS_CODES } from 'node:http';
+import type { Logger } from 'pino';
+import {
+  AbortedError,
+  ApiError,
+  AuthError,
+  BadResponseError,
+  HttpStatusError,
+  NetworkError,
+  RateLimitError,
+  TimeoutError,
+  type AttemptRecord,
+} from './errors.js';
+import { SlidingWindowGate, monotonicNow, type PauseState, type Rate } from './gate.js';
+import { excerpt, isSecretParam, redactUrl, scrubText } from './redact.js';
+import { AbortSignalFired, abortable, sleep, throwIfAborted } from './wait.js';
+
+export type { Rate } from './gate.js';
+
+export type HttpMethod = 'GET' | 'HEAD' | 'OPTIONS' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** Methods that pass the write gate; everything else is a read. */
+export const WRITE_METHODS: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** The part of a pino logger the client uses (a pino.Logger fits). */
+export type HttpLogger = Pick<Logger, 'debug' | 'warn'>;
+
+export interface ResponseEvent {
+  api: string;
+  method: string;
+  /** HTTP status, or 'error' when no answer arrived (timeout, reset, ...). */
+  status: number | 'error';
+  durationMs: number;
+  /** 1-based attempt number of this request. */
+  attempt: number;
+}
+
+export interface HttpClientOptions {
+  /** 'org' | 'secoda' — goes into errors, logs and metrics. */
+  api: string;
+  /** May carry a path prefix (/v1); with or without trailing slash. Never logged with credentials. */
+  baseUrl: string;
+  /** Sent as `Authorization: Bearer <token>`; never logged, never on an error. */
+  token: string;
+  /** Per attempt. */
+  timeoutMs: number;
+  readRate: Rate;
+  writeRate: Rate;
+  /** Max in-flight requests for this API. */
+  concurrency: number;
+  /** Retries after the first attempt (5xx, timeout, reset, 429 all count). */
+  retryLimit: number;
+  /** Cap on a 429 pause (default 60_000). */
+  maxRetryAfterMs?: number;
+  /** First backoff delay for 5xx/timeout/network retries (default 200). */
+  backoffBaseMs?: number;
+  /** Backoff cap (default 10_000). */
+  backoffMaxMs?: number;
+  /** Pause after a 429 without usable Retry-After, doubled per further 429 of the same request (default 1000). */
+  rateLimitBaseMs?: number;
+  /**
+   * What an admin should check on 401/403, e.g. 'SECODA_API_KEY' or
+   * 'check SECODA_API_KEY'. A bare variable name is prefixed with "check ".
+   * Default: "check the <api> API token".
+   */
+  authHint?: string;
+  logger?: HttpLogger;
+  /** Metrics hook, called once per attempt. Exceptions from it are ignored. */
+  onResponse?: (e: ResponseEvent) => void;
+  /** Cancels every wait and request of this client (graceful shutdown). */
+  signal?: AbortSignal;
+  /** Safety margin added to both gate windows (default: 2% of the window, max 1 s). */
+  gateMarginMs?: number;
+  userAgent?: string;
+}
+
+export type SearchParams = Record<string, string | number | boolean | undefined | null>;
+
+export interface HttpRequest {
+  method: HttpMethod;
+  /** Relative to the base URL (a leading '/' is ignored: the base path is always kept). */
+  path: string;
+  searchParams?: SearchParams;
+  /** JSON request body. */
+  json?: unknown;
+  signal?: AbortSignal;
+  /**
+   * Non-2xx statuses to return instead of throwing (e.g. [404] for an
+   * idempotent delete, [400, 409] for an invite that may already exist).
+   * The body of such an answer is parsed JSON when possible, else the raw
+   * text (or undefined when empty). Ignored for 429 and 5xx (always retried).
+   */
+  acceptStatus?: readonly number[];
+}
+
+export interface HttpResponse<T = unknown> {
+  status: number;
+  body: T;
+  /** Response headers (lower-case names). */
+  headers: Record<string, string | string[] | undefined>;
+  /** Redacted request URL. */
+  url: string;
+  attempts: number;
+  /** Outcome of every attempt; the last one is this answer. */
+  history: AttemptRecord[];
+}
+
+export interface HttpClient {
+  readonly api: string;
+  /** Redacted base URL (with trailing slash). */
+  readonly baseUrl: string;
+  request<T = unknown>(req: HttpRequest): Promise<HttpResponse<T>>;
+  /** The redacted absolute URL a request would go to (for messages). */
+  resolveUrl(path: string, searchParams?: SearchParams): string;
+}
+
+// ---------------------------------------------------------------------------
+// helpers (exported for tests)
+
+/** Base URL normalised so relative paths keep its path prefix: trailing slash, no query/hash/userinfo. */
+export function normaliseBaseUrl(baseUrl: string): URL {
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    throw new TypeError(`invalid base URL: ${redactUrl(baseUrl)}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new TypeError(`base URL must be http(s): ${redactUrl(url)}`);
+  }
+  url.username = '';
+  url.password = '';
+  url.search = '';
+  url.hash = '';
+  if (!url.pathname.endsWith('/')) url.pathname += '/';
+  return url;
+}
+
+/** Joins base + relative path, keeping the base path (new URL('x', 'http://h/v1') would drop /v1). */
+export function joinUrl(base: URL, path: string, searchParams?: SearchParams): URL {
+  const url = new URL(path.replace(/^\/+/, ''), base);
+  if (searchParams) {
+    for (const [k, v] of Object.entries(searchParams)) {
+      if (v !== undefined && v !== null) url.searchParams.set(k, String(v));
+    }
+  }
+  return url;
+}
+
+/** Retry-After in ms: delta-seconds or HTTP date; undefined when absent or unparsable. */
+export function parseRetryAfter(value: string | string[] | undefined, nowMs: number = Date.now()): number | undefined {
+  const raw = Array.isArray(value) ? value[0] : value;
+  if (raw === undefined) return undefined;
+  const v = raw.trim();
+  if (v === '') return undefined;
+  if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number.parseFloat(v) * 1000);
+  // An HTTP date always names a month; Date.parse alone would take "-5" for a year.
+  if (!/[a-z]{3}/i.test(v)) return undefined;
+  const date = Date.parse(v);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - nowMs);
+}
+
+/** Jittered exponential backoff for the n-th retry (1-based): uniform in [d/2, d], d = min(max, base*2^(n-1)). */
+export function backoffDelay(retry: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
+  const d = Math.min(maxMs, baseMs * 2 ** Math.max(0, retry - 1));
+  return Math.round(d / 2 + random() * (d / 2));
+}
+
+function statusLine(status: number): string {
+  const text = STATUS_CODES[status];
+  return text ? `${status} ${text}` : String(status);
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** Connection never established: the server cannot have acted on the request. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
+/** Transport failures worth retrying. */
+const RETRYABLE_CODES = new Set([
+  'ETIMEDOUT',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'ENETDOWN',
+  'EHOSTDOWN',
+  'ERR_STREAM_PREMATURE_CLOSE',
+  'UND_ERR_SOCKET',
+]);
+
+type AttemptOutcome =
+  | { kind: 'answer'; status: number; headers: Record<string, string | string[] | undefined>; text: string; durationMs: number }
+  | { kind: 'failure'; code: string; message: string; timeout: boolean; aborted: boolean; durationMs: number };
+
+/** Extracts plain facts from a got/node error; never keeps the object (it carries request headers). */
+function describeFailure(e: unknown): { code: string; message: string; timeout: boolean; aborted: boolean } {
+  const err = (e ?? {}) as { name?: unknown; code?: unknown; message?: unknown };
+  const name = typeof err.name === 'string' ? err.name : '';
+  let code = typeof err.code === 'string' ? err.code : 'ERR_UNKNOWN';
+  const message = typeof err.message === 'string' ? err.message : '';
+  const timeout = name === 'TimeoutError' || code === 'ETIMEDOUT';
+  const aborted = name === 'AbortError' || code === 'ERR_ABORTED';
+  if (/socket hang up/i.test(message) && (code === 'ERR_GOT_REQUEST_ERROR' || code === 'ERR_UNKNOWN')) code = 'ECONNRESET';
+  if (timeout) code = 'ETIMEDOUT';
+  return { code, message, timeout, aborted };
+}
+
+function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+function normaliseHint(api: string, hint?: string): string {
+  const h = hint?.trim();
+  if (!h) return `check the ${api} API token`;
+  return /\s/.test(h) ? h : `check ${h}`;
+}
+
+// ---------------------------------------------------------------------------
+
+export function createHttpClient(opts: HttpClientOptions): HttpClient {
+  const base = normaliseBaseUrl(opts.baseUrl);
+  const api = opts.api;
+  const maxRetryAfterMs = opts.maxRetryAfterMs ?? 60_000;
+  const backoffBaseMs = opts.backoffBaseMs ?? 200;
+  const backoffMaxMs = opts.backoffMaxMs ?? 10_000;
+  const rateLimitBaseMs = opts.rateLimitBaseMs ?? 1000;
+  const retryLimit = Math.max(0, Math.floor(opts.retryLimit));
+  const authHint = normaliseHint(api, opts.authHint);
+  const log = opts.logger;
+  if (!(opts.timeoutMs > 0)) throw new RangeError(`timeoutMs must be > 0 (got ${opts.timeoutMs})`);
+  if (!(opts.concurrency >= 1)) throw new RangeError(`concurrency must be >= 1 (got ${opts.concurrency})`);
+
+  const pause: PauseState = { until: 0 };
+  const readGate = new SlidingWindowGate(opts.readRate, pause, monotonicNow, opts.gateMarginMs);
+  const writeGate = new SlidingWindowGate(opts.writeRate, pause, monotonicNow, opts.gateMarginMs);
+  const limit = pLimit(opts.concurrency);
+
+  const headers = {
+    authorization: `Bearer ${opts.token}`,
+    accept: 'application/json',
+    'user-agent': opts.userAgent ?? 'secoda-user-sync',
+  };
+
+  function emit(method: string, status: number | 'error', durationMs: number, attempt: number): void {
+    if (!opts.onResponse) return;
+    try {
+      opts.onResponse({ api, method, status, durationMs, attempt });
+    } catch {
+      /* a metrics hook must never break a request */
+    }
+  }
+
+  /** One attempt: concurrency slot -> gate -> send. Never throws got errors. */
+  function attemptOnce(
+    gate: SlidingWindowGate,
+    method: string,
+    url: URL,
+    json: unknown,
+    signal: AbortSignal | undefined,
+  ): Promise<AttemptOutcome> {
+    const run = async (): Promise<AttemptOutcome> => {
+      throwIfAborted(signal);
+      await gate.acquire(signal);
+      const started = monotonicNow();
+      try {
+        const res = await got(url, {
+          method: method as HttpMethod,
+          headers: json === undefined ? headers : { ...headers, 'content-type': 'application/json' },
+          body: json === undefined ? undefined : JSON.stringify(json),
+          timeout: { request: opts.timeoutMs },
+          retry: { limit: 0 },
+          throwHttpErrors: false,
+          followRedirect: false,
+          responseType: 'text',
+          signal,
+        });
+        return {
+          kind: 'answer',
+          status: res.statusCode,
+          headers: { ...res.headers },
+          text: res.body,
+          durationMs: Math.round(monotonicNow() - started),
+        };
+      } catch (e) {
+        return { kind: 'failure', ...describeFailure(e), durationMs: Math.round(monotonicNow() - started) };
+      }
+    };
+    return abortable(
+      limit(run).then(undefined, (e: unknown) => {
+        // Only AbortSignalFired can escape `run`; anything else would be a bug here.
+        throw e instanceof AbortSignalFired ? e : new AbortSignalFired();
+      }),
+      signal,
+    );
+  }
+
+  async function request<T = unknown>(req: HttpRequest): Promise<HttpResponse<T>> {
+    const method = req.method.toUpperCase();
+    const gate = WRITE_METHODS.has(method) ? writeGate : readGate;
+    const url = joinUrl(base, req.path, req.searchParams);
+    const safeUrl = redactUrl(url);
+    const signals = [opts.signal, req.signal].filter((s): s is AbortSignal => s !== undefined);
+    const signal = signals.length === 0 ? undefined : signals.length === 1 ? signals[0] : AbortSignal.any(signals);
+    const history: AttemptRecord[] = [];
+    let rateLimited = 0;
+    // Values of credential-looking query parameters are scrubbed from any echoed text too.
+    const secrets = [opts.token];
+    for (const [k, v] of Object.entries(req.searchParams ?? {})) {
+      if (v !== undefined && v !== null && isSecretParam(k)) secrets.push(String(v));
+    }
+    const where = `${method} ${safeUrl}`;
+    const details = (extra: { status?: number; retryable?: boolean; causeCode?: string } = {}) => ({
+      api,
+      method,
+      url: safeUrl,
+      attempts: history.length,
+      history: [...history],
+      ...extra,
+    });
+    const aborted = () => new AbortedError(`${api} API request ${where} was cancelled`, details());
+
+    for (let attempt = 1; ; attempt++) {
+      let outcome: AttemptOutcome;
+      try {
+        outcome = await attemptOnce(gate, method, url, req.json, signal);
+      } catch (e) {
+        if (e instanceof AbortSignalFired) throw aborted();
+        throw e;
+      }
+      const retriesLeft = attempt <= retryLimit;
+
+      if (outcome.kind === 'failure') {
+        if (outcome.aborted || signal?.aborted) throw aborted();
+        const ambiguous = !NOT_SENT_CODES.has(outcome.code);
+        history.push({ attempt, status: null, code: outcome.code, durationMs: outcome.durationMs, ambiguous });
+        emit(method, 'error', outcome.durationMs, attempt);
+        log?.debug({ api, method, url: safeUrl, attempt, status: 'error', code: outcome.code, ms: outcome.durationMs }, 'http attempt');
+        const retryable = outcome.timeout || RETRYABLE_CODES.has(outcome.code);
+        if (retryable && retriesLeft) {
+          const delayMs = backoffDelay(attempt, backoffBaseMs, backoffMaxMs);
+          log?.warn({ api, method, url: safeUrl, attempt, code: outcome.code, delayMs }, 'http attempt failed; retrying');
+          await sleepOrAbort(delayMs, signal, aborted);
+          continue;
+        }
+        const tries = history.length > 1 ? ` (${plural(history.length, 'attempt')})` : '';
+        if (outcome.timeout) {
+          throw new TimeoutError(
+            `${api} API did not answer ${where} within ${opts.timeoutMs} ms${tries}`,
+            details({ retryable: true, causeCode: outcome.code }),
+          );
+        }
+        const msg = excerpt(scrubText(outcome.message, secrets), 120);
+        throw new NetworkError(
+          `could not reach ${api} API for ${where}: ${outcome.code}${msg && msg !== outcome.code ? ` (${msg})` : ''}${tries}`,
+          details({ retryable, causeCode: outcome.code }),
+        );
+      }
+
+      // An answer.
+      const { status, text } = outcome;
+      const ambiguous = status >= 500;
+      history.push({ attempt, status, code: null, durationMs: outcome.durationMs, ambiguous });
+      emit(method, status, outcome.durationMs, attempt);
+      log?.debug({ api, method, url: safeUrl, attempt, status, ms: outcome.durationMs }, 'http attempt');
+
+      if (status >= 200 && status < 300) {
+        let body: unknown;
+        if (status !== 204 && text.trim() !== '') {
+          const parsed = parseJson(text);
+          if (!parsed.ok) {
+            const ct = outcome.headers['content-type'];
+            throw new BadResponseError(
+              `${api} API sent a response that is not valid JSON to ${where}: ${statusLine(status)}` +
+                `${ct ? `, content-type ${String(ct)}` : ''}, body starts "${excerpt(scrubText(text, secrets), 60)}"`,
+              details({ status }),
+            );
+          }
+          body = parsed.value;
+        }
+        return { status, body: body as T, headers: outcome.headers, url: safeUrl, attempts: history.length, history };
+      }
+
+      if (status === 429) {
+        rateLimited++;
+        if (!retriesLeft) {
+          throw new RateLimitError(
+            `${api} API kept answering ${statusLine(429)} to ${where} (${plural(history.length, 'attempt')})`,
+            details(),
+          );
+        }
+        const fromHeader = parseRetryAfter(outcome.headers['retry-after']);
+        const wanted = fromHeader ?? rateLimitBaseMs * 2 ** (rateLimited - 1);
+        const pauseMs = Math.min(maxRetryAfterMs, wanted);
+        pause.until = Math.max(pause.until, monotonicNow() + pauseMs);
+        log?.warn(
+          { api, method, url: safeUrl, attempt, status, pauseMs, retryAfter: fromHeader !== undefined },
+          `${api} API rate limit hit; pausing all ${api} requests`,
+        );
+        continue; // the gate holds this and every other attempt until the pause ends
+      }
+
+      if (status >= 500) {
+        if (retriesLeft) {
+          let delayMs = backoffDelay(attempt, backoffBaseMs, backoffMaxMs);
+          const retryAfter = parseRetryAfter(outcome.headers['retry-after']);
+          if (retryAfter !== undefined) delayMs = Math.max(delayMs, Math.min(retryAfter, maxRetryAfterMs));
+          log?.warn({ api, method, url: safeUrl, attempt, status, delayMs }, 'http attempt failed; retrying');
+          await sleepOrAbort(delayMs, signal, aborted);
+          continue;
+        }
+      }
+
+      if (req.acceptStatus?.includes(status)) {
+        let body: unknown;
+        if (text.trim() !== '') {
+          const parsed = parseJson(text);
+          body = parsed.ok ? parsed.value : text;
+        }
+        return { status, body: body as T, headers: outcome.headers, url: safeUrl, attempts: history.length, history };
+      }
+
+      if (status === 401 || status === 403) {
+        throw new AuthError(`${api} API refused ${where}: ${statusLine(status)} — ${authHint}`, { ...details(), status });
+      }
+
+      const tries = history.length > 1 ? ` after ${plural(history.length, 'attempt')}` : '';
+      let extra = '';
+      if (status >= 300 && status < 400) {
+        const location = outcome.headers.location;
+        let target = '';
+        try {
+          if (location) target = ` to ${redactUrl(new URL(String(location), url))}`;
+        } catch {
+          /* unparsable Location: leave it out */
+        }
+        extra = ` (redirect${target}; check the base URL)`;
+      } else if (text.trim() !== '') {
+        extra = `: ${excerpt(scrubText(text, secrets), 200)}`;
+      }
+      throw new HttpStatusError(`${api} API answered ${where}: ${statusLine(status)}${tries}${extra}`, {
+        ...details({ status }),
+        status,
+        retryable: status >= 500,
+      });
+    }
+  }
+
+  async function sleepOrAbort(ms: number, signal: AbortSignal | undefined, aborted: () => ApiError): Promise<void> {
+    try {
+      await sleep(ms, signal);
+    } catch (e) {
+      if (e instanceof AbortSignalFired) throw aborted();
+      throw e;
+    }
+  }
+
+  return {
+    api,
+    baseUrl: redactUrl(base),
+    request,
+    resolveUrl: (path, searchParams) => redactUrl(joinUrl(base, path, searchParams)),
+  };
+}

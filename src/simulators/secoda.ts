@@ -1,0 +1,290 @@
+/**
+ * Simulator of Secoda's user API (`/api/v1/user/...`), quirks included.
+ * Behaviour summary: see src/simulators/index.ts.
+ */
+import { randomUUID } from 'node:crypto';
+import { createSimServer, type SimBase, type SimRequest } from './server.js';
+import {
+  detail,
+  parseIntStrict,
+  SlidingWindow,
+  type RateSpec,
+  type RequestLogEntry,
+  type RetryAfterMode,
+  type SimReply,
+} from './http-util.js';
+import { Table, type Row } from './table.js';
+
+export const SECODA_ROLES = ['admin', 'editor', 'viewer', 'guest'] as const;
+export const SECODA_WORKSPACE_ID = 'f71585fa-251c-4102-8d81-c97c57c8d435';
+
+export interface SecodaSimUser {
+  id: string;
+  first_name: string;
+  last_name: string;
+  email: string;
+  /** Stored lower-case. */
+  role: string;
+  workspace_id: string;
+  profile_picture: string | null;
+  pending: boolean;
+  user_groups: string[];
+  bookmarks: string[];
+  workspace: string;
+  is_service_account: boolean;
+  service_account_count_popularity: boolean;
+  last_login: string | null;
+  new_feature_acknowledged: boolean;
+  disabled: boolean;
+}
+
+export type SecodaSeed = Partial<SecodaSimUser> & Record<string, unknown>;
+
+export interface SecodaSimOptions {
+  apiKey: string;
+  /** Users per list page. Default 50. */
+  pageSize?: number;
+  /** Limit on POST/PATCH/PUT/DELETE. Default { limit: 30, windowMs: 60_000 }; null = none. */
+  writeLimit?: RateSpec | null;
+  /** Limit on GET (and other reads). Default null. */
+  readLimit?: RateSpec | null;
+  latencyMs?: number;
+  /** Python-isms of the published samples ("None", "True", links.next elsewhere, "Editor"). Default true. */
+  quirks?: boolean;
+  retryAfterMode?: RetryAfterMode;
+  port?: number;
+  forbid?: boolean;
+  /** Called synchronously on arrival of every request (before auth). */
+  onRequest?: (entry: Readonly<RequestLogEntry>) => void;
+  /** Called before each list page is served (after auth, faults and rate limits). */
+  beforeList?: (page: number) => void | Promise<void>;
+}
+
+export interface SecodaSim extends SimBase {
+  /** Add users (defaults filled in; extra keys are kept and served). Returns copies. */
+  seed(users: SecodaSeed[]): SecodaSimUser[];
+  /** Current users in list order (copies). */
+  users(): SecodaSimUser[];
+  byEmail(email: string): SecodaSimUser | undefined;
+  byId(id: string): SecodaSimUser | undefined;
+  /** Change a user in place (no validation). Returns the updated copy or undefined. */
+  update(id: string, patch: Partial<SecodaSimUser>): SecodaSimUser | undefined;
+  /** Remove a user by id or email. Returns whether one was removed. */
+  remove(idOrEmail: string): boolean;
+  clear(): void;
+  /** Replace the before-list-page hook (null removes it). */
+  onPage(hook: ((page: number) => void | Promise<void>) | null): void;
+  setQuirks(on: boolean): void;
+}
+
+const copy = (u: SecodaSimUser): SecodaSimUser => ({
+  ...u,
+  user_groups: [...u.user_groups],
+  bookmarks: [...u.bookmarks],
+});
+
+const USER_PATH = /^\/api\/v1\/user\/([^/]+)$/;
+
+export async function startSecodaSim(opts: SecodaSimOptions): Promise<SecodaSim> {
+  const pageSize = opts.pageSize ?? 50;
+  if (!Number.isInteger(pageSize) || pageSize < 1) throw new Error('pageSize must be an integer >= 1');
+  const writeSpec = opts.writeLimit === undefined ? { limit: 30, windowMs: 60_000 } : opts.writeLimit;
+  const writes = writeSpec ? new SlidingWindow(writeSpec) : null;
+  const reads = opts.readLimit ? new SlidingWindow(opts.readLimit) : null;
+  let quirks = opts.quirks ?? true;
+  let beforeList = opts.beforeList ?? null;
+  const table = new Table<SecodaSimUser>((u) => u.id, (u) => u.email);
+  let origin = '';
+
+  const render = (row: Row<SecodaSimUser>): Record<string, unknown> => {
+    const out: Record<string, unknown> = { ...row.value };
+    if (!quirks) return out;
+    for (const k of Object.keys(out)) if (out[k] === null) out[k] = 'None';
+    if (typeof out.pending === 'boolean') out.pending = out.pending ? 'True' : 'False';
+    if (row.seq % 3 === 2 && typeof out.role === 'string' && out.role.length > 0) {
+      out.role = out.role[0].toUpperCase() + out.role.slice(1);
+    }
+    return out;
+  };
+  const none = (v: unknown): unknown => (v === null && quirks ? 'None' : v);
+
+  function makeUser(s: SecodaSeed): SecodaSimUser {
+    const u: SecodaSimUser = {
+      id: s.id ?? randomUUID(),
+      first_name: s.first_name ?? '',
+      last_name: s.last_name ?? '',
+      email: s.email ?? `user-${randomUUID().slice(0, 8)}@example.com`,
+      role: typeof s.role === 'string' ? s.role.toLowerCase() : 'viewer',
+      workspace_id: s.workspace_id ?? SECODA_WORKSPACE_ID,
+      profile_picture: s.profile_picture ?? null,
+      pending: s.pending ?? false,
+      user_groups: s.user_groups ?? [],
+      bookmarks: s.bookmarks ?? [],
+      workspace: s.workspace ?? SECODA_WORKSPACE_ID,
+      is_service_account: s.is_service_account ?? false,
+      service_account_count_popularity: s.service_account_count_popularity ?? true,
+      last_login: s.last_login ?? null,
+      new_feature_acknowledged: s.new_feature_acknowledged ?? true,
+      disabled: s.disabled ?? false,
+    };
+    // Extra keys (e.g. deliberately odd fields) are kept and served.
+    for (const k in s) if (!(k in u)) (u as unknown as Record<string, unknown>)[k] = s[k];
+    return u;
+  }
+
+  async function list(q: URLSearchParams): Promise<SimReply> {
+    const raw = q.get('page');
+    const page = raw === null ? 1 : parseIntStrict(raw, 1);
+    if (page === null) return detail(400, 'Invalid page.');
+    if (beforeList) await beforeList(page);
+    const rows = table.live();
+    const count = rows.length;
+    const start = (page - 1) * pageSize;
+    const next = start + pageSize < count ? page + 1 : null;
+    const prev = page > 1 ? page - 1 : null;
+    const link = (p: number | null): unknown =>
+      p === null ? none(null) : quirks ? `${origin}/resource/all/?page=${p}` : `${origin}/api/v1/user/?page=${p}`;
+    return {
+      status: 200,
+      json: {
+        links: { next: link(next), previous: link(prev) },
+        meta: { page, previous_page: none(prev), next_page: none(next) },
+        count,
+        total_pages: Math.max(1, Math.ceil(count / pageSize)),
+        results: rows.slice(start, start + pageSize).map(render),
+      },
+    };
+  }
+
+  function checkRole(role: unknown): string | SimReply {
+    const r = typeof role === 'string' ? role.trim().toLowerCase() : '';
+    if ((SECODA_ROLES as readonly string[]).includes(r)) return r;
+    return { status: 400, json: { role: [`"${String(role)}" is not a valid choice.`] } };
+  }
+
+  function checkName(body: Record<string, unknown>, field: string): SimReply | undefined {
+    const v = body[field];
+    if (v !== undefined && typeof v !== 'string') return { status: 400, json: { [field]: ['Not a valid string.'] } };
+    return undefined;
+  }
+
+  function create(body: unknown): SimReply {
+    if (!isObject(body)) return detail(400, 'Invalid data. Expected a dictionary.');
+    const email = body.email;
+    if (typeof email !== 'string' || email.trim() === '') {
+      return { status: 400, json: { email: ['This field is required.'] } };
+    }
+    if (!/^[^@\s]+@[^@\s]+$/.test(email.trim())) {
+      return { status: 400, json: { email: ['Enter a valid email address.'] } };
+    }
+    const role = body.role === undefined ? 'viewer' : checkRole(body.role);
+    if (typeof role !== 'string') return role;
+    const bad = checkName(body, 'first_name') ?? checkName(body, 'last_name');
+    if (bad) return bad;
+    const teams = body.teams;
+    if (role === 'guest' && (!Array.isArray(teams) || teams.length === 0)) {
+      return { status: 400, json: { teams: ['This field is required when role is guest.'] } };
+    }
+    const groups = Array.isArray(body.user_groups) ? body.user_groups.filter((g) => typeof g === 'string') : [];
+    if (table.getByEmail(email)) {
+      return { status: 400, json: { email: ['user with this email already exists.'] } };
+    }
+    const row = table.add(
+      makeUser({
+        first_name: (body.first_name as string | undefined) ?? '',
+        last_name: (body.last_name as string | undefined) ?? '',
+        email: email.trim(),
+        role,
+        pending: true,
+        user_groups: groups as string[],
+      }),
+    );
+    return { status: 201, json: render(row) };
+  }
+
+  function patch(row: Row<SecodaSimUser>, body: unknown): SimReply {
+    if (!isObject(body)) return detail(400, 'Invalid data. Expected a dictionary.');
+    const bad = checkName(body, 'first_name') ?? checkName(body, 'last_name');
+    if (bad) return bad;
+    let role: string | undefined;
+    if (body.role !== undefined) {
+      const r = checkRole(body.role);
+      if (typeof r !== 'string') return r;
+      role = r;
+    }
+    const u = row.value;
+    if (typeof body.first_name === 'string') u.first_name = body.first_name;
+    if (typeof body.last_name === 'string') u.last_name = body.last_name;
+    if (role !== undefined) u.role = role;
+    return { status: 200, json: render(row) };
+  }
+
+  async function handler(req: SimRequest): Promise<SimReply> {
+    const { method, route } = req;
+    if (route === '/api/v1/user') {
+      if (method === 'GET') return list(req.query);
+      if (method === 'POST') return create(req.body);
+      return detail(404, 'Not found.');
+    }
+    const m = USER_PATH.exec(route);
+    if (!m) return detail(404, 'Not found.');
+    const row = table.get(decodeURIComponent(m[1]));
+    if (method !== 'GET' && method !== 'PATCH' && method !== 'DELETE') return detail(404, 'Not found.');
+    if (!row) return detail(404, 'Not found.');
+    if (method === 'GET') return { status: 200, json: render(row) };
+    if (method === 'PATCH') return patch(row, req.body);
+    table.remove(row);
+    return { status: 204 };
+  }
+
+  const base = await createSimServer(
+    {
+      token: opts.apiKey,
+      port: opts.port,
+      latencyMs: opts.latencyMs,
+      forbid: opts.forbid,
+      retryAfterMode: opts.retryAfterMode,
+      onRequest: opts.onRequest,
+      limiterFor: (method) => (method === 'GET' || method === 'HEAD' || method === 'OPTIONS' ? reads : writes),
+      handler,
+    },
+    () => [writes, reads].filter((l): l is SlidingWindow => l !== null),
+  );
+  origin = base.origin;
+
+  const find = (idOrEmail: string) => table.get(idOrEmail) ?? table.getByEmail(idOrEmail);
+  return Object.assign(base, {
+    seed: (users: SecodaSeed[]) => users.map((s) => copy(table.add(makeUser(s)).value)),
+    users: () => table.live().map((r) => copy(r.value)),
+    byEmail: (email: string) => {
+      const r = table.getByEmail(email);
+      return r ? copy(r.value) : undefined;
+    },
+    byId: (id: string) => {
+      const r = table.get(id);
+      return r ? copy(r.value) : undefined;
+    },
+    update: (id: string, p: Partial<SecodaSimUser>) => {
+      const r = table.get(id);
+      if (!r) return undefined;
+      Object.assign(r.value, p, { id: r.value.id, email: r.value.email });
+      return copy(r.value);
+    },
+    remove: (idOrEmail: string) => {
+      const r = find(idOrEmail);
+      if (r) table.remove(r);
+      return r !== undefined;
+    },
+    clear: () => table.clear(),
+    onPage: (hook: ((page: number) => void | Promise<void>) | null) => {
+      beforeList = hook;
+    },
+    setQuirks: (on: boolean) => {
+      quirks = on;
+    },
+  });
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

@@ -1,0 +1,119 @@
+/**
+ * openStore: DATABASE_URL -> real Postgres (postgres.js), otherwise embedded
+ * PGlite in dataDir. Migrations run on open (idempotent; under an advisory
+ * lock on Postgres).
+ */
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import postgres from 'postgres';
+import { describeCause, makeScrubber, redactDatabaseUrl, StoreError } from './errors.js';
+import { defaultMigrationsFolder, migratePglite, migratePostgres } from './migrate.js';
+import { createQueryStore } from './queries.js';
+import type { Store, StoreOptions } from './types.js';
+
+/** Where the embedded database lives when DATA_DIR is not given. */
+export const DEFAULT_DATA_DIR = './.data';
+
+export interface OpenStoreOptions extends StoreOptions {
+  /** Folder of the drizzle-kit migrations; default: drizzle/ at the package root. */
+  migrationsFolder?: string;
+  /** Skip running migrations (the schema must already be current). */
+  skipMigrations?: boolean;
+  /** postgres.js pool size (default 10). */
+  poolSize?: number;
+}
+
+export async function openStore(opts: OpenStoreOptions): Promise<Store> {
+  const migrationsFolder = opts.migrationsFolder ?? defaultMigrationsFolder();
+  if (opts.databaseUrl) return openPostgres(opts.databaseUrl, migrationsFolder, opts);
+  return openPglite(opts.dataDir || DEFAULT_DATA_DIR, migrationsFolder, opts);
+}
+
+/**
+ * Brings the database's schema up to date and returns. What the `migrate`
+ * command calls; openStore does the same on every open.
+ */
+export async function runMigrations(opts: OpenStoreOptions): Promise<void> {
+  const store = await openStore({ ...opts, skipMigrations: false });
+  await store.close();
+}
+
+async function openPostgres(databaseUrl: string, migrationsFolder: string, opts: OpenStoreOptions): Promise<Store> {
+  const scrub = makeScrubber(databaseUrl);
+  const where = redactDatabaseUrl(databaseUrl);
+  const fail = (err: unknown, what: string): never => {
+    if (err instanceof StoreError) throw err;
+    const { message, code } = describeCause(err);
+    throw new StoreError(`${what} ${where}: ${scrub(message)}`, code);
+  };
+
+  if (!/^postgres(ql)?:\/\//i.test(databaseUrl)) {
+    throw new StoreError(`DATABASE_URL must be a postgres:// or postgresql:// URL, got ${where}`, 'E_BAD_URL');
+  }
+  if (!opts.skipMigrations) {
+    try {
+      await migratePostgres(databaseUrl, migrationsFolder);
+    } catch (err) {
+      fail(err, 'cannot migrate the database at');
+    }
+  }
+
+  let client: postgres.Sql;
+  try {
+    client = postgres(databaseUrl, {
+      max: opts.poolSize ?? 10,
+      onnotice: () => {},
+      connect_timeout: 10,
+      connection: { application_name: 'secoda-user-sync' },
+    });
+  } catch (err) {
+    return fail(err, 'cannot connect to the database at');
+  }
+  const db = drizzlePostgres({ client });
+  const store = createQueryStore(db, {
+    kind: 'postgres',
+    scrub,
+    close: () => client.end({ timeout: 5 }),
+  });
+  if (opts.skipMigrations) {
+    // Nothing has connected yet: fail now, with a clear message, rather than on the first query.
+    try {
+      await client`select 1`;
+    } catch (err) {
+      await client.end({ timeout: 1 }).catch(() => {});
+      fail(err, 'cannot connect to the database at');
+    }
+  }
+  return store;
+}
+
+async function openPglite(dataDir: string, migrationsFolder: string, opts: OpenStoreOptions): Promise<Store> {
+  const dir = resolve(dataDir);
+  let client: PGlite;
+  try {
+    mkdirSync(dir, { recursive: true });
+    client = await PGlite.create({ dataDir: dir });
+  } catch (err) {
+    const { message, code } = describeCause(err);
+    throw new StoreError(`cannot open the embedded database in ${dir}: ${message}`, code);
+  }
+  try {
+    if (!opts.skipMigrations) await migratePglite(client, migrationsFolder);
+  } catch (err) {
+    await client.close().catch(() => {});
+    if (err instanceof StoreError) throw err;
+    const { message, code } = describeCause(err);
+    throw new StoreError(`cannot migrate the embedded database in ${dir}: ${message}`, code);
+  }
+  const db = drizzlePglite({ client });
+  return createQueryStore(db, {
+    kind: 'pglite',
+    scrub: (t) => t,
+    close: async () => {
+      if (!client.closed) await client.close();
+    },
+  });
+}

@@ -1,0 +1,234 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { inspect } from 'node:util';
+import { startOrgSim, type OrgSim } from '../../src/simulators/index.js';
+import { createHttpClient, type HttpClientOptions, AuthError, BadResponseError, ConflictError } from '../../src/http/index.js';
+import { createOrgAdapter, ORG_PATHS } from '../../src/adapters/index.js';
+import { json, startServer, type TestServer } from '../http/server.js';
+
+const TOKEN = 'org-token-abcdef123';
+const sims: (OrgSim | TestServer)[] = [];
+
+async function sim(opts: Partial<Parameters<typeof startOrgSim>[0]> = {}): Promise<OrgSim> {
+  const s = await startOrgSim({ token: TOKEN, prefix: '/v1', ...opts });
+  sims.push(s);
+  return s;
+}
+
+afterEach(async () => {
+  await Promise.all(sims.splice(0).map((s) => s.close()));
+});
+
+function orgClient(baseUrl: string, over: Partial<HttpClientOptions> = {}) {
+  return createHttpClient({
+    api: 'org',
+    baseUrl,
+    token: TOKEN,
+    timeoutMs: 1000,
+    readRate: { limit: 1000, windowMs: 1000 },
+    writeRate: { limit: 1000, windowMs: 1000 },
+    concurrency: 4,
+    retryLimit: 3,
+    backoffBaseMs: 5,
+    rateLimitBaseMs: 50,
+    authHint: 'ORG_API_TOKEN',
+    ...over,
+  });
+}
+
+function users(n: number, from = 0) {
+  return Array.from({ length: n }, (_, i) => ({
+    email: `user${from + i}@example.com`,
+    name: `User ${from + i}`,
+    roles: ['analyst'],
+  }));
+}
+
+describe('org adapter: listUsers', () => {
+  it('pages through every user under the /v1 prefix and reports progress', async () => {
+    const s = await sim();
+    s.seed(users(250));
+    const pages: unknown[] = [];
+    for (const base of [s.url, `${s.url}/`]) {
+      pages.length = 0;
+      s.resetLog();
+      const pull = await createOrgAdapter(orgClient(base)).listUsers((p) => pages.push(p));
+      expect(pull.users).toHaveLength(250);
+      expect(pull.users[0]).toEqual({ id: expect.any(String), email: 'user0@example.com', name: 'User 0', roles: ['analyst'] });
+      expect(pull).toMatchObject({ reportedCount: 250, pages: 3, invalid: [] });
+      expect(pages).toEqual([
+        { page: 1, fetched: 100, count: 250 },
+        { page: 2, fetched: 200, count: 250 },
+        { page: 3, fetched: 250, count: 250 },
+      ]);
+      expect(s.requests.map((r) => [r.path, r.query])).toEqual([1, 2, 3].map((n) => [
+        '/v1/organization/users',
+        { page_number: String(n), page_size: '100' },
+      ]));
+    }
+  });
+
+  it('stops when page_number * page_size reaches count (no extra empty page)', async () => {
+    const s = await sim();
+    s.seed(users(60));
+    const pull = await createOrgAdapter(orgClient(s.url), { pageSize: 20 }).listUsers();
+    expect(pull.users).toHaveLength(60);
+    expect(s.requests).toHaveLength(3);
+  });
+
+  it('stops on a short page even when count claims more', async () => {
+    const s = await sim();
+    s.seed(users(30));
+    s.setCountOverride(500);
+    const pull = await createOrgAdapter(orgClient(s.url), { pageSize: 20 }).listUsers();
+    expect(pull).toMatchObject({ reportedCount: 500, pages: 2 });
+    expect(pull.users).toHaveLength(30);
+  });
+
+  it('collects invalid records with page, index and a short problem; keeps valid ones (ids coerced)', async () => {
+    const s = await sim();
+    s.seed(users(3));
+    s.seedRaw([
+      { id: 42, email: 'num@example.com', roles: [] }, // valid: id coerced, name missing -> ''
+      { id: 'a', name: 'No Email', roles: ['admin'] },
+      { id: 'b', email: 'secret-person-without-at', name: 'X', roles: ['admin'] },
+      { id: 'c', email: 'roles@example.com', name: 'Y', roles: 'admin' },
+      'not an object',
+      { id: 'd', email: '', roles: [] },
+    ]);
+    const pull = await createOrgAdapter(orgClient(s.url), { pageSize: 5 }).listUsers();
+    expect(pull.users.map((u) => u.email)).toEqual([
+      'user0@example.com',
+      'user1@example.com',
+      'user2@example.com',
+      'num@example.com',
+    ]);
+    expect(pull.users[3]).toEqual({ id: '42', email: 'num@example.com', name: '', roles: [] });
+    expect(pull.invalid.map((i) => [i.page, i.index])).toEqual([
+      [1, 4],
+      [2, 0],
+      [2, 1],
+      [2, 2],
+      [2, 3],
+    ]);
+    expect(pull.invalid[0].problem).toMatch(/^email: /);
+    expect(pull.invalid[1].problem).toBe('email: not an email address');
+    expect(pull.invalid[2].problem).toMatch(/^roles: /);
+    expect(pull.invalid[3].problem).toMatch(/^record: /);
+    expect(pull.invalid[4].problem).toBe('email: empty');
+    // Never the record itself.
+    expect(JSON.stringify(pull.invalid)).not.toContain('secret-person-without-at');
+    expect(JSON.stringify(pull.invalid)).not.toContain('No Email');
+  });
+
+  it('aborts with BadResponseError naming the page when an envelope is malformed', async () => {
+    const s = await sim();
+    s.seed(users(5));
+    s.onPage((n) => {
+      if (n === 1) s.fault({ kind: 'body', method: 'GET', path: '/organization/users', body: '{"count": 5, "items": "nope"}' });
+    });
+    const err = await createOrgAdapter(orgClient(s.url), { pageSize: 2 })
+      .listUsers()
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BadResponseError);
+    expect(err).toMatchObject({ code: 'E_BAD_RESPONSE', api: 'org', method: 'GET' });
+    expect((err as Error).message).toContain('page 2');
+    expect((err as Error).message).toContain('page_number=2');
+  });
+
+  it('aborts on a non-JSON page (HTML from a proxy)', async () => {
+    const s = await sim();
+    s.seed(users(5));
+    s.fault({ kind: 'html', path: '/organization/users' });
+    await expect(createOrgAdapter(orgClient(s.url)).listUsers()).rejects.toBeInstanceOf(BadResponseError);
+  });
+
+  it('aborts when count is negative or missing', async () => {
+    const s = await sim();
+    s.fault({ kind: 'body', path: '/organization/users', body: '{"count": -1, "items": []}' });
+    const err = await createOrgAdapter(orgClient(s.url)).listUsers().catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/malformed user list on page 1/);
+    s.fault({ kind: 'body', path: '/organization/users', body: '{"items": []}' });
+    await expect(createOrgAdapter(orgClient(s.url)).listUsers()).rejects.toBeInstanceOf(BadResponseError);
+  });
+
+  it('has a hard page cap against a server that never stops', async () => {
+    const srv = await startServer((req, res) => {
+      const page = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('page_number'));
+      json(res, 200, { count: page * 2 + 1, items: [{ email: `a${page}@x.io`, roles: [] }, { email: `b${page}@x.io`, roles: [] }] });
+    });
+    sims.push(srv);
+    const err = await createOrgAdapter(orgClient(srv.url), { pageSize: 2 }).listUsers().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BadResponseError);
+    expect(srv.seen.length).toBe(2 + 10); // ceil(3/2) + 10
+  });
+
+  it('retries transient failures while paging', async () => {
+    const s = await sim();
+    s.seed(users(10));
+    s.fault({ kind: 'status', status: 503, path: '/organization/users' });
+    s.fault({ kind: 'reset', path: '/organization/users' });
+    const pull = await createOrgAdapter(orgClient(s.url)).listUsers();
+    expect(pull.users).toHaveLength(10);
+  });
+
+  it('a wrong token -> AuthError naming the org API and ORG_API_TOKEN, token not in the error', async () => {
+    const s = await sim();
+    const err = await createOrgAdapter(orgClient(s.url, { token: 'wrong-token-xyz' })).listUsers().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AuthError);
+    expect((err as Error).message).toBe(
+      `org API refused GET ${s.url}/organization/users?page_number=1&page_size=100: 401 Unauthorized — check ORG_API_TOKEN`,
+    );
+    expect(inspect(err) + JSON.stringify(err)).not.toContain('wrong-token-xyz');
+  });
+
+  it('rejects an out-of-range page size', () => {
+    expect(() => createOrgAdapter(orgClient('http://127.0.0.1:1'), { pageSize: 101 })).toThrow(RangeError);
+    expect(() => createOrgAdapter(orgClient('http://127.0.0.1:1'), { pageSize: 0 })).toThrow(RangeError);
+  });
+});
+
+describe('org adapter: writes', () => {
+  it('invites, replaces roles and removes (404 counts as done)', async () => {
+    const s = await sim();
+    const org = createOrgAdapter(orgClient(s.url));
+    const u = await org.invite({ email: 'new@example.com', name: 'New Person', roles: ['developer'] });
+    expect(u).toEqual({ id: expect.any(String), email: 'new@example.com', name: 'New Person', roles: ['developer'] });
+    expect(u.alreadyExisted).toBeUndefined();
+    await org.setRoles(u.id, ['admin', 'analyst']);
+    expect(s.byId(u.id)?.roles).toEqual(['admin', 'analyst']);
+    await org.remove(u.id);
+    expect(s.byId(u.id)).toBeUndefined();
+    await org.remove(u.id); // already gone: fine
+    expect(s.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'POST /v1/organization/users/invite',
+      `PUT /v1/organization/users/${u.id}/roles`,
+      `DELETE /v1/organization/users/${u.id}`,
+      `DELETE /v1/organization/users/${u.id}`,
+    ]);
+  });
+
+  it('an invite whose response was lost is found on retry, not created twice', async () => {
+    const s = await sim();
+    s.fault({ kind: 'lose-response', method: 'POST', path: '/organization/users/invite' });
+    const u = await createOrgAdapter(orgClient(s.url)).invite({ email: 'lost@example.com', name: 'Lost', roles: ['analyst'] });
+    expect(u.alreadyExisted).toBe(true);
+    expect(u.email).toBe('lost@example.com');
+    expect(s.users().filter((x) => x.email === 'lost@example.com')).toHaveLength(1);
+  });
+
+  it('an invite of a user that already existed before -> ConflictError (E_CONFLICT)', async () => {
+    const s = await sim();
+    s.seed([{ email: 'there@example.com', name: 'There', roles: ['admin'] }]);
+    const err = await createOrgAdapter(orgClient(s.url))
+      .invite({ email: 'there@example.com', name: 'There', roles: ['admin'] })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConflictError);
+    expect(err).toMatchObject({ code: 'E_CONFLICT', status: 409 });
+    expect((err as Error).message).toContain('there@example.com already exists');
+  });
+
+  it('keeps every org path in one place', () => {
+    expect(ORG_PATHS.user('a/b')).toBe('organization/users/a%2Fb');
+    expect(() => ORG_PATHS.user('..')).toThrow(TypeError);
+  });
+});

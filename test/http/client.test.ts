@@ -1,0 +1,481 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { inspect } from 'node:util';
+import {
+  ApiError,
+  AuthError,
+  BadResponseError,
+  HttpStatusError,
+  NetworkError,
+  RateLimitError,
+  TimeoutError,
+  AbortedError,
+  createHttpClient,
+  type HttpClientOptions,
+  type ResponseEvent,
+} from '../../src/http/index.js';
+import { SlidingWindowGate } from '../../src/http/gate.js';
+import { json, maxInAnyWindow, startServer, type TestServer } from './server.js';
+
+const TOKEN = 'tok_SuperSecret_123456';
+const servers: TestServer[] = [];
+
+async function server(handler: Parameters<typeof startServer>[0]): Promise<TestServer> {
+  const s = await startServer(handler);
+  servers.push(s);
+  return s;
+}
+
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+
+function client(baseUrl: string, over: Partial<HttpClientOptions> = {}) {
+  return createHttpClient({
+    api: 'secoda',
+    baseUrl,
+    token: TOKEN,
+    timeoutMs: 2000,
+    readRate: { limit: 1000, windowMs: 1000 },
+    writeRate: { limit: 1000, windowMs: 1000 },
+    concurrency: 10,
+    retryLimit: 3,
+    backoffBaseMs: 5,
+    backoffMaxMs: 50,
+    rateLimitBaseMs: 100,
+    authHint: 'SECODA_API_KEY',
+    ...over,
+  });
+}
+
+/** Tolerance for arrival-time jitter between the client's gate and the server's clock. */
+const JITTER = 50;
+
+function assertNoSecret(e: unknown): void {
+  for (const text of [String((e as Error).message), JSON.stringify(e), inspect(e, { depth: 10, showHidden: true })]) {
+    expect(text).not.toContain(TOKEN);
+  }
+  // No headers, options or got objects anywhere on the error.
+  const keys = Object.getOwnPropertyNames(e).map((k) => k.toLowerCase());
+  for (const k of ['headers', 'authorization', 'options', 'request', 'response', 'cause', 'input']) {
+    expect(keys).not.toContain(k);
+  }
+}
+
+describe('sliding-window rate gate', () => {
+  it('the gate alone: at most `limit` starts in any window, on the real clock', async () => {
+    const gate = new SlidingWindowGate({ limit: 3, windowMs: 200 }, { until: 0 }, undefined, 0);
+    const times: number[] = [];
+    const t0 = performance.now();
+    await Promise.all(Array.from({ length: 9 }, () => gate.acquire().then(() => times.push(performance.now()))));
+    expect(times[2] - t0).toBeLessThan(20);
+    expect(maxInAnyWindow(times, 200 - 2)).toBeLessThanOrEqual(3);
+    expect(times[8] - t0).toBeGreaterThanOrEqual(400);
+  });
+
+  it('never lets more than `limit` requests reach the server in any window, and the first `limit` go at once', async () => {
+    const s = await server((_req, res) => json(res, 200, { ok: true }));
+    const window = 400;
+    const c = client(s.url, { readRate: { limit: 3, windowMs: window }, gateMarginMs: 10 });
+    // Open the keep-alive sockets first so connection set-up does not skew arrival times.
+    await Promise.all(Array.from({ length: 3 }, () => c.request({ method: 'GET', path: 'warm' })));
+    await new Promise((r) => setTimeout(r, window + 20));
+    s.seen.length = 0;
+    const t0 = performance.now();
+    await Promise.all(Array.from({ length: 9 }, () => c.request({ method: 'GET', path: 'x' })));
+    const times = s.seen.map((r) => r.at);
+    expect(times).toHaveLength(9);
+    // First three start immediately (not spread out like a leaky bucket).
+    expect(times[2] - t0).toBeLessThan(window / 2);
+    // No window (minus arrival jitter) ever sees more than 3 starts: no 2N bursts at a boundary
+    // (a token bucket would show 6 around the boundary).
+    expect(maxInAnyWindow(times, window - JITTER)).toBeLessThanOrEqual(3);
+    // 9 requests at 3 per window need at least two further windows.
+    expect(times[8] - times[0]).toBeGreaterThanOrEqual(2 * window - JITTER);
+  });
+
+  it('gates reads and writes separately', async () => {
+    const s = await server((_req, res) => json(res, 200, {}));
+    const c = client(s.url, { readRate: { limit: 2, windowMs: 400 }, writeRate: { limit: 2, windowMs: 400 } });
+    const t0 = performance.now();
+    await Promise.all([
+      c.request({ method: 'GET', path: 'a' }),
+      c.request({ method: 'GET', path: 'a' }),
+      c.request({ method: 'POST', path: 'b', json: {} }),
+      c.request({ method: 'DELETE', path: 'b' }),
+    ]);
+    // Four starts at once: two per gate.
+    expect(Math.max(...s.seen.map((r) => r.at)) - t0).toBeLessThan(200);
+    await c.request({ method: 'PATCH', path: 'b', json: {} });
+    const patch = s.seen.find((r) => r.method === 'PATCH')!;
+    expect(patch.at - t0).toBeGreaterThanOrEqual(400 - JITTER);
+  });
+
+  it('gates every attempt, retries included', async () => {
+    const s = await server((_req, res, seen) => json(res, seen.n <= 2 ? 503 : 200, {}));
+    const c = client(s.url, { readRate: { limit: 1, windowMs: 300 } });
+    const res = await c.request({ method: 'GET', path: 'x' });
+    expect(res.status).toBe(200);
+    expect(res.attempts).toBe(3);
+    // Backoff alone would retry after ~5 ms; the gate holds each retry for a window.
+    const t = s.seen.map((r) => r.at);
+    expect(t[1] - t[0]).toBeGreaterThanOrEqual(300 - JITTER);
+    expect(t[2] - t[1]).toBeGreaterThanOrEqual(300 - JITTER);
+  });
+
+  it('keeps at most `concurrency` requests in flight', async () => {
+    const s = await server(async (_req, res) => {
+      await new Promise((r) => setTimeout(r, 60));
+      json(res, 200, {});
+    });
+    const c = client(s.url, { concurrency: 2 });
+    await Promise.all(Array.from({ length: 6 }, () => c.request({ method: 'GET', path: 'x' })));
+    expect(s.seen).toHaveLength(6);
+    expect(s.maxInFlight()).toBe(2);
+  });
+});
+
+describe('429 handling', () => {
+  it('a 429 on one request pauses every request of that client for Retry-After seconds', async () => {
+    let sent429At = 0;
+    const s = await server((_req, res, seen) => {
+      if (seen.n === 1) {
+        sent429At = performance.now();
+        return json(res, 429, { detail: 'throttled' }, { 'retry-after': '1' });
+      }
+      json(res, 200, { n: seen.n });
+    });
+    const warns: unknown[] = [];
+    const c = client(s.url, { logger: { debug: () => {}, warn: (o: unknown) => warns.push(o) } as never });
+    const first = c.request({ method: 'GET', path: 'a' });
+    await new Promise((r) => setTimeout(r, 100));
+    // Started after the 429: a read and a write — both wait for the pause.
+    const others = [c.request({ method: 'GET', path: 'b' }), c.request({ method: 'POST', path: 'c', json: {} })];
+    const results = await Promise.all([first, ...others]);
+    expect(results.map((r) => r.status)).toEqual([200, 200, 200]);
+    expect(results[0].attempts).toBe(2);
+    for (const r of s.seen.slice(1)) expect(r.at - sent429At).toBeGreaterThanOrEqual(1000 - JITTER);
+    expect(warns.length).toBeGreaterThan(0);
+    expect(JSON.stringify(warns)).not.toContain(TOKEN);
+  });
+
+  it('honours an HTTP-date Retry-After', async () => {
+    let sent429At = 0;
+    let until = 0;
+    const s = await server((_req, res, seen) => {
+      if (seen.n === 1) {
+        sent429At = performance.now();
+        const date = new Date(Date.now() + 2000);
+        until = Math.floor(date.getTime() / 1000) * 1000 - Date.now(); // what the header really says
+        return json(res, 429, {}, { 'retry-after': date.toUTCString() });
+      }
+      json(res, 200, {});
+    });
+    const c = client(s.url);
+    await c.request({ method: 'GET', path: 'a' });
+    expect(s.seen[1].at - sent429At).toBeGreaterThanOrEqual(Math.min(until, 1000) - JITTER);
+    expect(s.seen[1].at - sent429At).toBeLessThan(2500);
+  });
+
+  it('without Retry-After backs off exponentially from rateLimitBaseMs', async () => {
+    const s = await server((_req, res, seen) => json(res, seen.n <= 2 ? 429 : 200, {}));
+    const c = client(s.url, { rateLimitBaseMs: 200 });
+    const res = await c.request({ method: 'GET', path: 'a' });
+    expect(res.attempts).toBe(3);
+    const t = s.seen.map((r) => r.at);
+    expect(t[1] - t[0]).toBeGreaterThanOrEqual(200 - JITTER);
+    expect(t[2] - t[1]).toBeGreaterThanOrEqual(400 - JITTER);
+  });
+
+  it('caps Retry-After at maxRetryAfterMs', async () => {
+    const s = await server((_req, res, seen) => json(res, seen.n === 1 ? 429 : 200, {}, seen.n === 1 ? { 'retry-after': '30' } : {}));
+    const c = client(s.url, { maxRetryAfterMs: 300 });
+    const t0 = performance.now();
+    await c.request({ method: 'GET', path: 'a' });
+    expect(performance.now() - t0).toBeLessThan(1500);
+    expect(s.seen[1].at - s.seen[0].at).toBeGreaterThanOrEqual(300 - JITTER);
+  });
+
+  it('429s count against retryLimit and end in RateLimitError', async () => {
+    const s = await server((_req, res) => json(res, 429, {}, { 'retry-after': '0' }));
+    const c = client(s.url, { retryLimit: 2 });
+    const err = await c.request({ method: 'GET', path: 'a' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RateLimitError);
+    expect(err).toMatchObject({ code: 'E_RATE_LIMITED', status: 429, attempts: 3, retryable: true, api: 'secoda' });
+    expect(s.seen).toHaveLength(3);
+  });
+});
+
+describe('retries', () => {
+  it('retries 5xx with backoff and reports each attempt', async () => {
+    const s = await server((_req, res, seen) => json(res, seen.n === 1 ? 500 : seen.n === 2 ? 502 : 200, { ok: seen.n }));
+    const events: ResponseEvent[] = [];
+    const c = client(s.url, { onResponse: (e) => events.push(e) });
+    const res = await c.request<{ ok: number }>({ method: 'GET', path: 'a' });
+    expect(res.body.ok).toBe(3);
+    expect(res.history.map((h) => [h.status, h.ambiguous])).toEqual([
+      [500, true],
+      [502, true],
+      [200, false],
+    ]);
+    expect(events.map((e) => e.status)).toEqual([500, 502, 200]);
+    expect(events.every((e) => e.api === 'secoda' && e.method === 'GET')).toBe(true);
+  });
+
+  it('gives up on 5xx after retryLimit with a retryable HttpStatusError', async () => {
+    const s = await server((_req, res) => json(res, 500, { detail: 'boom' }));
+    const err = await client(s.url, { retryLimit: 2 })
+      .request({ method: 'GET', path: 'a' })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HttpStatusError);
+    expect(err).toMatchObject({ code: 'E_HTTP_STATUS', status: 500, retryable: true, attempts: 3 });
+    expect(s.seen).toHaveLength(3);
+  });
+
+  it('retries a connection reset', async () => {
+    const s = await server((req, res, seen) => {
+      if (seen.n === 1) return req.socket.destroy();
+      json(res, 200, { ok: true });
+    });
+    const res = await client(s.url).request({ method: 'GET', path: 'a' });
+    expect(res.status).toBe(200);
+    expect(res.history[0]).toMatchObject({ status: null, code: 'ECONNRESET', ambiguous: true });
+  });
+
+  it('retries a timeout, then fails with TimeoutError', async () => {
+    const s = await server(() => {
+      /* never answers */
+    });
+    const err = await client(s.url, { timeoutMs: 100, retryLimit: 1 })
+      .request({ method: 'GET', path: 'a' })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TimeoutError);
+    expect(err).toMatchObject({ code: 'E_TIMEOUT', attempts: 2, retryable: true });
+    expect((err as Error).message).toMatch(/secoda API did not answer GET http:\/\/127\.0\.0\.1:\d+\/a within 100 ms/);
+    expect(s.seen).toHaveLength(2);
+  });
+
+  it('succeeds when a retry after a timeout is answered', async () => {
+    const s = await server((_req, res, seen) => {
+      if (seen.n === 1) return;
+      json(res, 200, {});
+    });
+    const res = await client(s.url, { timeoutMs: 100 }).request({ method: 'GET', path: 'a' });
+    expect(res.history.map((h) => h.code)).toEqual(['ETIMEDOUT', null]);
+  });
+
+  it('refused connections are retried, then NetworkError (not ambiguous)', async () => {
+    const s = await startServer(() => {});
+    const url = s.url;
+    await s.close();
+    const err = await client(url, { retryLimit: 2 })
+      .request({ method: 'POST', path: 'a', json: {} })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NetworkError);
+    expect(err).toMatchObject({ code: 'E_NETWORK', attempts: 3, causeCode: 'ECONNREFUSED' });
+    expect((err as ApiError).history.every((h) => !h.ambiguous)).toBe(true);
+    expect((err as Error).message).toContain('could not reach secoda API for POST');
+    assertNoSecret(err);
+  });
+
+  it('does not retry other 4xx', async () => {
+    for (const status of [400, 404, 422]) {
+      const s = await server((_req, res) => json(res, status, { detail: 'nope' }));
+      const err = await client(s.url).request({ method: 'GET', path: 'a' }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(HttpStatusError);
+      expect(err).toMatchObject({ code: 'E_HTTP_STATUS', status, retryable: false, attempts: 1 });
+      expect(s.seen).toHaveLength(1);
+    }
+  });
+
+  it('does not follow redirects (the Authorization header must not travel); says to check the base URL', async () => {
+    const s = await server((_req, res) => {
+      res.writeHead(301, { location: 'https://elsewhere.example/login?token=abc123' });
+      res.end();
+    });
+    const err = await client(s.url).request({ method: 'GET', path: 'api/v1/user' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HttpStatusError);
+    expect((err as Error).message).toBe(
+      `secoda API answered GET ${s.url}/api/v1/user: 301 Moved Permanently (redirect to https://elsewhere.example/login?token=REDACTED; check the base URL)`,
+    );
+    expect(s.seen).toHaveLength(1);
+  });
+
+  it('returns accepted non-2xx statuses instead of throwing', async () => {
+    const s = await server((_req, res) => json(res, 404, { detail: 'Not found.' }));
+    const res = await client(s.url).request({ method: 'DELETE', path: 'a', acceptStatus: [404] });
+    expect(res).toMatchObject({ status: 404, body: { detail: 'Not found.' } });
+  });
+});
+
+describe('errors are readable and carry no secret', () => {
+  it('401 -> AuthError naming the API and the variable to check', async () => {
+    const s = await server((_req, res) => json(res, 401, { detail: 'bad key' }));
+    const err = await client(s.url).request({ method: 'GET', path: '/api/v1/user/', searchParams: { page: 1 } }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AuthError);
+    expect((err as Error).message).toBe(
+      `secoda API refused GET ${s.url}/api/v1/user/?page=1: 401 Unauthorized — check SECODA_API_KEY`,
+    );
+    expect(err).toMatchObject({ code: 'E_AUTH', status: 401, retryable: false, attempts: 1, api: 'secoda', method: 'GET' });
+    expect(s.seen).toHaveLength(1);
+    assertNoSecret(err);
+  });
+
+  it('403 on the org client names ORG_API_TOKEN', async () => {
+    const s = await server((_req, res) => json(res, 403, {}));
+    const err = await client(s.url, { api: 'org', authHint: 'check ORG_API_TOKEN' })
+      .request({ method: 'GET', path: 'organization/users' })
+      .catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/^org API refused GET .*: 403 Forbidden — check ORG_API_TOKEN$/);
+  });
+
+  it('strips userinfo and credential query parameters from url, message, JSON and inspect output', async () => {
+    const s = await server((req, res) =>
+      // A server that echoes everything back, token included.
+      json(res, 400, { detail: `bad request ${req.headers.authorization} ${req.url}` }),
+    );
+    const base = s.url.replace('http://', 'http://admin:hunter2hunter2@');
+    const err = await client(base)
+      .request({ method: 'GET', path: 'a', searchParams: { page: 2, api_key: TOKEN, access_token: 'zzz-secret-zzz' } })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HttpStatusError);
+    const e = err as ApiError;
+    expect(e.url).toBe(`${s.url}/a?page=2&api_key=REDACTED&access_token=REDACTED`);
+    for (const text of [e.message, JSON.stringify(e), inspect(e, { depth: 10, showHidden: true })]) {
+      expect(text).not.toContain('hunter2');
+      expect(text).not.toContain('zzz-secret-zzz');
+    }
+    assertNoSecret(err);
+    // The request itself did carry the token (as a bearer header only).
+    expect(s.seen[0].authorization).toBe(`Bearer ${TOKEN}`);
+    // no got objects / options on the error
+    expect(Object.keys(e)).not.toContain('options');
+    expect(Object.keys(e)).not.toContain('response');
+    expect(e.cause).toBeUndefined();
+  });
+
+  it('network errors carry no got error or options', async () => {
+    const s = await server((req) => req.socket.destroy());
+    const err = await client(s.url, { retryLimit: 0 }).request({ method: 'GET', path: 'a' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NetworkError);
+    expect((err as ApiError).cause).toBeUndefined();
+    assertNoSecret(err);
+  });
+});
+
+describe('response bodies', () => {
+  it('a 2xx body that is not JSON -> BadResponseError, not retried', async () => {
+    const s = await server((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<html><body>Login</body></html>');
+    });
+    const err = await client(s.url).request({ method: 'GET', path: 'a' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BadResponseError);
+    expect(err).toMatchObject({ code: 'E_BAD_RESPONSE', status: 200, retryable: false });
+    expect((err as Error).message).toContain('not valid JSON');
+    expect(s.seen).toHaveLength(1);
+  });
+
+  it('truncated JSON -> BadResponseError', async () => {
+    const s = await server((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"results": [{"id": 1');
+    });
+    await expect(client(s.url).request({ method: 'GET', path: 'a' })).rejects.toBeInstanceOf(BadResponseError);
+  });
+
+  it('204 and empty bodies -> undefined', async () => {
+    const s = await server((_req, res, seen) => {
+      res.writeHead(seen.n === 1 ? 204 : 200);
+      res.end();
+    });
+    const c = client(s.url);
+    expect((await c.request({ method: 'DELETE', path: 'a' })).body).toBeUndefined();
+    expect((await c.request({ method: 'GET', path: 'a' })).body).toBeUndefined();
+  });
+
+  it('sends JSON bodies with a content type', async () => {
+    const s = await server((req, res, seen) => json(res, 200, { got: JSON.parse(seen.body), ct: req.headers['content-type'] }));
+    const res = await client(s.url).request<{ got: unknown; ct: string }>({ method: 'PATCH', path: 'a', json: { role: 'viewer' } });
+    expect(res.body).toEqual({ got: { role: 'viewer' }, ct: 'application/json' });
+  });
+});
+
+describe('base URLs', () => {
+  it('keeps the base path, with or without a trailing slash', async () => {
+    const s = await server((_req, res) => json(res, 200, {}));
+    for (const base of [`${s.url}/v1`, `${s.url}/v1/`]) {
+      const c = client(base);
+      await c.request({ method: 'GET', path: 'organization/users', searchParams: { page_number: 1, page_size: 100 } });
+      await c.request({ method: 'GET', path: '/organization' });
+    }
+    expect(s.seen.map((r) => r.url)).toEqual([
+      '/v1/organization/users?page_number=1&page_size=100',
+      '/v1/organization',
+      '/v1/organization/users?page_number=1&page_size=100',
+      '/v1/organization',
+    ]);
+  });
+
+  it('resolves the documented Secoda hosts', () => {
+    for (const base of ['https://api.secoda.co', 'https://eapi.secoda.co/', 'https://aapi.secoda.co', 'https://acme.secoda.co/']) {
+      const c = client(base);
+      expect(c.resolveUrl('api/v1/user/', { page: 1 })).toBe(`${base.replace(/\/$/, '')}/api/v1/user/?page=1`);
+    }
+  });
+
+  it('rejects a base URL that is not http(s)', () => {
+    expect(() => client('ftp://example.com')).toThrow(TypeError);
+    expect(() => client('not a url')).toThrow(TypeError);
+  });
+});
+
+describe('cancellation', () => {
+  it('an AbortSignal cancels a 429 pause', async () => {
+    const s = await server((_req, res) => json(res, 429, {}, { 'retry-after': '30' }));
+    const ac = new AbortController();
+    const c = client(s.url, { signal: ac.signal });
+    const t0 = performance.now();
+    const p = c.request({ method: 'GET', path: 'a' }).catch((e: unknown) => e);
+    setTimeout(() => ac.abort(), 150);
+    const err = await p;
+    expect(err).toBeInstanceOf(AbortedError);
+    expect(err).toMatchObject({ code: 'E_ABORTED', retryable: false });
+    expect(performance.now() - t0).toBeLessThan(1000);
+  });
+
+  it('a per-request signal cancels an in-flight request and queued ones', async () => {
+    const s = await server(() => {
+      /* hang */
+    });
+    const c = client(s.url, { concurrency: 1, timeoutMs: 10_000 });
+    const ac = new AbortController();
+    const a = c.request({ method: 'GET', path: 'a', signal: ac.signal }).catch((e: unknown) => e);
+    const b = c.request({ method: 'GET', path: 'b', signal: ac.signal }).catch((e: unknown) => e);
+    setTimeout(() => ac.abort(), 100);
+    const t0 = performance.now();
+    expect(await a).toBeInstanceOf(AbortedError);
+    expect(await b).toBeInstanceOf(AbortedError);
+    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(s.seen).toHaveLength(1);
+  });
+});
+
+describe('logging', () => {
+  it('logs one debug line per attempt with api, method, redacted url, status and ms — never headers', async () => {
+    const s = await server((_req, res, seen) => json(res, seen.n === 1 ? 503 : 200, {}));
+    const lines: { level: string; obj: Record<string, unknown>; msg: string }[] = [];
+    const logger = {
+      debug: (obj: Record<string, unknown>, msg: string) => lines.push({ level: 'debug', obj, msg }),
+      warn: (obj: Record<string, unknown>, msg: string) => lines.push({ level: 'warn', obj, msg }),
+    };
+    await client(s.url, { logger: logger as never }).request({ method: 'GET', path: 'a', searchParams: { token: TOKEN } });
+    const debug = lines.filter((l) => l.level === 'debug');
+    expect(debug).toHaveLength(2);
+    expect(debug[0].obj).toMatchObject({ api: 'secoda', method: 'GET', status: 503, url: `${s.url}/a?token=REDACTED` });
+    expect(typeof debug[0].obj.ms).toBe('number');
+    expect(lines.filter((l) => l.level === 'warn')).toHaveLength(1);
+    const all = JSON.stringify(lines);
+    expect(all).not.toContain(TOKEN);
+    expect(all.toLowerCase()).not.toContain('authorization');
+  });
+});

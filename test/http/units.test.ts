@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { backoffDelay, joinUrl, normaliseBaseUrl, parseRetryAfter } from '../../src/http/client.js';
+import { SlidingWindowGate } from '../../src/http/gate.js';
+import { redactUrl, scrubText } from '../../src/http/redact.js';
+
+describe('parseRetryAfter', () => {
+  const now = Date.parse('2025-01-01T00:00:00Z');
+  it('reads delta-seconds', () => {
+    expect(parseRetryAfter('3', now)).toBe(3000);
+    expect(parseRetryAfter(' 0 ', now)).toBe(0);
+    expect(parseRetryAfter('1.5', now)).toBe(1500);
+  });
+  it('reads HTTP dates, never negative', () => {
+    expect(parseRetryAfter('Wed, 01 Jan 2025 00:00:05 GMT', now)).toBe(5000);
+    expect(parseRetryAfter('Tue, 31 Dec 2024 23:59:00 GMT', now)).toBe(0);
+  });
+  it('is undefined when absent or garbage', () => {
+    expect(parseRetryAfter(undefined, now)).toBeUndefined();
+    expect(parseRetryAfter('', now)).toBeUndefined();
+    expect(parseRetryAfter('soon', now)).toBeUndefined();
+    expect(parseRetryAfter('-5', now)).toBeUndefined();
+  });
+});
+
+describe('backoffDelay', () => {
+  it('doubles from the base, jittered within [d/2, d], capped', () => {
+    expect(backoffDelay(1, 200, 10_000, () => 0)).toBe(100);
+    expect(backoffDelay(1, 200, 10_000, () => 1)).toBe(200);
+    expect(backoffDelay(3, 200, 10_000, () => 1)).toBe(800);
+    expect(backoffDelay(20, 200, 10_000, () => 1)).toBe(10_000);
+    expect(backoffDelay(20, 200, 10_000, () => 0)).toBe(5_000);
+  });
+});
+
+describe('SlidingWindowGate (fake clock)', () => {
+  it('admits `limit` starts per window and no 2N burst at the boundary', async () => {
+    let now = 0;
+    const gate = new SlidingWindowGate({ limit: 2, windowMs: 1000 }, { until: 0 }, () => now, 0);
+    await gate.acquire();
+    now = 990;
+    await gate.acquire();
+    // A token bucket refilled at t=1000 would allow two more; the window allows one at 1000, one at 1990.
+    now = 1000;
+    expect(gate.delayAt(now)).toBe(0);
+    await gate.acquire();
+    expect(gate.delayAt(now)).toBe(990);
+    now = 1989;
+    expect(gate.delayAt(now)).toBe(1);
+    now = 1990;
+    expect(gate.delayAt(now)).toBe(0);
+  });
+  it('honours the shared pause', () => {
+    const pause = { until: 500 };
+    const gate = new SlidingWindowGate({ limit: 10, windowMs: 1000 }, pause, () => 0, 0);
+    expect(gate.delayAt(100)).toBe(400);
+    pause.until = 0;
+    expect(gate.delayAt(100)).toBe(0);
+  });
+  it('adds a default safety margin of 2% (max 1 s)', async () => {
+    let now = 0;
+    const gate = new SlidingWindowGate({ limit: 1, windowMs: 60_000 }, { until: 0 }, () => now);
+    await gate.acquire();
+    expect(gate.delayAt(0)).toBe(61_000);
+  });
+  it('rejects nonsense rates', () => {
+    expect(() => new SlidingWindowGate({ limit: 0, windowMs: 1000 })).toThrow(RangeError);
+  });
+});
+
+describe('redaction', () => {
+  it('strips userinfo and credential query values', () => {
+    expect(redactUrl('https://u:p@api.secoda.co/api/v1/user/?page=2&token=abc&api_key=k&client_secret=s&password=x')).toBe(
+      'https://api.secoda.co/api/v1/user/?page=2&token=REDACTED&api_key=REDACTED&client_secret=REDACTED&password=REDACTED',
+    );
+    expect(redactUrl('not a url')).toBe('[invalid url]');
+  });
+  it('scrubs secrets, bearer values, URLs and key=value pairs from free text', () => {
+    const out = scrubText('Authorization: Bearer abc.def see https://x:y@h/p?key=1 and /q?access_token=zz', ['abc.def']);
+    expect(out).not.toContain('abc.def');
+    expect(out).not.toContain('x:y@');
+    expect(out).not.toContain('zz');
+    expect(out).toContain('https://h/p?key=REDACTED');
+  });
+});
+
+describe('URL joining', () => {
+  it('keeps path prefixes and ignores a leading slash in the path', () => {
+    const base = normaliseBaseUrl('https://org.example.com/v1');
+    expect(joinUrl(base, 'organization/users', { page_number: 2 }).toString()).toBe(
+      'https://org.example.com/v1/organization/users?page_number=2',
+    );
+    expect(joinUrl(base, '/users/me').toString()).toBe('https://org.example.com/v1/users/me');
+    expect(normaliseBaseUrl('https://api.secoda.co').toString()).toBe('https://api.secoda.co/');
+    expect(normaliseBaseUrl('https://u:p@acme.secoda.co/?x=1#f').toString()).toBe('https://acme.secoda.co/');
+  });
+});

@@ -1,0 +1,129 @@
+import { execFile } from 'node:child_process';
+import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { promisify } from 'node:util';
+import { PGlite } from '@electric-sql/pglite';
+import postgres from 'postgres';
+import { afterEach, describe, expect, it } from 'vitest';
+import { StoreError } from '../../src/store/errors.js';
+import { defaultMigrationsFolder } from '../../src/store/migrate.js';
+import { openStore, runMigrations } from '../../src/store/open.js';
+import { createTestDbConfig, type TestDbConfig, testServerUrl } from '../helpers/db.js';
+
+const EXPECTED_TABLES = ['actions', 'org_users', 'runs', 'secoda_users'];
+
+/** Runs raw SQL against the config's database (the store must be closed for PGlite). */
+async function rawQuery<T = Record<string, unknown>>(cfg: TestDbConfig, text: string): Promise<T[]> {
+  if (cfg.databaseUrl) {
+    const sql = postgres(cfg.databaseUrl, { max: 1, onnotice: () => {} });
+    try {
+      return (await sql.unsafe(text)) as unknown as T[];
+    } finally {
+      await sql.end();
+    }
+  }
+  const db = await PGlite.create({ dataDir: cfg.dataDir });
+  try {
+    return (await db.query<T>(text)).rows;
+  } finally {
+    await db.close();
+  }
+}
+
+const configs: TestDbConfig[] = [];
+async function freshConfig(): Promise<TestDbConfig> {
+  const cfg = await createTestDbConfig();
+  configs.push(cfg);
+  return cfg;
+}
+afterEach(async () => {
+  await Promise.all(configs.splice(0).map((c) => c.cleanup()));
+});
+
+describe('migrations', () => {
+  it('finds drizzle/ at the repo root by default', async () => {
+    const folder = defaultMigrationsFolder();
+    expect(folder.endsWith(join('main', 'drizzle')) || folder.endsWith('drizzle')).toBe(true);
+    expect(await readdir(join(folder, 'meta'))).toContain('_journal.json');
+  });
+
+  it('creates the schema on an empty database, and is idempotent', async () => {
+    const cfg = await freshConfig();
+    const s1 = await openStore(cfg);
+    expect(s1.kind).toBe(cfg.databaseUrl ? 'postgres' : 'pglite');
+    const id = await s1.createRun('dry-run');
+    await s1.close();
+
+    // Again: on open, and through the migrate command's entry point.
+    const s2 = await openStore(cfg);
+    expect((await s2.getRun(id))?.mode).toBe('dry-run');
+    await s2.close();
+    await runMigrations(cfg);
+
+    const tables = await rawQuery<{ table_name: string }>(
+      cfg,
+      `select table_name from information_schema.tables where table_schema = 'public' order by table_name`,
+    );
+    expect(tables.map((t) => t.table_name)).toEqual(EXPECTED_TABLES);
+    const applied = await rawQuery<{ n: number }>(cfg, `select count(*)::int as n from drizzle.__drizzle_migrations`);
+    const journal = (await readdir(defaultMigrationsFolder())).filter((f) => f.endsWith('.sql'));
+    expect(applied[0].n).toBe(journal.length);
+    const cols = await rawQuery<{ column_name: string; data_type: string }>(
+      cfg,
+      `select column_name, data_type from information_schema.columns where table_name = 'runs' and column_name in ('id', 'started_at', 'summary')  order by column_name`,
+    );
+    expect(cols).toEqual([
+      { column_name: 'id', data_type: 'integer' },
+      { column_name: 'started_at', data_type: 'timestamp with time zone' },
+      { column_name: 'summary', data_type: 'jsonb' },
+    ]);
+  });
+
+  it('fails with a StoreError when the migrations folder is missing', async () => {
+    const cfg = await freshConfig();
+    const err = await openStore({ ...cfg, migrationsFolder: join(cfg.dataDir, 'nope') }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StoreError);
+    expect((err as StoreError).message).toMatch(/_journal\.json/);
+  });
+
+  it.skipIf(!testServerUrl())('two processes migrating the same fresh Postgres database at once both succeed', async () => {
+    const cfg = await freshConfig();
+    const stores = await Promise.all([1, 2, 3].map(() => openStore(cfg)));
+    try {
+      const ids = await Promise.all(stores.map((s) => s.createRun('apply')));
+      expect(new Set(ids).size).toBe(3);
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+    }
+    const applied = await rawQuery<{ n: number }>(cfg, `select count(*)::int as n from drizzle.__drizzle_migrations`);
+    const journal = (await readdir(defaultMigrationsFolder())).filter((f) => f.endsWith('.sql'));
+    expect(applied[0].n).toBe(journal.length);
+    // The lock was released: nobody holds advisory locks on that database any more.
+    const locks = await rawQuery<{ n: number }>(
+      cfg,
+      `select count(*)::int as n from pg_locks where locktype = 'advisory' and database = (select oid from pg_database where datname = current_database())`,
+    );
+    expect(locks[0].n).toBe(0);
+  });
+
+  it('drizzle/ is in sync with src/store/schema.ts (drizzle-kit generate finds nothing to do)', async () => {
+    const tmp = await mkdtemp(join(tmpdir(), 'sus-drizzle-'));
+    try {
+      await cp(defaultMigrationsFolder(), tmp, { recursive: true });
+      const before = (await readdir(tmp)).sort();
+      const root = join(defaultMigrationsFolder(), '..');
+      const bin = join(root, 'node_modules', '.bin', 'drizzle-kit');
+      // drizzle-kit prefixes --out with "./": give it a path relative to the root. It exits 0 on errors too.
+      const { stdout, stderr } = await promisify(execFile)(
+        bin,
+        ['generate', '--dialect', 'postgresql', '--schema', './src/store/schema.ts', '--out', relative(root, tmp)],
+        { cwd: root },
+      );
+      expect(stdout + stderr).toMatch(/No schema changes/);
+      expect((await readdir(tmp)).sort()).toEqual(before);
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+  });
+});

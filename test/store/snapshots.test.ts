@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { OrgUser, SecodaUser } from '../../src/core/member.js';
+import type { Store } from '../../src/store/types.js';
+import { openTestStore, type TestStore } from '../helpers/db.js';
+
+let t: TestStore;
+let store: Store;
+beforeAll(async () => {
+  t = await openTestStore();
+  store = t.store;
+});
+afterAll(async () => {
+  await t?.cleanup();
+});
+
+const su = (i: number, over: Partial<SecodaUser> = {}): SecodaUser => ({
+  id: `s-${i}`,
+  first_name: `First${i}`,
+  last_name: `Last${i}`,
+  email: `user${String(i).padStart(6, '0')}@example.com`,
+  role: 'viewer',
+  pending: i % 5 === 0,
+  is_service_account: i % 97 === 0,
+  disabled: i % 13 === 0,
+  ...over,
+});
+
+const byId = (a: SecodaUser, b: SecodaUser) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+describe('Secoda snapshot', () => {
+  it('replace, upsert, remove', async () => {
+    expect(await store.listSecodaSnapshot()).toEqual([]);
+    const first = [su(1), su(2, { role: 'admin' }), su(3, { first_name: "O'Brien", last_name: '' })];
+    await store.replaceSecodaSnapshot(first);
+    expect((await store.listSecodaSnapshot()).sort(byId)).toEqual(first);
+
+    // Replace drops users not in the new list.
+    const second = [su(2, { role: 'editor' }), su(4)];
+    await store.replaceSecodaSnapshot(second);
+    expect((await store.listSecodaSnapshot()).sort(byId)).toEqual(second);
+
+    await store.upsertSecodaUser(su(5, { pending: true }));
+    await store.upsertSecodaUser(su(2, { role: 'admin', disabled: true }));
+    await store.removeSecodaUser('s-4');
+    await store.removeSecodaUser('no-such-id');
+    expect((await store.listSecodaSnapshot()).sort(byId)).toEqual([su(2, { role: 'admin', disabled: true }), su(5, { pending: true })]);
+
+    await store.replaceSecodaSnapshot([]);
+    expect(await store.listSecodaSnapshot()).toEqual([]);
+  });
+
+  it('a duplicate id in the list does not fail the replace (last one wins)', async () => {
+    await store.replaceSecodaSnapshot([su(1), su(1, { role: 'admin' })]);
+    expect(await store.listSecodaSnapshot()).toEqual([su(1, { role: 'admin' })]);
+  });
+
+  it('replaces a large snapshot in batches, in one transaction', async () => {
+    const many = Array.from({ length: 11_011 }, (_, i) => su(i));
+    await store.replaceSecodaSnapshot(many);
+    const listed = await store.listSecodaSnapshot();
+    expect(listed).toHaveLength(many.length);
+    expect(listed.sort(byId)).toEqual([...many].sort(byId));
+
+    // A failing replace (null in a NOT NULL column) leaves the previous snapshot intact.
+    const bad = [...many.slice(0, 10_500), { ...su(99_999), email: null as unknown as string }];
+    await expect(store.replaceSecodaSnapshot(bad)).rejects.toThrow(/replaceSecodaSnapshot failed/);
+    expect(await store.listSecodaSnapshot()).toHaveLength(many.length);
+  });
+});
+
+describe('org snapshot', () => {
+  it('saves a few thousand users per run, in order, with duplicates kept', async () => {
+    const runA = await store.createRun('dry-run');
+    const runB = await store.createRun('dry-run');
+    const users: OrgUser[] = Array.from({ length: 12_345 }, (_, i) => ({
+      id: `o-${i}`,
+      email: `Person${i}@Example.com`,
+      name: `Person ${i}`,
+      roles: i % 2 ? ['member'] : ['admin', 'billing', 'weird "role", {x}'],
+    }));
+    users.push(users[7]); // the source may list someone twice
+    const started = performance.now();
+    await store.saveOrgSnapshot(runA, users);
+    const ms = performance.now() - started;
+    expect(await store.countOrgSnapshot(runA)).toBe(users.length);
+    expect(await store.countOrgSnapshot(runB)).toBe(0);
+    // Saving again replaces, it does not append or fail.
+    await store.saveOrgSnapshot(runA, users.slice(0, 10));
+    expect(await store.countOrgSnapshot(runA)).toBe(10);
+    await store.saveOrgSnapshot(runB, []);
+    expect(await store.countOrgSnapshot(runB)).toBe(0);
+    // Informational only: timing depends on the machine.
+    console.info(`saveOrgSnapshot(${users.length}) on ${store.kind}: ${ms.toFixed(0)} ms`);
+  });
+});
