@@ -84,9 +84,10 @@ export function computePlan(desired: readonly Member[], current: readonly Member
     if (options.isProtected(c.key)) { skip(c, 'protected'); continue; }
     // Out of the sync on the desired side (e.g. unmapped role): leave it alone.
     if (skipped.has(c.key)) continue;
-    managed++;
     const d = wanted.get(c.key);
-    const base = { key: c.key, email: c.email, name: c.name, ...(c.id !== undefined ? { id: c.id } : {}) };
+    managed++;
+    // Name the person as the source of truth knows them; leavers as the target does.
+    const base = { key: c.key, email: c.email, name: d?.name || c.name, ...(c.id !== undefined ? { id: c.id } : {}) };
     if (!d) {
       deletes.push({ ...base, type: 'delete', ...(c.role ? { from: c.role } : {}), status: 'planned' });
     } else if (d.role !== c.role && d.role) {

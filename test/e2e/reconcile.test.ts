@@ -105,7 +105,7 @@ describe('reconcile', () => {
     seedDrift();
     const r = await h.run(['reconcile', '--dry-run', '--out', 'plan.md']);
     expect(r.code).toBe(0);
-    const file = join(h.dataDir, 'plan.md');
+    const file = join(h.cwd, 'plan.md');
     expect(existsSync(file)).toBe(true);
     expect(readFileSync(file, 'utf8')).toContain('### secoda-user-sync: Run');
     expect(r.json().mode).toBe('dry-run');

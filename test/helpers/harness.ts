@@ -3,7 +3,11 @@
  * (PGlite, or a new database on TEST_DATABASE_URL's server), and the CLI's
  * main() run in-process with captured stdout and stderr.
  */
+import { cpSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { openStore } from '../../src/store/index.js';
 import { main } from '../../src/cli/main.js';
 import { startOrgSim, startSecodaSim, type OrgSim, type SecodaSim, type SecodaSimOptions, type OrgSimOptions } from '../../src/simulators/index.js';
 import { freshDatabase } from './db.js';
@@ -33,23 +37,45 @@ export interface Harness {
   secoda: SecodaSim;
   env: Record<string, string>;
   databaseUrl?: string;
+  /** DATA_DIR of the embedded store. */
   dataDir: string;
+  /** Working directory of the CLI runs (relative --out files land here). */
+  cwd: string;
   run(args: string[], env?: Record<string, string>, signal?: AbortSignal): Promise<CliResult>;
   /** Every write request the simulators answered (any method but GET). */
   writes(): { api: string; method: string; path: string; status: unknown }[];
   close(): Promise<void>;
 }
 
+/**
+ * Creating an embedded database runs initdb (seconds); copying a migrated
+ * one takes milliseconds. One template per test process.
+ */
+let template: Promise<string> | undefined;
+function pgliteTemplate(): Promise<string> {
+  return (template ??= (async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'sus-template-')), 'db');
+    const store = await openStore({ dataDir: dir });
+    await store.close();
+    return dir;
+  })());
+}
+
 export async function startHarness(opts: { secoda?: Partial<SecodaSimOptions>; org?: Partial<OrgSimOptions> } = {}): Promise<Harness> {
   const secoda = await startSecodaSim({ apiKey: SECODA_KEY, writeLimit: null, ...opts.secoda });
   const org = await startOrgSim({ token: ORG_TOKEN, ...opts.org });
   const db = await freshDatabase();
+  let dataDir = db.dataDir;
+  if (!db.databaseUrl) {
+    dataDir = join(db.dataDir, 'db');
+    cpSync(await pgliteTemplate(), dataDir, { recursive: true });
+  }
   const env: Record<string, string> = {
     ORG_API_URL: org.url,
     ORG_API_TOKEN: ORG_TOKEN,
     SECODA_API_URL: secoda.url,
     SECODA_API_KEY: SECODA_KEY,
-    DATA_DIR: db.dataDir,
+    DATA_DIR: dataDir,
     ...(db.databaseUrl ? { DATABASE_URL: db.databaseUrl } : {}),
     SECODA_READ_RATE: '1000/s',
     SECODA_WRITE_RATE: '1000/s',
@@ -59,7 +85,7 @@ export async function startHarness(opts: { secoda?: Partial<SecodaSimOptions>; o
     LOG_LEVEL: 'info',
   };
   return {
-    org, secoda, env, dataDir: db.dataDir, ...(db.databaseUrl ? { databaseUrl: db.databaseUrl } : {}),
+    org, secoda, env, dataDir, cwd: db.dataDir, ...(db.databaseUrl ? { databaseUrl: db.databaseUrl } : {}),
     async run(args, extra = {}, signal) {
       const stdout = new Capture();
       const stderr = new Capture();
