@@ -21,3 +21,5 @@ const code = await main(process.argv.slice(2), {
   signal: controller.signal,
 });
 process.exitCode = code;
+// The daemon may leave timers or sockets behind after a forced shutdown; its work is recorded.
+if (process.argv[2] === 'daemon') setTimeout(() => process.exit(code), 200).unref();

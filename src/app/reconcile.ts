@@ -38,9 +38,20 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
 
   try {
     // Reads first, both of them: a failed or malformed read aborts before any write.
-    const source = await readSource(deps.source, log, (p) => deps.onProgress?.({ phase: 'pull', api: 'org', ...p }));
+    // A shutdown stops a read between pages: nothing has been written yet.
+    const checkAbort = () => {
+      if (deps.signal?.aborted) throw new InterruptedError();
+    };
+    const source = await readSource(deps.source, log, (p) => {
+      checkAbort();
+      deps.onProgress?.({ phase: 'pull', api: 'org', ...p });
+    });
     await store.saveOrgSnapshot(runId, source.users);
-    const secodaUsers = await deps.target.listUsers((p) => deps.onProgress?.({ phase: 'pull', api: 'secoda', ...p }));
+    checkAbort();
+    const secodaUsers = await deps.target.listUsers((p) => {
+      checkAbort();
+      deps.onProgress?.({ phase: 'pull', api: 'secoda', ...p });
+    });
     await store.replaceSecodaSnapshot(secodaUsers);
 
     const desired = orgUsersToMembers(source.users, { roleMap: config.roleMap, defaultRole: config.defaultRole });
@@ -93,7 +104,10 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
           ? `${result.authFailure} (stopped after it; ${result.notDispatched} action(s) not attempted)`
           : `${result.failed} action(s) failed${error ? `; ${error}` : ''}`;
       }
-      if (result.interrupted) status = 'interrupted';
+      if (result.interrupted) {
+        status = 'interrupted';
+        error = `interrupted by a shutdown: ${result.succeeded} action(s) done, ${result.failed} failed, ${result.notDispatched} not started`;
+      }
     }
     const actions = await store.listActions(runId);
     await store.updateRun(runId, {
@@ -102,14 +116,26 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
     });
   } catch (err) {
     const message = (err as Error).message ?? String(err);
-    log.error({ code: (err as { code?: string }).code }, `run ${runId} failed: ${message}`);
-    await store.updateRun(runId, { status: 'failed', error: message, finishedAt: new Date() });
+    if (deps.signal?.aborted) {
+      log.warn(`run ${runId} interrupted before its first write`);
+      await store.updateRun(runId, { status: 'interrupted', error: 'interrupted by a shutdown before any write', finishedAt: new Date() });
+    } else {
+      log.error({ code: (err as { code?: string }).code }, `run ${runId} failed: ${message}`);
+      await store.updateRun(runId, { status: 'failed', error: message, finishedAt: new Date() });
+    }
   }
 
   const run = await store.getRun(runId);
   const report = buildReport(run!, await store.listActions(runId));
   log.info({ status: report.status }, `run ${runId} ${report.status}`);
   return report;
+}
+
+class InterruptedError extends Error {
+  override name = 'InterruptedError';
+  constructor() {
+    super('interrupted by a shutdown');
+  }
 }
 
 function count(actions: readonly { type: string }[], type: string): number {

@@ -2,12 +2,14 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { buildReport, exitCodeOf } from '../app/report.js';
 import { reconcile } from '../app/reconcile.js';
+import { RunLockBusyError, takeRunLock, type HeldRunLock } from '../app/run-lock.js';
 import { wireAdapters } from '../app/wire.js';
 import { loadStoreConfig, loadSyncConfig, readEnv, secretsOf, type StoreConfig } from '../config/load.js';
 import { createLogger, type Logger } from '../observe/logger.js';
 import { createProgress } from '../observe/progress.js';
 import { makeScrubber } from '../observe/scrub.js';
 import { renderReport } from '../render/report.js';
+import { renderRunList } from '../render/run-list.js';
 import { openStore, runMigrations } from '../store/index.js';
 import type { Store } from '../store/types.js';
 import { parseCount, parseFlags, parseFormat } from './flags.js';
@@ -27,19 +29,24 @@ export async function reconcileCommand(args: string[], io: CliIo): Promise<numbe
     format: { type: 'string' },
     out: { type: 'string' },
     'max-deletes': { type: 'string' },
+    wait: { type: 'string' },
   });
   const formats = parseFormat(values.format, values.out, Boolean(io.stdout.isTTY));
   const maxDeletes = parseCount('--max-deletes', values['max-deletes']);
+  const waitSeconds = parseCount('--wait', values.wait) ?? 0;
   // Every problem with the configuration surfaces here, before any request.
   const config = loadSyncConfig(readEnv(io.env, io.cwd));
   const secrets = secretsOf(config);
   const log = logger(io, config.logLevel, secrets);
   const scrub = makeScrubber(secrets);
 
-  const store = await openStore(storeOptions(config, io));
+  const store = await openStoreWaiting(storeOptions(config, io), waitSeconds * 1000, io.signal);
+  let held: HeldRunLock | undefined;
   try {
+    held = await takeRunLock(store, values['dry-run'] ? 'reconcile --dry-run' : 'reconcile', waitSeconds * 1000, log, io.signal);
     const progress = createProgress({ tty: Boolean(io.stderr.isTTY), stream: io.stderr as NodeJS.WriteStream, logger: log });
-    const adapters = wireAdapters(config, { logger: log, ...(io.signal ? { signal: io.signal } : {}) });
+    // No abort signal for the HTTP clients: on SIGINT/SIGTERM in-flight requests finish.
+    const adapters = wireAdapters(config, { logger: log });
     const report = await reconcile(
       { config, store, ...adapters, logger: log, onProgress: progress.sink, ...(io.signal ? { signal: io.signal } : {}) },
       { dryRun: Boolean(values['dry-run']), ...(maxDeletes !== undefined ? { maxDeletesOverride: maxDeletes } : {}) },
@@ -52,20 +59,48 @@ export async function reconcileCommand(args: string[], io: CliIo): Promise<numbe
     }
     io.stdout.write(scrub(renderReport(report, formats.stdout)));
     return exitCodeOf(report.status);
+  } catch (err) {
+    if (err instanceof RunLockBusyError) {
+      io.stderr.write(`error: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
   } finally {
+    await held?.lock.release();
     await store.close();
   }
 }
 
+/** The embedded store admits one process at a time: with --wait, keep trying until the deadline. */
+async function openStoreWaiting(options: ReturnType<typeof storeOptions>, waitMs: number, signal?: AbortSignal): Promise<Store> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      return await openStore(options);
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'E_LOCKED' || Date.now() >= deadline || signal?.aborted) throw err;
+      await new Promise((r) => setTimeout(r, Math.min(1_000, Math.max(0, deadline - Date.now()))));
+    }
+  }
+}
+
 export async function reportCommand(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseFlags(args, { format: { type: 'string' } }, true);
+  const { values, positionals } = parseFlags(args, { format: { type: 'string' }, list: { type: 'boolean' }, limit: { type: 'string' } }, true);
   if (positionals.length > 1) throw new UsageError(`report takes at most one RUN_ID (got ${positionals.length})`);
+  if (values.list && positionals.length) throw new UsageError('report --list takes no RUN_ID');
+  if (values.limit !== undefined && !values.list) throw new UsageError('--limit goes with --list');
   const runId = parseCount('RUN_ID', positionals[0]);
+  const limit = parseCount('--limit', values.limit) ?? 20;
+  if (limit < 1) throw new UsageError('--limit must be at least 1');
   const formats = parseFormat(values.format, undefined, Boolean(io.stdout.isTTY));
   const config = loadStoreConfig(readEnv(io.env, io.cwd));
   const scrub = makeScrubber(secretsOf(config));
   const store: Store = await openStore(storeOptions(config, io));
   try {
+    if (values.list) {
+      io.stdout.write(scrub(renderRunList(await store.listRuns(limit), formats.stdout)));
+      return 0;
+    }
     const run = runId !== undefined ? await store.getRun(runId) : await store.latestRun();
     if (!run) {
       io.stderr.write(runId !== undefined ? `No run ${runId} in the database.\n` : 'No runs recorded yet: run `secoda-user-sync reconcile --dry-run` first.\n');

@@ -4,6 +4,7 @@ const COMMANDS = `Commands:
   reconcile   Make Secoda's users match the organization (--dry-run: only show the plan)
   report      Show a past run again (default: the latest)
   migrate     Create or update the database schema
+  daemon      Reconcile on a schedule as a background service (health, metrics, alerts)
   help        Show help for a command: secoda-user-sync help reconcile`;
 
 const EXIT_CODES = `Exit codes:
@@ -14,17 +15,20 @@ const EXIT_CODES = `Exit codes:
 
 export const COMMAND_HELP: Record<string, { usage: string; flags: string; groups: VariableGroup[] }> = {
   reconcile: {
-    usage: 'secoda-user-sync reconcile [--dry-run] [--format table|json|markdown] [--out FILE] [--max-deletes N]',
+    usage: 'secoda-user-sync reconcile [--dry-run] [--format table|json|markdown] [--out FILE] [--max-deletes N] [--wait SECONDS]',
     flags: `  --dry-run          Read both APIs and show the plan; send no write to either API
   --format FORMAT    table (default on a terminal), json (default otherwise) or markdown
   --out FILE         Also write the report to FILE (format from --format, else from .json/.md)
   --max-deletes N    Allow up to N deletes this one run, lifting MAX_DELETES and MAX_DELETE_PERCENT
+  --wait SECONDS     If another reconcile (e.g. the daemon) is running, wait up to this long (default 0)
   -h, --help         Show this help`,
     groups: ['sync', 'store', 'common'],
   },
   report: {
-    usage: 'secoda-user-sync report [RUN_ID] [--format table|json|markdown]',
+    usage: 'secoda-user-sync report [RUN_ID] [--format table|json|markdown] | report --list [--limit N]',
     flags: `  RUN_ID             The run to show (default: the latest)
+  --list             List recent runs (id, mode, status, started, duration, counts)
+  --limit N          How many runs --list shows (default 20)
   --format FORMAT    table (default on a terminal), json (default otherwise) or markdown
   -h, --help         Show this help`,
     groups: ['store', 'common'],
@@ -33,6 +37,16 @@ export const COMMAND_HELP: Record<string, { usage: string; flags: string; groups
     usage: 'secoda-user-sync migrate',
     flags: '  -h, --help         Show this help',
     groups: ['store', 'common'],
+  },
+  daemon: {
+    usage: 'secoda-user-sync daemon',
+    flags: `  -h, --help         Show this help
+
+Reconciles on SYNC_SCHEDULE; one run at a time per database (an advisory lock
+on Postgres, so several replicas are safe). SIGTERM/SIGINT: no new writes,
+in-flight requests finish, the run is recorded as interrupted; a second
+signal exits at once. Serves /healthz, /readyz and /metrics on HTTP_PORT.`,
+    groups: ['daemon', 'sync', 'store', 'common'],
   },
 };
 
@@ -54,7 +68,7 @@ ${COMMANDS}
 ${EXIT_CODES}
 
 Environment (a .env file in the working directory is read too; real variables win):
-${variables(['sync', 'store', 'common'])}
+${variables(['sync', 'store', 'common', 'daemon'])}
 `;
 }
 

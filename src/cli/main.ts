@@ -2,12 +2,14 @@ import { ConfigError, readEnv, secretsOf, loadStoreConfig } from '../config/load
 import { makeScrubber } from '../observe/scrub.js';
 import { commandHelp, COMMAND_HELP, mainHelp } from './help.js';
 import { migrateCommand, reconcileCommand, reportCommand } from './commands.js';
+import { daemonCommand } from './daemon.js';
 import { UsageError, type CliIo } from './io.js';
 
 const COMMANDS: Record<string, (args: string[], io: CliIo) => Promise<number>> = {
   reconcile: reconcileCommand,
   report: reportCommand,
   migrate: migrateCommand,
+  daemon: daemonCommand,
 };
 
 /** Runs one CLI invocation and returns its exit code; never calls process.exit. */

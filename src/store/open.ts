@@ -11,7 +11,9 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import { describeCause, makeScrubber, redactDatabaseUrl, StoreError } from './errors.js';
 import { defaultMigrationsFolder, migratePglite, migratePostgres } from './migrate.js';
+import { acquireDirLock } from './lockfile.js';
 import { createQueryStore } from './queries.js';
+import { memoryRunLocker, postgresRunLocker, type RunLocker } from './run-lock.js';
 import type { Store, StoreOptions } from './types.js';
 
 /** Where the embedded database lives when DATA_DIR is not given. */
@@ -73,11 +75,12 @@ async function openPostgres(databaseUrl: string, migrationsFolder: string, opts:
     return fail(err, 'cannot connect to the database at');
   }
   const db = drizzlePostgres({ client });
-  const store = createQueryStore(db, {
+  const locker = postgresRunLocker(databaseUrl, scrub);
+  const store = withRunLock(createQueryStore(db, {
     kind: 'postgres',
     scrub,
     close: () => client.end({ timeout: 5 }),
-  });
+  }), locker);
   if (opts.skipMigrations) {
     // Nothing has connected yet: fail now, with a clear message, rather than on the first query.
     try {
@@ -90,13 +93,24 @@ async function openPostgres(databaseUrl: string, migrationsFolder: string, opts:
   return store;
 }
 
+function withRunLock(store: Omit<Store, 'tryRunLock' | 'runLockHolder'>, locker: RunLocker): Store {
+  return Object.assign(store, {
+    tryRunLock: (label: string) => locker.tryAcquire(label),
+    runLockHolder: () => locker.holder(),
+  });
+}
+
 async function openPglite(dataDir: string, migrationsFolder: string, opts: OpenStoreOptions): Promise<Store> {
   const dir = resolve(dataDir);
   let client: PGlite;
+  let unlock: () => void = () => {};
   try {
     mkdirSync(dir, { recursive: true });
+    unlock = acquireDirLock(dir);
     client = await PGlite.create({ dataDir: dir });
   } catch (err) {
+    unlock();
+    if (err instanceof StoreError) throw err;
     const { message, code } = describeCause(err);
     throw new StoreError(`cannot open the embedded database in ${dir}: ${message}`, code);
   }
@@ -104,16 +118,18 @@ async function openPglite(dataDir: string, migrationsFolder: string, opts: OpenS
     if (!opts.skipMigrations) await migratePglite(client, migrationsFolder);
   } catch (err) {
     await client.close().catch(() => {});
+    unlock();
     if (err instanceof StoreError) throw err;
     const { message, code } = describeCause(err);
     throw new StoreError(`cannot migrate the embedded database in ${dir}: ${message}`, code);
   }
   const db = drizzlePglite({ client });
-  return createQueryStore(db, {
+  return withRunLock(createQueryStore(db, {
     kind: 'pglite',
     scrub: (t) => t,
     close: async () => {
       if (!client.closed) await client.close();
+      unlock();
     },
-  });
+  }), memoryRunLocker());
 }

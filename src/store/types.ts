@@ -1,4 +1,7 @@
 import type { OrgUser, SecodaUser } from '../core/member.js';
+import type { RunLock } from './run-lock.js';
+
+export type { RunLock } from './run-lock.js';
 
 export type RunMode = 'dry-run' | 'apply';
 /** running -> one of the final states. `abandoned` / `interrupted` are set by the daemon. */
@@ -95,6 +98,14 @@ export interface Store {
   markAbandonedRuns(): Promise<number>;
   /** Deletes runs (and their actions and org snapshots) that started before `before`. */
   pruneRuns(before: Date): Promise<number>;
+
+  /**
+   * Takes the run lock (one reconcile at a time per database, across
+   * processes); null when someone else holds it. `label` names the holder.
+   */
+  tryRunLock(label: string): Promise<RunLock | null>;
+  /** Who holds the run lock, in words; null when it is free. */
+  runLockHolder(): Promise<string | null>;
 
   /** true when the database answers. */
   ping(): Promise<boolean>;

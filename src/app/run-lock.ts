@@ -1,0 +1,40 @@
+/**
+ * Every reconcile (dry runs too: they refresh the snapshot) runs under the
+ * store's run lock, so the daemon's replicas and one-shot runs never overlap.
+ */
+import type { Logger } from '../observe/logger.js';
+import type { RunLock, Store } from '../store/types.js';
+
+export class RunLockBusyError extends Error {
+  override name = 'RunLockBusyError';
+  readonly code = 'E_RUN_LOCKED';
+  constructor(readonly holder: string | null, waitedMs: number) {
+    super(
+      `another reconcile is running on this database${holder ? `: ${holder}` : ''}` +
+        (waitedMs > 0 ? ` (waited ${Math.round(waitedMs / 1000)}s)` : '') +
+        '. Try again when it has finished, or pass --wait SECONDS.',
+    );
+  }
+}
+
+export interface HeldRunLock {
+  lock: RunLock;
+  /** Runs a previous holder left `running` (it was killed), now marked abandoned. */
+  abandoned: number;
+}
+
+/** Takes the lock, polling until `waitMs` has passed; then marks runs a killed process left behind. */
+export async function takeRunLock(store: Store, label: string, waitMs: number, logger: Logger, signal?: AbortSignal): Promise<HeldRunLock> {
+  const started = Date.now();
+  for (;;) {
+    const lock = await store.tryRunLock(label);
+    if (lock) {
+      const abandoned = await store.markAbandonedRuns();
+      if (abandoned > 0) logger.warn({ abandoned }, `${abandoned} run(s) left running by a stopped process recorded as abandoned`);
+      return { lock, abandoned };
+    }
+    const waited = Date.now() - started;
+    if (waited >= waitMs || signal?.aborted) throw new RunLockBusyError(await store.runLockHolder(), waited);
+    await new Promise((r) => setTimeout(r, Math.min(1_000, waitMs - waited)));
+  }
+}

@@ -1,0 +1,35 @@
+import { resolve } from 'node:path';
+import { loadDaemonConfig } from '../config/daemon.js';
+import { loadSyncConfig, readEnv, secretsOf } from '../config/load.js';
+import { Daemon } from '../daemon/daemon.js';
+import { createLogger } from '../observe/logger.js';
+import { openStore } from '../store/index.js';
+import { parseFlags } from './flags.js';
+import type { CliIo } from './io.js';
+
+/** `daemon`: runs until SIGTERM/SIGINT, then stops within SHUTDOWN_TIMEOUT. */
+export async function daemonCommand(args: string[], io: CliIo): Promise<number> {
+  parseFlags(args, {});
+  const env = readEnv(io.env, io.cwd);
+  // Both configs are checked before anything starts: a bad schedule exits 2 here.
+  const sync = loadSyncConfig(env);
+  const daemonConfig = loadDaemonConfig(env);
+  const secrets = [...secretsOf(sync), ...(daemonConfig.alertWebhookUrl ? [daemonConfig.alertWebhookUrl] : [])];
+  const logger = createLogger({ level: sync.logLevel, pretty: Boolean(io.stderr.isTTY), secrets, stream: io.stderr });
+  const store = await openStore({ ...(sync.databaseUrl ? { databaseUrl: sync.databaseUrl } : {}), dataDir: resolve(io.cwd, sync.dataDir) });
+  const daemon = new Daemon({ sync, daemon: daemonConfig, store, logger });
+  try {
+    await daemon.start();
+    await new Promise<void>((resolveStop) => {
+      if (!io.signal) return; // no way to stop: run forever
+      if (io.signal.aborted) return resolveStop();
+      io.signal.addEventListener('abort', () => resolveStop(), { once: true });
+    });
+    logger.info('shutting down: no new runs, no new writes; letting in-flight requests finish');
+    const clean = await daemon.stop();
+    logger.info(clean ? 'stopped cleanly' : 'stopped after the shutdown timeout');
+    return clean ? 0 : 1;
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,177 @@
+/**
+ * The background service: reconciles on a cron schedule, one run at a time
+ * per database (the run lock), and stops cleanly. A failed run never stops
+ * the daemon; the next tick re-plans from fresh reads.
+ */
+import cron, { type ScheduledTask } from 'node-cron';
+import { reconcile } from '../app/reconcile.js';
+import type { Report } from '../app/report.js';
+import { RunLockBusyError, takeRunLock } from '../app/run-lock.js';
+import { wireAdapters } from '../app/wire.js';
+import type { DaemonConfig } from '../config/daemon.js';
+import type { SyncConfig } from '../config/load.js';
+import type { Logger } from '../observe/logger.js';
+import { createProgress } from '../observe/progress.js';
+import type { Store } from '../store/types.js';
+import { sendAlert, shouldAlert } from './alerts.js';
+import { startHealthServer } from './health.js';
+import { Metrics } from './metrics.js';
+
+const DAY_MS = 86_400_000;
+
+export interface DaemonDeps {
+  sync: SyncConfig;
+  daemon: DaemonConfig;
+  store: Store;
+  logger: Logger;
+  metrics?: Metrics;
+}
+
+export type TickOutcome = 'ran' | 'busy' | 'not-leader' | 'stopping';
+
+export class Daemon {
+  readonly metrics: Metrics;
+  private task: ScheduledTask | undefined;
+  private health: Awaited<ReturnType<typeof startHealthServer>> | undefined;
+  private current: Promise<void> | undefined;
+  /** Aborted on shutdown: the running reconcile dispatches no new write. */
+  private readonly stopping = new AbortController();
+  /** Aborted when the shutdown timeout runs out: in-flight requests are cancelled too. */
+  private readonly hardStop = new AbortController();
+  private lastRun: { id: number; status: string; finishedAt: string | null } | null = null;
+  private lastPrune = 0;
+
+  constructor(private readonly deps: DaemonDeps) {
+    this.metrics = deps.metrics ?? new Metrics();
+  }
+
+  get port(): number | undefined {
+    return this.health?.port;
+  }
+
+  async start(): Promise<void> {
+    const { daemon, logger, store } = this.deps;
+    const latest = await store.latestRun();
+    if (latest) this.lastRun = { id: latest.id, status: latest.status, finishedAt: latest.finishedAt?.toISOString() ?? null };
+    if (daemon.httpPort > 0) {
+      this.health = await startHealthServer({
+        host: daemon.httpHost,
+        port: daemon.httpPort,
+        metrics: this.metrics,
+        state: { lastRun: () => this.lastRun, ready: () => store.ping() },
+      });
+      logger.info({ port: this.health.port, host: daemon.httpHost }, `health and metrics on http://${daemon.httpHost}:${this.health.port} (/healthz, /readyz, /metrics)`);
+    }
+    this.task = cron.schedule(daemon.schedule, () => void this.tick('schedule'), { timezone: daemon.timezone, name: 'reconcile' });
+    logger.info({ schedule: daemon.schedule, timezone: daemon.timezone, next: this.task.getNextRun()?.toISOString() }, 'daemon started');
+    if (daemon.runOnStart) void this.tick('start');
+  }
+
+  /** One scheduled reconcile, unless one is still going or another replica holds the lock. */
+  async tick(reason: 'schedule' | 'start' | 'manual' = 'manual'): Promise<TickOutcome> {
+    const { logger } = this.deps;
+    if (this.stopping.signal.aborted) return 'stopping';
+    if (this.current) {
+      logger.warn({ reason }, 'tick skipped: the previous run is still going');
+      this.metrics.skippedTicks.inc({ reason: 'still-running' });
+      return 'busy';
+    }
+    let outcome: TickOutcome = 'ran';
+    const run = this.runOnce().then((o) => {
+      outcome = o;
+    });
+    this.current = run;
+    try {
+      await run;
+    } finally {
+      this.current = undefined;
+    }
+    return outcome;
+  }
+
+  private async runOnce(): Promise<TickOutcome> {
+    const { store, logger, sync } = this.deps;
+    let held;
+    try {
+      held = await takeRunLock(store, 'daemon', 0, logger);
+    } catch (err) {
+      if (err instanceof RunLockBusyError) {
+        logger.info({ holder: err.holder }, `tick skipped: not the leader (${err.holder ?? 'another process'} holds the run lock)`);
+        this.metrics.skippedTicks.inc({ reason: 'not-leader' });
+        return 'not-leader';
+      }
+      logger.error({ err: (err as Error).message }, 'tick failed: cannot take the run lock');
+      return 'not-leader';
+    }
+    this.metrics.leader.set(1);
+    // Losing the lock mid-run (connection closed) stops dispatching writes.
+    const runAbort = new AbortController();
+    const onStop = () => runAbort.abort();
+    this.stopping.signal.addEventListener('abort', onStop);
+    void held.lock.lost.then((why) => {
+      logger.error({ why }, 'run lock lost: stopping this run');
+      runAbort.abort();
+    });
+    const started = Date.now();
+    try {
+      const progress = createProgress({ tty: false, logger, intervalMs: 30_000 });
+      const adapters = wireAdapters(sync, { logger, signal: this.hardStop.signal, onResponse: this.metrics.onResponse });
+      const report = await reconcile(
+        { config: sync, store, ...adapters, logger, onProgress: progress.sink, signal: runAbort.signal },
+        { dryRun: false },
+      );
+      this.lastRun = { id: report.runId, status: report.status, finishedAt: report.finishedAt };
+      this.metrics.recordRun(report, (Date.now() - started) / 1000);
+      await this.afterRun(report);
+    } catch (err) {
+      // reconcile records its own failures; this is the database itself failing.
+      logger.error({ err: (err as Error).message }, 'run failed outside reconcile; the daemon keeps going');
+      this.metrics.runs.inc({ status: 'failed', mode: 'apply' });
+    } finally {
+      this.stopping.signal.removeEventListener('abort', onStop);
+      await held.lock.release();
+      this.metrics.leader.set(0);
+    }
+    return 'ran';
+  }
+
+  private async afterRun(report: Report): Promise<void> {
+    const { store, logger, daemon } = this.deps;
+    if (daemon.alertWebhookUrl) {
+      const previous = (await store.listRuns(5)).find((r) => r.id !== report.runId && r.status !== 'running' && r.mode === 'apply');
+      const kind = shouldAlert(report, previous?.status ?? null);
+      if (kind) await sendAlert(daemon.alertWebhookUrl, report, kind, logger);
+    }
+    if (daemon.retentionDays > 0 && Date.now() - this.lastPrune >= DAY_MS) {
+      this.lastPrune = Date.now();
+      const pruned = await store.pruneRuns(new Date(Date.now() - daemon.retentionDays * DAY_MS));
+      if (pruned > 0) logger.info({ pruned, days: daemon.retentionDays }, `pruned ${pruned} run(s) older than ${daemon.retentionDays} days`);
+    }
+  }
+
+  /**
+   * Stops scheduling and dispatching; in-flight requests finish. Resolves
+   * true when everything stopped within the timeout.
+   */
+  async stop(timeoutMs = this.deps.daemon.shutdownTimeoutMs): Promise<boolean> {
+    const { logger } = this.deps;
+    await this.task?.stop();
+    await this.task?.destroy();
+    this.stopping.abort();
+    let clean = true;
+    if (this.current) {
+      logger.info({ timeoutMs }, 'waiting for the current run to finish its in-flight requests');
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+      clean = await Promise.race([this.current.then(() => true as const), timedOut]);
+      clearTimeout(timer);
+      if (!clean) {
+        logger.error({ timeoutMs }, 'shutdown timeout reached: cancelling in-flight requests');
+        this.hardStop.abort();
+        await Promise.race([this.current, new Promise((r) => setTimeout(r, 2_000))]);
+      }
+    }
+    await this.health?.close();
+    return clean;
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * The run lock: at most one reconcile at a time per database, across
+ * processes and replicas. On Postgres it is a session advisory lock held on a
+ * dedicated connection — not a pooled one, whose session lock would be
+ * released or lost behind our back — and that connection closing counts as
+ * losing the lock. On PGlite the data directory's lock file already keeps
+ * other processes out, so an in-process flag is enough.
+ */
+import { hostname } from 'node:os';
+import postgres from 'postgres';
+
+/** Fits in 32 bits, so pg_locks shows it as objid with classid 0. */
+export const RUN_LOCK_KEY = 0x5ec0da;
+
+export interface RunLock {
+  /** Resolves if the lock is lost while held (the connection closed). */
+  readonly lost: Promise<string>;
+  release(): Promise<void>;
+}
+
+export interface RunLocker {
+  tryAcquire(label: string): Promise<RunLock | null>;
+  /** Who holds the lock, in words, or null when it is free. */
+  holder(): Promise<string | null>;
+}
+
+export function memoryRunLocker(): RunLocker {
+  let held: string | null = null;
+  return {
+    async tryAcquire(label) {
+      if (held) return null;
+      held = label;
+      let release!: () => void;
+      const lost = new Promise<string>(() => {});
+      release = () => {
+        held = null;
+      };
+      return { lost, release: async () => release() };
+    },
+    async holder() {
+      return held ? `${held} (this process)` : null;
+    },
+  };
+}
+
+export function postgresRunLocker(databaseUrl: string, scrub: (s: string) => string): RunLocker {
+  return {
+    async tryAcquire(label) {
+      let onLost!: (why: string) => void;
+      const lost = new Promise<string>((resolve) => (onLost = resolve));
+      let released = false;
+      const sql = postgres(databaseUrl, {
+        max: 1,
+        idle_timeout: 0,
+        max_lifetime: null,
+        onnotice: () => {},
+        connect_timeout: 10,
+        connection: { application_name: `secoda-user-sync ${label} ${hostname()}:${process.pid}`.slice(0, 63) },
+        onclose: () => {
+          if (!released) onLost('the database connection holding the run lock closed');
+        },
+      });
+      let ok = false;
+      try {
+        const [row] = await sql`select pg_try_advisory_lock(${RUN_LOCK_KEY}) as ok`;
+        ok = Boolean(row?.ok);
+      } catch (err) {
+        released = true;
+        await sql.end({ timeout: 1 }).catch(() => {});
+        throw new Error(`cannot take the run lock: ${scrub((err as Error).message)}`);
+      }
+      if (!ok) {
+        released = true;
+        await sql.end({ timeout: 2 }).catch(() => {});
+        return null;
+      }
+      // A connection that dies quietly (network cut) is noticed by the heartbeat.
+      const heartbeat = setInterval(() => {
+        sql`select 1`.catch(() => {
+          if (!released) onLost('the database connection holding the run lock stopped answering');
+        });
+      }, 5_000);
+      heartbeat.unref();
+      return {
+        lost,
+        async release() {
+          if (released) return;
+          released = true;
+          clearInterval(heartbeat);
+          await sql`select pg_advisory_unlock(${RUN_LOCK_KEY})`.catch(() => {});
+          await sql.end({ timeout: 5 }).catch(() => {});
+        },
+      };
+    },
+    async holder() {
+      const sql = postgres(databaseUrl, { max: 1, onnotice: () => {}, connect_timeout: 10 });
+      try {
+        const rows = await sql`
+          select a.application_name, a.client_addr::text as addr, a.pid, a.backend_start
+          from pg_locks l join pg_stat_activity a on a.pid = l.pid
+          where l.locktype = 'advisory' and l.classid = 0 and l.objid = ${RUN_LOCK_KEY} and l.granted
+          limit 1`;
+        const r = rows[0];
+        if (!r) return null;
+        return `${r.application_name || 'a session'} (backend pid ${r.pid}${r.addr ? ` from ${r.addr}` : ''}, since ${new Date(r.backend_start).toISOString()})`;
+      } catch {
+        return 'another session (details unavailable)';
+      } finally {
+        await sql.end({ timeout: 2 }).catch(() => {});
+      }
+    },
+  };
+}
