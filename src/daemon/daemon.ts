@@ -12,7 +12,7 @@ import type { DaemonConfig } from '../config/daemon.js';
 import type { SyncConfig } from '../config/load.js';
 import type { Logger } from '../observe/logger.js';
 import { createProgress } from '../observe/progress.js';
-import type { Store } from '../store/types.js';
+import type { RunLock, Store } from '../store/types.js';
 import { sendAlert, shouldAlert } from './alerts.js';
 import { startHealthServer } from './health.js';
 import { Metrics } from './metrics.js';
@@ -40,6 +40,9 @@ export class Daemon {
   private readonly hardStop = new AbortController();
   private lastRun: { id: number; status: string; finishedAt: string | null } | null = null;
   private lastPrune = 0;
+  private leadership: RunLock | undefined;
+  /** Aborts the run in progress (shutdown, or leadership lost). */
+  private runAbort: AbortController | undefined;
 
   constructor(private readonly deps: DaemonDeps) {
     this.metrics = deps.metrics ?? new Metrics();
@@ -51,8 +54,11 @@ export class Daemon {
 
   async start(): Promise<void> {
     const { daemon, logger, store } = this.deps;
-    const latest = await store.latestRun();
+    const recent = await store.listRuns(50);
+    const latest = recent[0];
     if (latest) this.lastRun = { id: latest.id, status: latest.status, finishedAt: latest.finishedAt?.toISOString() ?? null };
+    const lastSuccess = recent.find((r) => r.status === 'succeeded' && r.finishedAt);
+    if (lastSuccess) this.metrics.lastSuccess.set(lastSuccess.finishedAt!.getTime() / 1000);
     if (daemon.httpPort > 0) {
       this.health = await startHealthServer({
         host: daemon.httpHost,
@@ -89,23 +95,55 @@ export class Daemon {
     return outcome;
   }
 
+  /** Leadership is kept for the life of the process; a standby tries again at each tick. */
+  private async lead(): Promise<boolean> {
+    const { store, logger } = this.deps;
+    if (this.leadership) return true;
+    let lock: RunLock | null;
+    try {
+      lock = await store.tryLeaderLock('daemon');
+    } catch (err) {
+      logger.error({ err: (err as Error).message }, 'tick skipped: cannot reach the database to take the leader lock');
+      this.metrics.skippedTicks.inc({ reason: 'database' });
+      return false;
+    }
+    if (!lock) {
+      const holder = await store.leaderLockHolder();
+      logger.info({ holder }, `tick skipped: not the leader (${holder ?? 'another replica'} leads)`);
+      this.metrics.skippedTicks.inc({ reason: 'not-leader' });
+      return false;
+    }
+    this.leadership = lock;
+    this.metrics.leader.set(1);
+    logger.info('this replica is now the leader');
+    void lock.lost.then((why) => {
+      if (this.leadership !== lock) return;
+      this.leadership = undefined;
+      this.metrics.leader.set(0);
+      logger.error({ why }, 'leadership lost: stopping the current run; will try to lead again at the next tick');
+      this.runAbort?.abort();
+    });
+    return true;
+  }
+
   private async runOnce(): Promise<TickOutcome> {
     const { store, logger, sync } = this.deps;
+    if (!(await this.lead())) return 'not-leader';
     let held;
     try {
       held = await takeRunLock(store, 'daemon', 0, logger);
     } catch (err) {
       if (err instanceof RunLockBusyError) {
-        logger.info({ holder: err.holder }, `tick skipped: not the leader (${err.holder ?? 'another process'} holds the run lock)`);
-        this.metrics.skippedTicks.inc({ reason: 'not-leader' });
-        return 'not-leader';
+        logger.info({ holder: err.holder }, `tick skipped: another reconcile is running (${err.holder ?? 'another process'})`);
+        this.metrics.skippedTicks.inc({ reason: 'run-locked' });
+        return 'busy';
       }
-      logger.error({ err: (err as Error).message }, 'tick failed: cannot take the run lock');
-      return 'not-leader';
+      logger.error({ err: (err as Error).message }, 'tick skipped: cannot take the run lock');
+      return 'busy';
     }
-    this.metrics.leader.set(1);
-    // Losing the lock mid-run (connection closed) stops dispatching writes.
+    // Shutdown, or losing the run lock or leadership mid-run, stops dispatching writes.
     const runAbort = new AbortController();
+    this.runAbort = runAbort;
     const onStop = () => runAbort.abort();
     this.stopping.signal.addEventListener('abort', onStop);
     void held.lock.lost.then((why) => {
@@ -129,8 +167,8 @@ export class Daemon {
       this.metrics.runs.inc({ status: 'failed', mode: 'apply' });
     } finally {
       this.stopping.signal.removeEventListener('abort', onStop);
+      this.runAbort = undefined;
       await held.lock.release();
-      this.metrics.leader.set(0);
     }
     return 'ran';
   }
@@ -172,6 +210,10 @@ export class Daemon {
       }
     }
     await this.health?.close();
+    const leadership = this.leadership;
+    this.leadership = undefined;
+    await leadership?.release();
+    this.metrics.leader.set(0);
     return clean;
   }
 }

@@ -13,7 +13,7 @@ import { describeCause, makeScrubber, redactDatabaseUrl, StoreError } from './er
 import { defaultMigrationsFolder, migratePglite, migratePostgres } from './migrate.js';
 import { acquireDirLock } from './lockfile.js';
 import { createQueryStore } from './queries.js';
-import { memoryRunLocker, postgresRunLocker, type RunLocker } from './run-lock.js';
+import { LEADER_LOCK_KEY, memoryRunLocker, postgresRunLocker, RUN_LOCK_KEY, type RunLocker } from './run-lock.js';
 import type { Store, StoreOptions } from './types.js';
 
 /** Where the embedded database lives when DATA_DIR is not given. */
@@ -75,12 +75,11 @@ async function openPostgres(databaseUrl: string, migrationsFolder: string, opts:
     return fail(err, 'cannot connect to the database at');
   }
   const db = drizzlePostgres({ client });
-  const locker = postgresRunLocker(databaseUrl, scrub);
   const store = withRunLock(createQueryStore(db, {
     kind: 'postgres',
     scrub,
     close: () => client.end({ timeout: 5 }),
-  }), locker);
+  }), postgresRunLocker(databaseUrl, scrub, RUN_LOCK_KEY), postgresRunLocker(databaseUrl, scrub, LEADER_LOCK_KEY));
   if (opts.skipMigrations) {
     // Nothing has connected yet: fail now, with a clear message, rather than on the first query.
     try {
@@ -93,10 +92,14 @@ async function openPostgres(databaseUrl: string, migrationsFolder: string, opts:
   return store;
 }
 
-function withRunLock(store: Omit<Store, 'tryRunLock' | 'runLockHolder'>, locker: RunLocker): Store {
+type LockMethods = 'tryRunLock' | 'runLockHolder' | 'tryLeaderLock' | 'leaderLockHolder';
+
+function withRunLock(store: Omit<Store, LockMethods>, run: RunLocker, leader: RunLocker): Store {
   return Object.assign(store, {
-    tryRunLock: (label: string) => locker.tryAcquire(label),
-    runLockHolder: () => locker.holder(),
+    tryRunLock: (label: string) => run.tryAcquire(label),
+    runLockHolder: () => run.holder(),
+    tryLeaderLock: (label: string) => leader.tryAcquire(label),
+    leaderLockHolder: () => leader.holder(),
   });
 }
 
@@ -131,5 +134,5 @@ async function openPglite(dataDir: string, migrationsFolder: string, opts: OpenS
       if (!client.closed) await client.close();
       unlock();
     },
-  }), memoryRunLocker());
+  }), memoryRunLocker(), memoryRunLocker());
 }

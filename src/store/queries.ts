@@ -107,7 +107,7 @@ export interface QueryStoreOptions {
   close: () => Promise<void>;
 }
 
-export function createQueryStore(db: Db, opts: QueryStoreOptions): Omit<Store, 'tryRunLock' | 'runLockHolder'> {
+export function createQueryStore(db: Db, opts: QueryStoreOptions): Omit<Store, 'tryRunLock' | 'runLockHolder' | 'tryLeaderLock' | 'leaderLockHolder'> {
   const { scrub } = opts;
   let closed = false;
   let closing: Promise<void> | undefined;
@@ -124,7 +124,7 @@ export function createQueryStore(db: Db, opts: QueryStoreOptions): Omit<Store, '
     }
   }
 
-  const store: Omit<Store, 'tryRunLock' | 'runLockHolder'> = {
+  const store: Omit<Store, 'tryRunLock' | 'runLockHolder' | 'tryLeaderLock' | 'leaderLockHolder'> = {
     kind: opts.kind,
 
     createRun: (mode, startedAt) =>

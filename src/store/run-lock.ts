@@ -9,8 +9,10 @@
 import { hostname } from 'node:os';
 import postgres from 'postgres';
 
-/** Fits in 32 bits, so pg_locks shows it as objid with classid 0. */
+/** Fit in 32 bits, so pg_locks shows them as objid with classid 0. */
 export const RUN_LOCK_KEY = 0x5ec0da;
+/** Held by the daemon replica that schedules runs, for as long as it lives. */
+export const LEADER_LOCK_KEY = 0x5ec0db;
 
 export interface RunLock {
   /** Resolves if the lock is lost while held (the connection closed). */
@@ -43,7 +45,7 @@ export function memoryRunLocker(): RunLocker {
   };
 }
 
-export function postgresRunLocker(databaseUrl: string, scrub: (s: string) => string): RunLocker {
+export function postgresRunLocker(databaseUrl: string, scrub: (s: string) => string, key = RUN_LOCK_KEY): RunLocker {
   return {
     async tryAcquire(label) {
       let onLost!: (why: string) => void;
@@ -62,12 +64,12 @@ export function postgresRunLocker(databaseUrl: string, scrub: (s: string) => str
       });
       let ok = false;
       try {
-        const [row] = await sql`select pg_try_advisory_lock(${RUN_LOCK_KEY}) as ok`;
+        const [row] = await sql`select pg_try_advisory_lock(${key}) as ok`;
         ok = Boolean(row?.ok);
       } catch (err) {
         released = true;
         await sql.end({ timeout: 1 }).catch(() => {});
-        throw new Error(`cannot take the run lock: ${scrub((err as Error).message)}`);
+        throw new Error(`cannot take the ${key === RUN_LOCK_KEY ? 'run' : 'leader'} lock: ${scrub((err as Error).message)}`);
       }
       if (!ok) {
         released = true;
@@ -87,7 +89,7 @@ export function postgresRunLocker(databaseUrl: string, scrub: (s: string) => str
           if (released) return;
           released = true;
           clearInterval(heartbeat);
-          await sql`select pg_advisory_unlock(${RUN_LOCK_KEY})`.catch(() => {});
+          await sql`select pg_advisory_unlock(${key})`.catch(() => {});
           await sql.end({ timeout: 5 }).catch(() => {});
         },
       };
@@ -98,7 +100,7 @@ export function postgresRunLocker(databaseUrl: string, scrub: (s: string) => str
         const rows = await sql`
           select a.application_name, a.client_addr::text as addr, a.pid, a.backend_start
           from pg_locks l join pg_stat_activity a on a.pid = l.pid
-          where l.locktype = 'advisory' and l.classid = 0 and l.objid = ${RUN_LOCK_KEY} and l.granted
+          where l.locktype = 'advisory' and l.classid = 0 and l.objid = ${key} and l.granted
           limit 1`;
         const r = rows[0];
         if (!r) return null;

@@ -106,6 +106,13 @@ export interface Store {
   tryRunLock(label: string): Promise<RunLock | null>;
   /** Who holds the run lock, in words; null when it is free. */
   runLockHolder(): Promise<string | null>;
+  /**
+   * The daemon's leadership: held by one replica for as long as it lives, so
+   * only that one schedules runs. (Runs themselves still take the run lock, so
+   * a one-shot `reconcile` can go between the leader's runs.)
+   */
+  tryLeaderLock(label: string): Promise<RunLock | null>;
+  leaderLockHolder(): Promise<string | null>;
 
   /** true when the database answers. */
   ping(): Promise<boolean>;
