@@ -1,6 +1,6 @@
 /** Small helpers shared by the adapters. */
 import type { z } from 'zod';
-import { BadResponseError, HttpStatusError, type AttemptRecord } from '../http/errors.js';
+import { BadResponseError, ConflictError, HttpStatusError, type AttemptRecord } from '../http/errors.js';
 import type { HttpClient, HttpResponse } from '../http/client.js';
 import { excerpt, scrubText } from '../http/redact.js';
 import { STATUS_CODES } from 'node:http';
@@ -56,4 +56,28 @@ export function describeIssues(error: z.ZodError, max = 3): string {
   });
   if (error.issues.length > max) parts.push(`(+${error.issues.length - max} more)`);
   return parts.join('; ');
+}
+
+/**
+ * An invite answered "already exists". After an ambiguous earlier attempt
+ * (timeout, reset, 5xx) our own first attempt may have created the user:
+ * find it and treat the invite as done — never create twice. Otherwise the
+ * run's user list was out of date.
+ */
+export async function resolveExistingOnInvite<T extends { email: string }>(
+  client: HttpClient,
+  method: string,
+  res: HttpResponse,
+  email: string,
+  listUsers: () => Promise<readonly T[]>,
+): Promise<T & { alreadyExisted: true }> {
+  const details = { api: client.api, method, url: res.url, status: res.status, attempts: res.attempts, history: res.history };
+  const says = `${client.api} API says ${email} already exists (${method} ${res.url}: ${statusLine(res.status)})`;
+  if (!hadAmbiguousAttempt(res.history)) {
+    throw new ConflictError(`${says}; the user list read for this run is out of date — run again`, details);
+  }
+  const key = email.trim().toLowerCase();
+  const found = (await listUsers()).find((x) => x.email.trim().toLowerCase() === key);
+  if (!found) throw new ConflictError(`${says}, but the user is not in the user list`, details);
+  return { ...found, alreadyExisted: true };
 }

@@ -14,9 +14,8 @@
 import { z } from 'zod';
 import type { OrgUser } from '../core/member.js';
 import type { HttpClient } from '../http/client.js';
-import { ConflictError } from '../http/errors.js';
 import { ORG_LIST_PARAMS, ORG_MAX_PAGE_SIZE, ORG_PATHS } from './org-paths.js';
-import { badResponse, describeIssues, hadAmbiguousAttempt, saysAlreadyExists, statusError, statusLine } from './common.js';
+import { badResponse, describeIssues, resolveExistingOnInvite, saysAlreadyExists, statusError } from './common.js';
 
 export interface OrgPageProgress {
   /** 1-based page just read. */
@@ -157,23 +156,7 @@ export function createOrgAdapter(client: HttpClient, opts: OrgAdapterOptions = {
       return r.success ? toOrgUser(r.data) : { id: '', email: u.email, name: u.name, roles: [...u.roles] };
     }
     if (!saysAlreadyExists(res)) throw statusError(client, method, res);
-    const details = { api: client.api, method, url: res.url, status: res.status, attempts: res.attempts, history: res.history };
-    if (hadAmbiguousAttempt(res.history)) {
-      // An earlier attempt may have created the user: never create twice, find it instead.
-      const key = u.email.trim().toLowerCase();
-      const found = (await listUsers()).users.find((x) => x.email.trim().toLowerCase() === key);
-      if (found) return { ...found, alreadyExisted: true };
-      throw new ConflictError(
-        `org API says ${u.email} already exists (${method} ${res.url}: ${statusLine(res.status)}), ` +
-          'but the user is not in the user list',
-        details,
-      );
-    }
-    throw new ConflictError(
-      `org API says ${u.email} already exists (${method} ${res.url}: ${statusLine(res.status)}); ` +
-        'the user list read for this run is out of date — run again',
-      details,
-    );
+    return resolveExistingOnInvite(client, method, res, u.email, async () => (await listUsers()).users);
   }
 
   async function setRoles(id: string, roles: string[]): Promise<void> {

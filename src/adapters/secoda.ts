@@ -14,9 +14,8 @@
 import { z } from 'zod';
 import type { SecodaUser } from '../core/member.js';
 import type { HttpClient, HttpResponse } from '../http/client.js';
-import { ConflictError } from '../http/errors.js';
 import { SECODA_PAGE_PARAM, SECODA_PATHS } from './secoda-paths.js';
-import { badResponse, describeIssues, hadAmbiguousAttempt, saysAlreadyExists, statusError, statusLine } from './common.js';
+import { badResponse, describeIssues, resolveExistingOnInvite, saysAlreadyExists, statusError } from './common.js';
 
 export interface SecodaPageProgress {
   /** 1-based page just read. */
@@ -209,23 +208,7 @@ export function createSecodaAdapter(client: HttpClient): SecodaAdapter {
     });
     if (res.status >= 200 && res.status < 300) return parseUser(res, method);
     if (!saysAlreadyExists(res)) throw statusError(client, method, res);
-    const details = { api: client.api, method, url: res.url, status: res.status, attempts: res.attempts, history: res.history };
-    if (hadAmbiguousAttempt(res.history)) {
-      // An earlier attempt may have created the user: never create twice, find it instead.
-      const key = u.email.trim().toLowerCase();
-      const found = (await listUsers()).find((x) => x.email.trim().toLowerCase() === key);
-      if (found) return { ...found, alreadyExisted: true };
-      throw new ConflictError(
-        `secoda API says ${u.email} already exists (${method} ${res.url}: ${statusLine(res.status)}), ` +
-          'but the user is not in the user list',
-        details,
-      );
-    }
-    throw new ConflictError(
-      `secoda API says ${u.email} already exists (${method} ${res.url}: ${statusLine(res.status)}); ` +
-        'the user list read for this run is out of date — run again',
-      details,
-    );
+    return resolveExistingOnInvite(client, method, res, u.email, listUsers);
   }
 
   async function setRole(id: string, role: string): Promise<SecodaUser> {

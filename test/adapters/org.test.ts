@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { inspect } from 'node:util';
 import { startOrgSim, type OrgSim } from '../../src/simulators/index.js';
-import { createHttpClient, type HttpClientOptions, AuthError, BadResponseError, ConflictError } from '../../src/http/index.js';
+import { type HttpClientOptions, AuthError, BadResponseError, ConflictError } from '../../src/http/index.js';
 import { createOrgAdapter, ORG_PATHS } from '../../src/adapters/index.js';
+import { fastClient } from '../helpers/http-client.js';
 import { json, startServer, type TestServer } from '../http/server.js';
 
 const TOKEN = 'org-token-abcdef123';
@@ -19,20 +20,7 @@ afterEach(async () => {
 });
 
 function orgClient(baseUrl: string, over: Partial<HttpClientOptions> = {}) {
-  return createHttpClient({
-    api: 'org',
-    baseUrl,
-    token: TOKEN,
-    timeoutMs: 1000,
-    readRate: { limit: 1000, windowMs: 1000 },
-    writeRate: { limit: 1000, windowMs: 1000 },
-    concurrency: 4,
-    retryLimit: 3,
-    backoffBaseMs: 5,
-    rateLimitBaseMs: 50,
-    authHint: 'ORG_API_TOKEN',
-    ...over,
-  });
+  return fastClient('org', baseUrl, TOKEN, over);
 }
 
 function users(n: number, from = 0) {

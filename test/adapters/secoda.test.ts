@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSecodaSim, type SecodaSim } from '../../src/simulators/index.js';
 import {
-  createHttpClient,
   type HttpClientOptions,
   AuthError,
   BadResponseError,
@@ -9,6 +8,7 @@ import {
   HttpStatusError,
 } from '../../src/http/index.js';
 import { createSecodaAdapter, SECODA_PATHS } from '../../src/adapters/index.js';
+import { fastClient } from '../helpers/http-client.js';
 import { json, maxInAnyWindow, startServer, type TestServer } from '../http/server.js';
 
 const KEY = 'secoda-key-0123456789';
@@ -25,20 +25,7 @@ afterEach(async () => {
 });
 
 function secodaClient(baseUrl: string, over: Partial<HttpClientOptions> = {}) {
-  return createHttpClient({
-    api: 'secoda',
-    baseUrl,
-    token: KEY,
-    timeoutMs: 1000,
-    readRate: { limit: 1000, windowMs: 1000 },
-    writeRate: { limit: 1000, windowMs: 1000 },
-    concurrency: 4,
-    retryLimit: 3,
-    backoffBaseMs: 5,
-    rateLimitBaseMs: 50,
-    authHint: 'SECODA_API_KEY',
-    ...over,
-  });
+  return fastClient('secoda', baseUrl, KEY, over);
 }
 
 function seedUsers(n: number) {

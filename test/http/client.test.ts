@@ -9,11 +9,11 @@ import {
   RateLimitError,
   TimeoutError,
   AbortedError,
-  createHttpClient,
   type HttpClientOptions,
   type ResponseEvent,
 } from '../../src/http/index.js';
 import { SlidingWindowGate } from '../../src/http/gate.js';
+import { fastClient } from '../helpers/http-client.js';
 import { json, maxInAnyWindow, startServer, type TestServer } from './server.js';
 
 const TOKEN = 'tok_SuperSecret_123456';
@@ -30,21 +30,7 @@ afterEach(async () => {
 });
 
 function client(baseUrl: string, over: Partial<HttpClientOptions> = {}) {
-  return createHttpClient({
-    api: 'secoda',
-    baseUrl,
-    token: TOKEN,
-    timeoutMs: 2000,
-    readRate: { limit: 1000, windowMs: 1000 },
-    writeRate: { limit: 1000, windowMs: 1000 },
-    concurrency: 10,
-    retryLimit: 3,
-    backoffBaseMs: 5,
-    backoffMaxMs: 50,
-    rateLimitBaseMs: 100,
-    authHint: 'SECODA_API_KEY',
-    ...over,
-  });
+  return fastClient('secoda', baseUrl, TOKEN, { timeoutMs: 2000, concurrency: 10, backoffMaxMs: 50, rateLimitBaseMs: 100, ...over });
 }
 
 /** Tolerance for arrival-time jitter between the client's gate and the server's clock. */
