@@ -16,7 +16,7 @@ export function shouldAlert(report: Report, previousStatus: string | null): 'pro
 export function alertText(report: Report, kind: 'problem' | 'recovered'): string {
   const s = report.summary;
   const head = kind === 'recovered'
-    ? `:white_check_mark: secoda-user-sync run ${report.runId} succeeded again after a ${'failed or held'} run.`
+    ? `:white_check_mark: secoda-user-sync run ${report.runId} succeeded again after a failed or held run.`
     : `:rotating_light: secoda-user-sync run ${report.runId} ${report.status.toUpperCase()} (${report.mode}).`;
   const lines = [
     head,

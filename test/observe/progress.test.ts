@@ -1,0 +1,62 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/observe/logger.js';
+import { createProgress, describe as describeEvent, formatDuration } from '../../src/observe/progress.js';
+
+class Capture extends Writable {
+  text = '';
+  isTTY = false;
+  override _write(chunk: Buffer, _e: string, cb: () => void) {
+    this.text += chunk.toString();
+    cb();
+  }
+}
+
+describe('progress', () => {
+  it('describes pages pulled and actions done with an ETA', () => {
+    expect(describeEvent({ phase: 'pull', api: 'org', page: 3, fetched: 300, count: 1000 }, 0, 0)).toBe('reading organization: page 3, 300/1000 users');
+    // 10 of 40 done in 20 s: 30 left at 2 s each.
+    expect(describeEvent({ phase: 'apply', done: 10, total: 40, failed: 1 }, 0, 20_000)).toBe('applying: 10/40 actions, 1 failed, ETA 1m00s');
+    expect(formatDuration(3_725_000)).toBe('1h02m');
+  });
+
+  it('on a terminal, rewrites one status line and clears it at the end', () => {
+    const stream = new Capture();
+    const logs = new Capture();
+    const p = createProgress({ tty: true, stream: stream as unknown as NodeJS.WriteStream, logger: createLogger({ level: 'info', pretty: false, stream: logs }) });
+    p.sink({ phase: 'apply', done: 1, total: 2, failed: 0 });
+    p.sink({ phase: 'apply', done: 2, total: 2, failed: 0 });
+    p.end();
+    expect(stream.text).toContain('\r\x1b[Kapplying: 1/2 actions');
+    expect(stream.text).toContain('\r\x1b[Kapplying: 2/2 actions');
+    expect(stream.text.endsWith('\r\x1b[K')).toBe(true);
+    expect(logs.text).toBe('');
+  });
+
+  it('off a terminal, logs at phase changes, at the end, and at most once per interval otherwise', () => {
+    const logs = new Capture();
+    const p = createProgress({ tty: false, logger: createLogger({ level: 'info', pretty: false, stream: logs }), intervalMs: 60_000 });
+    p.sink({ phase: 'pull', api: 'org', page: 1, fetched: 100 });
+    p.sink({ phase: 'pull', api: 'org', page: 2, fetched: 200 });
+    p.sink({ phase: 'pull', api: 'secoda', page: 1, fetched: 50 });
+    for (let i = 1; i <= 50; i++) p.sink({ phase: 'apply', done: i, total: 50, failed: 0 });
+    const lines = logs.text.trim().split('\n').map((l) => JSON.parse(l).msg);
+    expect(lines).toEqual([
+      'reading organization: page 1, 100 users',
+      'reading Secoda: page 1, 50 users',
+      expect.stringMatching(/^applying: 1\/50 actions/),
+      expect.stringMatching(/^applying: 50\/50 actions/),
+    ]);
+  });
+});
+
+describe('logger', () => {
+  it('scrubs secrets from every line, even when they slip into a message', () => {
+    const logs = new Capture();
+    const log = createLogger({ level: 'info', pretty: false, stream: logs, secrets: ['sk_live_abcdef123'] });
+    log.info({ url: 'https://x/?key=sk_live_abcdef123', headers: { authorization: 'Bearer whatever' } }, 'oops sk_live_abcdef123');
+    expect(logs.text).not.toContain('sk_live_abcdef123');
+    expect(logs.text).not.toContain('Bearer whatever');
+    expect(logs.text).toContain('oops ***');
+  });
+});
