@@ -30,7 +30,9 @@ export function statusLine(status: number): string {
 
 /** The HttpStatusError the client would have thrown for an answer the adapter accepted but cannot use. */
 export function statusError(client: HttpClient, method: string, res: HttpResponse): HttpStatusError {
-  const text = excerpt(scrubText(bodyText(res.body)), 200);
+  // The body may quote what it was sent (the key included): the client knows its token.
+  const body = bodyText(res.body);
+  const text = excerpt(client.scrub ? client.scrub(body) : scrubText(body), 200);
   return new HttpStatusError(
     `${client.api} API answered ${method} ${res.url}: ${statusLine(res.status)}${text ? `: ${text}` : ''}`,
     { api: client.api, method, url: res.url, status: res.status, attempts: res.attempts, history: res.history, retryable: false },

@@ -146,6 +146,8 @@ export function createSecodaAdapter(client: HttpClient): SecodaAdapter {
 
   async function listUsers(onPage?: (p: SecodaPageProgress) => void): Promise<SecodaUser[]> {
     const users: SecodaUser[] = [];
+    // A user served on two pages (users added before it while paging) is one user: the later copy wins.
+    const positionOf = new Map<string, number>();
     const visited = new Set<number>();
     let maxPages = 10_000;
     for (let page = 1; ; ) {
@@ -166,7 +168,12 @@ export function createSecodaAdapter(client: HttpClient): SecodaAdapter {
             `a malformed user on page ${page}, record ${index}: ${describeIssues(r.error)}`,
           );
         }
-        users.push(toSecodaUser(r.data));
+        const user = toSecodaUser(r.data);
+        const seen = positionOf.get(user.id);
+        if (seen === undefined) {
+          positionOf.set(user.id, users.length);
+          users.push(user);
+        } else users[seen] = user;
       });
       const count = asCount(env.data.count);
       const totalPages = asCount(env.data.total_pages);

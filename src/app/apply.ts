@@ -46,22 +46,37 @@ export async function applyPlan(actions: readonly StoredAction[], deps: ApplyDep
   const todo = actions.filter((a) => a.status === 'planned');
   const result: ApplyResult = { succeeded: 0, failed: 0, notDispatched: 0, interrupted: false };
   let done = 0;
-  const stop = () => Boolean(deps.signal?.aborted) || result.authFailure !== undefined;
+  /** A failure to record an outcome: nothing more is dispatched, and applyPlan throws it. */
+  let storeFailure: { error: unknown } | undefined;
+  const stop = () => Boolean(deps.signal?.aborted) || result.authFailure !== undefined || storeFailure !== undefined;
 
   for (let phase = 0; phase <= 3; phase++) {
     const queue = todo.filter((a) => phaseOf(a) === phase);
     let next = 0;
     const worker = async () => {
+      // Recording an outcome (snapshot + action row) overlaps this worker's next
+      // request instead of delaying it: it starts once the next request is on
+      // its way (setImmediate), at most one record per worker is in flight,
+      // and a phase ends only once all of its records are written.
+      let recording: Promise<void> = Promise.resolve();
       while (next < queue.length && !stop()) {
         const action = queue[next++]!;
-        const ok = await applyOne(action, deps, result);
-        if (ok) result.succeeded++;
+        const outcome = await sendOne(action, deps, result);
+        await recording;
+        recording = new Promise<void>((resolve) => setImmediate(resolve))
+          .then(() => recordOne(action, outcome, deps))
+          .catch((error: unknown) => {
+            storeFailure ??= { error };
+          });
+        if (outcome.ok) result.succeeded++;
         else result.failed++;
         done++;
         deps.onProgress?.({ phase: 'apply', done, total: todo.length, failed: result.failed });
       }
+      await recording;
     };
     await Promise.all(Array.from({ length: Math.max(1, Math.min(deps.concurrency, queue.length)) }, worker));
+    if (storeFailure) throw storeFailure.error;
     if (stop()) break;
   }
   result.notDispatched = todo.length - done;
@@ -69,44 +84,56 @@ export async function applyPlan(actions: readonly StoredAction[], deps: ApplyDep
   return result;
 }
 
-async function applyOne(action: StoredAction, deps: ApplyDeps, result: ApplyResult): Promise<boolean> {
-  const { target, store, logger } = deps;
+type Outcome =
+  | { ok: true; user?: SecodaUser; startedAt: Date; finishedAt: Date }
+  | { ok: false; status: number | null; error: string; attempts: number; startedAt: Date; finishedAt: Date };
+
+/** The write itself, against the target. Never throws: a failure is an outcome. */
+async function sendOne(action: StoredAction, deps: ApplyDeps, result: ApplyResult): Promise<Outcome> {
+  const { target, logger } = deps;
   const startedAt = new Date();
   try {
     let user: SecodaUser | undefined;
     if (action.type === 'delete') {
       await target.remove(requireId(action));
-      await store.removeSecodaUser(requireId(action));
     } else if (action.type === 'update_role') {
       user = await target.setRole(requireId(action), action.to!);
-      await store.upsertSecodaUser(user);
     } else {
       user = await target.invite({ email: action.email, ...splitName(action.name), role: action.to! });
-      await store.upsertSecodaUser(user);
     }
-    await store.updateAction(action.actionId, {
-      status: 'succeeded',
-      secodaId: user?.id ?? action.id ?? null,
-      httpStatus: action.type === 'invite' ? 201 : action.type === 'delete' ? 204 : 200,
-      startedAt,
-      finishedAt: new Date(),
-    });
     logger.debug({ action: action.type, email: action.email, from: action.from, to: action.to }, `${action.type} ${action.email} done`);
-    return true;
+    return { ok: true, ...(user ? { user } : {}), startedAt, finishedAt: new Date() };
   } catch (err) {
     const e = err as { message?: string; status?: number; attempts?: number; code?: string };
     if (e.code === 'E_AUTH') result.authFailure = e.message;
+    logger.error({ action: action.type, email: action.email, code: e.code, status: e.status }, `${action.type} ${action.email} failed: ${e.message}`);
+    return { ok: false, status: e.status ?? null, error: e.message ?? String(err), attempts: e.attempts ?? 1, startedAt, finishedAt: new Date() };
+  }
+}
+
+/** The outcome into the database: the snapshot follows a successful write, then the action row. */
+async function recordOne(action: StoredAction, outcome: Outcome, deps: ApplyDeps): Promise<void> {
+  const { store } = deps;
+  if (!outcome.ok) {
     await store.updateAction(action.actionId, {
       status: 'failed',
-      httpStatus: e.status ?? null,
-      error: e.message ?? String(err),
-      attempts: e.attempts ?? 1,
-      startedAt,
-      finishedAt: new Date(),
+      httpStatus: outcome.status,
+      error: outcome.error,
+      attempts: outcome.attempts,
+      startedAt: outcome.startedAt,
+      finishedAt: outcome.finishedAt,
     });
-    logger.error({ action: action.type, email: action.email, code: e.code, status: e.status }, `${action.type} ${action.email} failed: ${e.message}`);
-    return false;
+    return;
   }
+  if (action.type === 'delete') await store.removeSecodaUser(requireId(action));
+  else await store.upsertSecodaUser(outcome.user!);
+  await store.updateAction(action.actionId, {
+    status: 'succeeded',
+    secodaId: outcome.user?.id ?? action.id ?? null,
+    httpStatus: action.type === 'invite' ? 201 : action.type === 'delete' ? 204 : 200,
+    startedAt: outcome.startedAt,
+    finishedAt: outcome.finishedAt,
+  });
 }
 
 function requireId(action: PlanAction): string {

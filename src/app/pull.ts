@@ -14,6 +14,8 @@ export interface SourceRead {
   /** Records that failed validation: the run fails (exit 1) even if the rest applies. */
   invalid: OrgPull['invalid'];
   pulls: number;
+  /** Pages of the pull whose users these are (the larger one after mergeReads). */
+  pages: number;
 }
 
 export async function readSource(source: SourcePort, logger: Logger, onPage?: (p: PageProgress) => void): Promise<SourceRead> {
@@ -37,7 +39,21 @@ export async function readSource(source: SourcePort, logger: Logger, onPage?: (p
     const more = pull.invalid.length > 5 ? ` (and ${pull.invalid.length - 5} more)` : '';
     deleteHolds.push(`${pull.invalid.length} source record(s) failed validation — ${shown}${more}; no deletes this run`);
   }
-  return { users: pull.users, deleteHolds, invalid: pull.invalid, pulls };
+  return { users: pull.users, deleteHolds, invalid: pull.invalid, pulls, pages: pull.pages };
+}
+
+/**
+ * Two reads of the source as one: every user either saw (an email seen twice
+ * counts once, with its highest role), so only users absent from both are gone.
+ */
+export function mergeReads(a: SourceRead, b: SourceRead): SourceRead {
+  return {
+    users: [...a.users, ...b.users],
+    deleteHolds: [...new Set([...a.deleteHolds, ...b.deleteHolds])],
+    invalid: a.invalid.length > 0 ? a.invalid : b.invalid,
+    pulls: a.pulls + b.pulls,
+    pages: Math.max(a.pages, b.pages),
+  };
 }
 
 /** How many users the pull is short of the reported count (0 when complete). */

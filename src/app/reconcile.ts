@@ -10,8 +10,8 @@ import type { SyncConfig } from '../config/load.js';
 import type { Logger } from '../observe/logger.js';
 import type { RunStatus, Store } from '../store/types.js';
 import { applyPlan, type StoredAction } from './apply.js';
-import type { ProgressSink, SourcePort, TargetPort } from './ports.js';
-import { readSource } from './pull.js';
+import type { PageProgress, ProgressSink, SourcePort, TargetPort } from './ports.js';
+import { mergeReads, readSource, type SourceRead } from './pull.js';
 import { buildReport, summarise, type Report } from './report.js';
 
 export interface ReconcileDeps {
@@ -42,10 +42,11 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
     const checkAbort = () => {
       if (deps.signal?.aborted) throw new InterruptedError();
     };
-    const source = await readSource(deps.source, log, (p) => {
+    const onOrgPage = (p: PageProgress) => {
       checkAbort();
       deps.onProgress?.({ phase: 'pull', api: 'org', ...p });
-    });
+    };
+    let source = await readSource(deps.source, log, onOrgPage);
     await store.saveOrgSnapshot(runId, source.users);
     checkAbort();
     const secodaUsers = await deps.target.listUsers((p) => {
@@ -54,18 +55,33 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
     });
     await store.replaceSecodaSnapshot(secodaUsers);
 
-    const desired = orgUsersToMembers(source.users, { roleMap: config.roleMap, defaultRole: config.defaultRole });
     const current = secodaUsersToMembers(secodaUsers);
     const override = options.maxDeletesOverride;
-    const plan = computePlan(desired, current, {
-      roleOrder: TARGET_ROLES,
-      adminRole: 'admin',
-      isProtected: protectedMatcher(config.protectedEmails),
-      deleteHolds: source.deleteHolds,
-      maxDeletes: override ?? config.maxDeletes,
-      maxDeletePercent: override !== undefined ? null : config.maxDeletePercent,
-      overrideHint: 'review the plan (reconcile --dry-run), then run reconcile --max-deletes {n}',
-    });
+    const planFor = (read: SourceRead) => {
+      const members = orgUsersToMembers(read.users, { roleMap: config.roleMap, defaultRole: config.defaultRole });
+      return {
+        desired: members,
+        plan: computePlan(members, current, {
+          roleOrder: TARGET_ROLES,
+          adminRole: 'admin',
+          isProtected: protectedMatcher(config.protectedEmails),
+          deleteHolds: read.deleteHolds,
+          maxDeletes: override ?? config.maxDeletes,
+          maxDeletePercent: override !== undefined ? null : config.maxDeletePercent,
+          overrideHint: 'review the plan (reconcile --dry-run), then run reconcile --max-deletes {n}',
+        }),
+      };
+    };
+    let { desired, plan } = planFor(source);
+    // A pull of several pages can miss a user who slid onto a page already read (one
+    // user left, another joined: the count still matches). Before deleting on the
+    // strength of such a pull, read the source once more; only users absent from
+    // both pulls are deleted.
+    if (source.pages > 1 && plan.actions.some((a) => a.type === 'delete' && a.status === 'planned')) {
+      log.info({ pages: source.pages }, 'deletes planned: reading the source once more to confirm who left');
+      source = mergeReads(source, await readSource(deps.source, log, onOrgPage));
+      ({ desired, plan } = planFor(source));
+    }
     for (const hold of plan.holds) log.warn({ hold }, 'held');
 
     const ids = await store.addActions(runId, plan.actions.map((a, seq) => ({

@@ -93,8 +93,10 @@ export async function reportCommand(args: string[], io: CliIo): Promise<number> 
   const limit = parseCount('--limit', values.limit) ?? 20;
   if (limit < 1) throw new UsageError('--limit must be at least 1');
   const formats = parseFormat(values.format, undefined, Boolean(io.stdout.isTTY));
-  const config = loadStoreConfig(readEnv(io.env, io.cwd));
-  const scrub = makeScrubber(secretsOf(config));
+  const env = readEnv(io.env, io.cwd);
+  const config = loadStoreConfig(env);
+  // Recorded errors come from the APIs: keep their keys out too, when this environment has them.
+  const scrub = makeScrubber([...secretsOf(config), env.ORG_API_TOKEN ?? '', env.SECODA_API_KEY ?? '']);
   const store: Store = await openStore(storeOptions(config, io));
   try {
     if (values.list) {

@@ -24,7 +24,7 @@
  */
 import got from 'got';
 import pLimit from 'p-limit';
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES, type ClientRequest } from 'node:http';
 import type { Logger } from 'pino';
 import {
   AbortedError,
@@ -138,6 +138,8 @@ export interface HttpClient {
   request<T = unknown>(req: HttpRequest): Promise<HttpResponse<T>>;
   /** The redacted absolute URL a request would go to (for messages). */
   resolveUrl(path: string, searchParams?: SearchParams): string;
+  /** Text from a response (an accepted error body) made safe for messages: this client's token removed, URLs redacted. */
+  scrub?(text: string): string;
 }
 
 // ---------------------------------------------------------------------------
@@ -296,10 +298,10 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
   ): Promise<AttemptOutcome> {
     const run = async (): Promise<AttemptOutcome> => {
       throwIfAborted(signal);
-      await gate.acquire(signal);
+      const stamp = await gate.acquire(signal);
       const started = monotonicNow();
       try {
-        const res = await got(url, {
+        const pending = got(url, {
           method: method as HttpMethod,
           headers: json === undefined ? headers : { ...headers, 'content-type': 'application/json' },
           body: json === undefined ? undefined : JSON.stringify(json),
@@ -310,6 +312,9 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
           responseType: 'text',
           signal,
         });
+        // The start counts from when the request has actually been sent (after a connect, say).
+        pending.on('request', (r: ClientRequest) => r.once('finish', () => gate.restamp(stamp)));
+        const res = await pending;
         return {
           kind: 'answer',
           status: res.statusCode,
@@ -495,5 +500,6 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
     baseUrl: redactUrl(base),
     request,
     resolveUrl: (path, searchParams) => redactUrl(joinUrl(base, path, searchParams)),
+    scrub: (text) => scrubText(text, [opts.token]),
   };
 }

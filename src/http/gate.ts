@@ -6,6 +6,11 @@
  *
  * Waiters are served in FIFO order. The gate also honours a pause shared by
  * all gates of one client (a 429 pauses the whole API).
+ *
+ * A start is stamped when the gate admits it, and stamped again (restamp)
+ * when the request has actually left: a request that leaves late (a new
+ * connection, a busy event loop) must not let the next window open early,
+ * or the server, counting arrivals, sees more than `limit` in one window.
  */
 import { sleep, throwIfAborted, abortable } from './wait.js';
 
@@ -35,7 +40,7 @@ export class SlidingWindowGate {
   readonly limit: number;
   readonly windowMs: number;
   private readonly effectiveWindowMs: number;
-  /** Start times of the most recent (at most `limit`) admitted attempts, ascending. */
+  /** The latest (at most `limit`) start stamps, ascending. */
   private starts: number[] = [];
   private tail: Promise<void> = Promise.resolve();
 
@@ -64,8 +69,11 @@ export class SlidingWindowGate {
     return Math.max(0, pauseWait, windowWait);
   }
 
-  /** Resolves when the caller may START an attempt (and records that start). */
-  async acquire(signal?: AbortSignal): Promise<void> {
+  /**
+   * Resolves when the caller may START an attempt, and records that start.
+   * Returns its stamp, for restamp() once the request has left.
+   */
+  async acquire(signal?: AbortSignal): Promise<number> {
     const previous = this.tail;
     let release!: () => void;
     this.tail = new Promise<void>((r) => (release = r));
@@ -76,14 +84,40 @@ export class SlidingWindowGate {
         const now = this.now();
         const wait = this.delayAt(now);
         if (wait <= 0) {
-          this.starts.push(now);
-          if (this.starts.length > this.limit) this.starts.splice(0, this.starts.length - this.limit);
-          return;
+          this.record(now);
+          return now;
         }
         await sleep(Math.max(1, wait), signal);
       }
     } finally {
       release();
     }
+  }
+
+  /**
+   * The start stamped `stamp` really began now (its request has been sent):
+   * it counts from now. Only ever moves a start later.
+   */
+  restamp(stamp: number): void {
+    const now = this.now();
+    if (!(now > stamp) || !Number.isFinite(this.limit)) return;
+    // Binary search for the stamp (ascending array); gone when already pushed out by later starts.
+    let lo = 0;
+    let hi = this.starts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.starts[mid]! < stamp) lo = mid + 1;
+      else hi = mid;
+    }
+    if (this.starts[lo] === stamp) this.starts.splice(lo, 1);
+    this.record(now);
+  }
+
+  /** Adds a stamp, keeping the array ascending and only the latest `limit` stamps. */
+  private record(at: number): void {
+    let i = this.starts.length;
+    while (i > 0 && this.starts[i - 1]! > at) i--;
+    this.starts.splice(i, 0, at);
+    if (this.starts.length > this.limit) this.starts.splice(0, this.starts.length - this.limit);
   }
 }

@@ -18,6 +18,10 @@ export interface RequestLogEntry {
   status: number | 'reset' | 'hang';
   /** Date.now() at arrival. */
   at: number;
+  /** Date.now() when the answer was written or the socket destroyed; absent while in flight and for hangs. */
+  doneAt?: number;
+  /** The Retry-After header value sent with the answer, if any. */
+  retryAfter?: string;
   /** Whether the request carried the right bearer token. */
   auth: boolean;
 }

@@ -102,12 +102,16 @@ export async function createSimServer(
   const finish = (entry: RequestLogEntry, res: ServerResponse, reply: SimReply): void => {
     const { body, contentType } = renderReply(reply);
     entry.status = reply.status;
+    entry.doneAt = Date.now();
+    const retryAfter = reply.headers?.['retry-after'];
+    if (retryAfter !== undefined) entry.retryAfter = retryAfter;
     if (reply.status === 429) stats.throttled++;
     writeReply(res, reply.status, body, contentType, reply.headers);
   };
 
   const kill = (entry: RequestLogEntry, req: IncomingMessage): void => {
     entry.status = 'reset';
+    entry.doneAt = Date.now();
     req.socket.resetAndDestroy();
   };
 

@@ -34,6 +34,9 @@ function readOwner(path: string): LockOwner | null {
   }
 }
 
+/** Lock files this process holds: a file naming our own pid that is not in here was left by an earlier process. */
+const heldHere = new Set<string>();
+
 export function describeOwner(owner: LockOwner): string {
   return `process ${owner.pid} on ${owner.host} (${owner.command}, since ${owner.startedAt})`;
 }
@@ -47,7 +50,9 @@ export function acquireDirLock(dir: string, command = process.argv.slice(2, 3).j
       const fd = openSync(path, 'wx', 0o600);
       writeSync(fd, JSON.stringify(me));
       closeSync(fd);
+      heldHere.add(path);
       return () => {
+        heldHere.delete(path);
         const owner = readOwner(path);
         if (owner && owner.pid === me.pid && owner.host === me.host) {
           try {
@@ -61,11 +66,14 @@ export function acquireDirLock(dir: string, command = process.argv.slice(2, 3).j
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     const owner = readOwner(path);
-    const stale = owner === null || (owner.host === me.host && (owner.pid === process.pid ? false : !alive(owner.pid)));
+    // Our own pid in a file we do not hold: a previous process that had the same pid (a
+    // restarted container's pid 1) died without removing it. Otherwise, a dead pid is stale.
+    const stale = owner === null || (owner.host === me.host && (owner.pid === process.pid ? !heldHere.has(path) : !alive(owner.pid)));
     if (!stale) {
       throw new StoreError(
-        `the embedded database in ${dir} is in use by ${describeOwner(owner!)}; ` +
-          'only one process may open it. Stop that process, or use Postgres (DATABASE_URL) to run several.',
+        `the embedded database in ${dir} is in use by ${describeOwner(owner!)} (lock file ${path}); ` +
+          'only one process may open it. Stop that process, or use Postgres (DATABASE_URL) to run several. ' +
+          'If that process no longer runs, remove the lock file.',
         'E_LOCKED',
       );
     }

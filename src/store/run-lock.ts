@@ -101,6 +101,7 @@ export function postgresRunLocker(databaseUrl: string, scrub: (s: string) => str
           select a.application_name, a.client_addr::text as addr, a.pid, a.backend_start
           from pg_locks l join pg_stat_activity a on a.pid = l.pid
           where l.locktype = 'advisory' and l.classid = 0 and l.objid = ${key} and l.granted
+            and l.database = (select oid from pg_database where datname = current_database())
           limit 1`;
         const r = rows[0];
         if (!r) return null;

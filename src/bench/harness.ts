@@ -1,0 +1,130 @@
+/**
+ * Benchmark plumbing: child processes, the built CLI, fresh databases
+ * (a PGlite directory, or a database of our own on the BENCH_DATABASE_URL
+ * server, dropped afterwards — never any other database on that server).
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import postgres from 'postgres';
+
+export const distDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const cliPath = join(distDir, 'cli.js');
+
+export function log(message: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+}
+
+export interface ProcessResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** Date.now() at spawn and at exit. */
+  spawnedAt: number;
+  exitedAt: number;
+  /** performance.now() difference: spawn to exit. */
+  wallMs: number;
+}
+
+export function runNode(script: string, args: string[], env: Record<string, string>, cwd: string): Promise<ProcessResult> {
+  return new Promise((resolve, reject) => {
+    const spawnedAt = Date.now();
+    const t0 = performance.now();
+    const child = spawn(process.execPath, [script, ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      resolve({ code: code ?? 1, stdout, stderr, spawnedAt, exitedAt: Date.now(), wallMs: performance.now() - t0 });
+    });
+  });
+}
+
+/** A clean environment for children: nothing of the caller's sync configuration leaks in. */
+export function childEnv(extra: Record<string, string>): Record<string, string> {
+  return { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), NODE_ENV: 'production', ...extra };
+}
+
+/** Runs a bench child script (dist/bench/<name>.js) and parses the JSON line it prints. */
+export async function runChild<T>(name: string, args: string[], cwd: string): Promise<T> {
+  const r = await runNode(join(distDir, 'bench', `${name}.js`), args, childEnv({}), cwd);
+  const line = r.stdout.trim().split('\n').pop() ?? '';
+  if (r.code !== 0 || !line.startsWith('{')) {
+    throw new Error(`${name} ${args.join(' ')} exited ${r.code}: ${r.stderr.trim().slice(-500) || r.stdout.slice(-500)}`);
+  }
+  return JSON.parse(line) as T;
+}
+
+export interface BenchDb {
+  /** Environment for the CLI. */
+  env: { DATABASE_URL: string; DATA_DIR: string };
+  /** openStore options for the bench process itself (after the CLI has exited). */
+  storeOptions: { databaseUrl?: string; dataDir: string };
+  /** What store-child takes: a postgres URL or a PGlite directory. */
+  target: string;
+  cleanup(): Promise<void>;
+}
+
+function maintenance(serverUrl: string): postgres.Sql {
+  return postgres(serverUrl, { max: 1, onnotice: () => {}, connect_timeout: 10 });
+}
+
+/**
+ * A fresh database: with `serverUrl`, `sus_bench_<random>` created on that
+ * server (through a maintenance connection to the URL) and dropped by
+ * cleanup(); without, a PGlite directory in a fresh temp directory.
+ */
+export async function freshDb(serverUrl: string | undefined): Promise<BenchDb> {
+  const dir = mkdtempSync(join(tmpdir(), 'sus-bench-'));
+  const dataDir = join(dir, 'store');
+  if (!serverUrl) {
+    return {
+      env: { DATABASE_URL: '', DATA_DIR: dataDir },
+      storeOptions: { dataDir },
+      target: dataDir,
+      cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+    };
+  }
+  const name = `sus_bench_${randomBytes(6).toString('hex')}`;
+  const sql = maintenance(serverUrl);
+  try {
+    await sql.unsafe(`CREATE DATABASE "${name}"`);
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+  const u = new URL(serverUrl);
+  u.pathname = `/${name}`;
+  const databaseUrl = u.toString();
+  let done: Promise<void> | undefined;
+  return {
+    env: { DATABASE_URL: databaseUrl, DATA_DIR: dataDir },
+    storeOptions: { databaseUrl, dataDir },
+    target: databaseUrl,
+    cleanup: () =>
+      (done ??= (async () => {
+        const m = maintenance(serverUrl);
+        try {
+          await m.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+        } finally {
+          await m.end({ timeout: 5 });
+          rmSync(dir, { recursive: true, force: true });
+        }
+      })()),
+  };
+}
+
+/** `PostgreSQL 15.20` of the server, for the environment line. */
+export async function serverVersion(serverUrl: string): Promise<string> {
+  const sql = maintenance(serverUrl);
+  try {
+    const [row] = await sql<{ v: string }[]>`select current_setting('server_version') as v`;
+    return `PostgreSQL ${row!.v.split(' ')[0]}`;
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}

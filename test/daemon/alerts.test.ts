@@ -1,0 +1,85 @@
+/**
+ * Alert webhooks: one message per failed run, the daemon keeps going, and one
+ * "succeeded again" message at the first success after; a webhook that
+ * cannot be reached changes nothing and its URL is never logged.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startHarness, type Harness } from '../helpers/harness.js';
+import { daemonEnv, freePort, killAll, listRuns, runFinished, seedInSync, spawnCli, startWebhookReceiver, until, type WebhookReceiver } from './helpers.js';
+
+let h: Harness;
+let hook: WebhookReceiver;
+beforeEach(async () => {
+  h = await startHarness();
+  hook = await startWebhookReceiver();
+});
+afterEach(async () => {
+  await killAll();
+  await hook.close();
+  await h.close();
+});
+
+/** Every org list request is refused until cleared: each run fails on its first read. */
+const breakOrg = () => h.org.fault({ kind: 'status', status: 403, method: 'GET', path: '/organization/users', times: 10_000 });
+
+describe('daemon alerts', () => {
+  it('a failed run sends exactly one webhook, the daemon stays up, and the first success after sends a recovery', async () => {
+    seedInSync(h, 2);
+    breakOrg();
+    const d = spawnCli(['daemon'], daemonEnv(h, { SYNC_SCHEDULE: '* * * * * *', RUN_ON_START: 'true', ALERT_WEBHOOK_URL: hook.url }), h.cwd);
+    await until(() => hook.received.length >= 2, 'two failure alerts', 20_000);
+    h.org.clearFaults();
+    await until(() => hook.received.some((r) => r.body.status === 'succeeded'), 'a recovery alert', 20_000);
+    const recoveredAt = d.lines.filter(runFinished).findIndex((l) => l.status === 'succeeded');
+    // One more success after the recovery: no alert for it.
+    await until(() => d.lines.filter(runFinished).slice(recoveredAt + 1).some((l) => l.status === 'succeeded'), 'a second success', 20_000);
+    const exit = await d.stop('SIGTERM');
+    expect(exit.code, d.stderr()).toBe(0);
+    await new Promise((r) => setTimeout(r, 200));
+
+    const runs = await listRuns(h);
+    const failed = runs.filter((r) => r.status === 'failed');
+    const succeeded = runs.filter((r) => r.status === 'succeeded');
+    expect(failed.length).toBeGreaterThanOrEqual(2);
+    expect(succeeded.length).toBeGreaterThanOrEqual(2);
+    // All failures came first, then only successes (the fault was cleared once).
+    expect(runs.map((r) => r.status).join(',')).toMatch(/^(failed,)+(succeeded,?)+$/);
+
+    const bodies = hook.received.map((r) => r.body);
+    // Exactly one message per failed run, then one recovery for the first success, nothing for later ones.
+    expect(bodies.map((b) => [b.runId, b.status])).toEqual([
+      ...failed.map((r) => [r.runId, 'failed']),
+      [succeeded[0]!.runId, 'succeeded'],
+    ]);
+    for (const b of bodies.slice(0, -1)) {
+      expect(b.text).toContain(`secoda-user-sync run ${b.runId} FAILED (apply).`);
+      expect(b.text).toContain(`See the full report: secoda-user-sync report ${b.runId}`);
+      expect(b.mode).toBe('apply');
+      expect(b.error).toMatch(/org/);
+      expect(b.error).toMatch(/ORG_API_TOKEN/);
+      expect(b.text).toContain(`Error: ${b.error}`);
+    }
+    const recovery = bodies.at(-1);
+    expect(recovery.text).toContain(`secoda-user-sync run ${succeeded[0]!.runId} succeeded again`);
+    expect(recovery.error).toBeNull();
+    expect(hook.received.every((r) => r.path === new URL(hook.url).pathname)).toBe(true);
+
+    expect(d.lines.filter((l) => l.msg === 'alert sent')).toHaveLength(bodies.length);
+    // The webhook URL is a credential: never in the logs.
+    expect(d.stderr()).not.toContain(new URL(hook.url).pathname);
+  });
+
+  it('a webhook that cannot be reached is logged without its URL and changes nothing', async () => {
+    seedInSync(h, 2);
+    breakOrg();
+    const deadUrl = `http://127.0.0.1:${await freePort()}/services/T111/B222/very-secret`;
+    const d = spawnCli(['daemon'], daemonEnv(h, { SYNC_SCHEDULE: '* * * * * *', RUN_ON_START: 'true', ALERT_WEBHOOK_URL: deadUrl }), h.cwd);
+    await until(() => d.lines.filter((l) => l.msg === 'alert webhook unreachable; alert not delivered').length >= 2, 'two undelivered alerts', 20_000);
+    expect((await d.stop('SIGTERM')).code, d.stderr()).toBe(0);
+    const runs = await listRuns(h);
+    expect(runs.length).toBeGreaterThanOrEqual(2);
+    expect(runs.every((r) => r.status === 'failed')).toBe(true);
+    expect(d.stderr()).not.toContain('very-secret');
+    expect(d.stderr()).not.toContain(deadUrl);
+  });
+});

@@ -1,0 +1,160 @@
+/**
+ * 429s: Retry-After in seconds, as an HTTP date, and absent. After a 429 the
+ * whole API pauses — checked on the simulator's request log: no request to
+ * that API arrives after the 429 was answered and before the pause ended
+ * (except the few that were already on their way) — and the run converges.
+ */
+import { describe, expect, it } from 'vitest';
+import type { RequestLogEntry, RetryAfterMode } from '../../src/simulators/index.js';
+import { isWrite, managedSecoda, useFaultSuite, type FaultHarness } from './support.js';
+
+const suite = useFaultSuite('rate-limit');
+
+/** Time the client may take to see a 429 (requests already past the gate may still arrive). */
+const SLACK_MS = 150;
+/** Timer and clock granularity. */
+const TOL_MS = 10;
+const CONCURRENCY = 4;
+
+/** When the pause a 429 asks for ends at the latest the client may resume (ms since epoch). */
+function pauseEnd(e: RequestLogEntry, nth: number): number {
+  const D = e.doneAt!;
+  if (e.retryAfter === undefined) return D + 1000 * 2 ** (nth - 1); // rateLimitBaseMs, doubled per 429 of one request
+  if (/^\d+$/.test(e.retryAfter)) return D + Number(e.retryAfter) * 1000;
+  return Date.parse(e.retryAfter);
+}
+
+/**
+ * For each 429 of `log`: requests arriving after it was answered and before
+ * its pause ended. Only up to `othersInFlight` (CONCURRENCY - 1: already past
+ * the gate when the 429 came back) may arrive within SLACK_MS; none after that.
+ */
+function pauseViolations(log: readonly RequestLogEntry[], othersInFlight = CONCURRENCY - 1): string[] {
+  const problems: string[] = [];
+  const throttled = log.filter((r) => r.status === 429);
+  for (const e of throttled) {
+    // A request without Retry-After doubles its pause per 429; count the 429s before this one conservatively as 1.
+    const end = pauseEnd(e, 1);
+    const D = e.doneAt!;
+    const after = log.filter((r) => r !== e && r.at > D && r.at < end - TOL_MS);
+    const early = after.filter((r) => r.at <= D + SLACK_MS);
+    const late = after.filter((r) => r.at > D + SLACK_MS);
+    if (early.length > othersInFlight) problems.push(`${early.length} requests within ${SLACK_MS} ms after a 429 at ${D}`);
+    for (const r of late) problems.push(`${r.method} ${r.path} arrived ${r.at - D} ms after a 429 whose pause lasts ${end - D} ms`);
+  }
+  return problems;
+}
+
+function seedInvites(h: FaultHarness, n: number) {
+  h.org.seed([{ email: 'root@acme.com', name: 'Root', roles: ['admin'] }]);
+  h.org.seed(Array.from({ length: n }, (_, i) => ({ email: `new${i}@acme.com`, name: `New ${i}`, roles: ['analyst'] })));
+  h.secoda.seed([{ email: 'root@acme.com', role: 'admin' }]);
+}
+
+function expectConverged(h: FaultHarness) {
+  const want: Record<string, string> = {};
+  for (const u of h.org.users()) want[u.email.toLowerCase()] = u.roles.includes('admin') ? 'admin' : 'viewer';
+  expect(managedSecoda(h.secoda.users())).toEqual(want);
+}
+
+describe('429 from Secoda during the apply', () => {
+  const cases: { name: string; value: () => string | undefined; minPauseMs: number }[] = [
+    { name: 'Retry-After in seconds', value: () => '2', minPauseMs: 2000 },
+    // HTTP dates have whole seconds: between 1.5 s and 2.5 s from now.
+    { name: 'Retry-After as an HTTP date', value: () => new Date(Date.now() + 2500).toUTCString(), minPauseMs: 1400 },
+    { name: 'no Retry-After (1 s, doubling)', value: () => undefined, minPauseMs: 1000 },
+  ];
+
+  for (const c of cases) {
+    it(`${c.name}: every Secoda request waits out the pause; the run converges`, async () => {
+      let posts = 0;
+      let h!: FaultHarness;
+      h = await suite.start({
+        secoda: {
+          // The 6th POST (mid-stream, other writes in flight) is answered 429.
+          onRequest: (e) => {
+            if (e.method === 'POST' && ++posts === 6) {
+              const retryAfter = c.value();
+              h.secoda.fault({ method: 'POST', kind: 'status', status: 429, ...(retryAfter !== undefined ? { retryAfter } : {}) });
+            }
+          },
+        },
+      });
+      seedInvites(h, 16);
+      const r = await h.run(['reconcile'], { MAX_CONCURRENCY: String(CONCURRENCY) });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.json().status).toBe('succeeded');
+      expect(r.json().summary).toMatchObject({ invite: 16, failed: 0 });
+      expectConverged(h);
+
+      const log = h.secoda.requests;
+      const throttled = log.filter((q) => q.status === 429);
+      expect(throttled).toHaveLength(1);
+      const e = throttled[0]!;
+      if (c.value() === undefined) expect(e.retryAfter).toBeUndefined();
+      else expect(e.retryAfter).toBeDefined();
+      const end = pauseEnd(e, 1);
+      expect(end - e.doneAt!).toBeGreaterThanOrEqual(c.minPauseMs - TOL_MS);
+      expect(pauseViolations(log)).toEqual([]);
+      // The run went on after the pause (the throttled invite was retried then).
+      expect(log.filter((q) => q.at >= end - TOL_MS).length).toBeGreaterThan(0);
+      // No invite was sent twice.
+      expect(log.filter((q) => q.method === 'POST' && q.status === 201)).toHaveLength(16);
+    });
+  }
+
+  it('a 429 on a Secoda read (list page) pauses before the next page; a 429 on an org page pauses the org API', async () => {
+    const h = await suite.start({ secoda: { pageSize: 10 } });
+    h.org.seed([{ email: 'root@acme.com', roles: ['admin'] }]);
+    h.org.seed(Array.from({ length: 230 }, (_, i) => ({ email: `u${i}@acme.com`, roles: ['analyst'] })));
+    h.secoda.seed([{ email: 'root@acme.com', role: 'admin' }]);
+    h.secoda.seed(Array.from({ length: 35 }, (_, i) => ({ email: `u${i}@acme.com`, role: 'viewer' })));
+    let orgLists = 0;
+    let secodaLists = 0;
+    // Second page of each API answers 429 (org: seconds; Secoda: HTTP date).
+    const orgFault = () => h.org.fault({ method: 'GET', path: '/organization/users', kind: 'status', status: 429, retryAfter: '1' });
+    const secodaFault = () =>
+      h.secoda.fault({ method: 'GET', kind: 'status', status: 429, retryAfter: new Date(Date.now() + 2000).toUTCString() });
+    // Queue the faults when page 1 of each is served: the next GET (page 2) gets the 429.
+    h.org.onPage((p) => {
+      if (p === 1 && ++orgLists === 1) orgFault();
+    });
+    h.secoda.onPage((p) => {
+      if (p === 1 && ++secodaLists === 1) secodaFault();
+    });
+    const r = await h.run(['reconcile', '--dry-run'], { MAX_DELETES: '1000', MAX_DELETE_PERCENT: '100' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json().summary).toMatchObject({ invite: 195, unchanged: 36, delete: 0 });
+    for (const log of [h.org.requests, h.secoda.requests]) {
+      expect(log.filter((q) => q.status === 429)).toHaveLength(1);
+      // Pages are read one after another: nothing else may be in flight.
+      expect(pauseViolations(log, 0)).toEqual([]);
+    }
+    expect(h.writes()).toEqual([]);
+  });
+});
+
+describe('Secoda write limit slightly below SECODA_WRITE_RATE', () => {
+  const modes: RetryAfterMode[] = ['seconds', 'date', 'none'];
+  for (const mode of modes) {
+    it(`Retry-After ${mode}: few requests are throttled (< 10%), each 429 pauses the API, the run converges`, async () => {
+      // Ours: 20 starts per 1 s (+2% margin). The server's: 19 per 1 s.
+      const h = await suite.start({ secoda: { writeLimit: { limit: 19, windowMs: 1_000 }, retryAfterMode: mode } });
+      seedInvites(h, 60);
+      const r = await h.run(['reconcile'], { SECODA_WRITE_RATE: '20/s', MAX_CONCURRENCY: String(CONCURRENCY), RETRY_LIMIT: '5' });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.json().summary).toMatchObject({ invite: 60, failed: 0 });
+      expectConverged(h);
+
+      const writes = h.secoda.requests.filter(isWrite);
+      const throttled = writes.filter((q) => q.status === 429);
+      expect(throttled.length / writes.length).toBeLessThan(0.1);
+      for (const t of throttled) {
+        if (mode === 'none') expect(t.retryAfter).toBeUndefined();
+        else expect(t.retryAfter).toBeDefined();
+      }
+      expect(pauseViolations(h.secoda.requests)).toEqual([]);
+      expect(writes.filter((q) => q.status === 201)).toHaveLength(60);
+    });
+  }
+});

@@ -1,0 +1,202 @@
+/**
+ * Properties of the pure plan engine (computePlan), over thousands of random
+ * organizations and Secoda workspaces: applying the planned actions yields
+ * the desired state for managed members; planning again afterwards finds
+ * nothing new; excluded and protected members never appear in an action;
+ * no plan leaves zero active admins where there was one.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { memberKey, type Member, type OrgUser, type SecodaUser } from '../../src/core/member.js';
+import { orgUsersToMembers, protectedMatcher, secodaUsersToMembers } from '../../src/core/normalise.js';
+import { computePlan, type Plan, type PlanAction, type PlanOptions } from '../../src/core/plan.js';
+import { DEFAULT_ROLE_MAP, parseRoleMap, TARGET_ROLES, type TargetRole } from '../../src/core/roles.js';
+
+const roleMap = parseRoleMap(DEFAULT_ROLE_MAP);
+const LOCALS = ['ann', 'bob', 'cy', 'dee', 'eve', 'fay', 'gus', 'hal', 'ivy', 'jo'];
+const DOMAINS = ['acme.com', 'board.org'];
+
+/** An email from a small pool (so both sides overlap), in a random case, sometimes padded. */
+const email = fc
+  .tuple(fc.constantFrom(...LOCALS), fc.constantFrom(...DOMAINS), fc.boolean(), fc.boolean())
+  .map(([l, d, upper, pad]) => {
+    const e = `${upper ? l[0]!.toUpperCase() + l.slice(1) : l}@${upper ? d.toUpperCase() : d}`;
+    return pad ? ` ${e} ` : e;
+  });
+
+const orgUser = fc.record({
+  email,
+  name: fc.constantFrom('Ada Lovelace', 'Grace', '', 'Alan M Turing'),
+  roles: fc.subarray(['admin', 'developer', 'analyst', 'intern', 'ADMIN']),
+});
+
+/** Secoda users with unique emails (case-insensitive), as Secoda itself enforces. */
+const secodaUsers = fc
+  .uniqueArray(
+    fc.record({
+      email,
+      role: fc.constantFrom('admin', 'editor', 'viewer', 'guest', 'Admin', 'Editor'),
+      pending: fc.boolean(),
+      is_service_account: fc.constantFrom(false, false, false, true),
+      disabled: fc.constantFrom(false, false, false, true),
+    }),
+    { selector: (u) => memberKey(u.email), maxLength: 12 },
+  )
+  .map((users) => users.map((u, i): SecodaUser => ({ id: `s${i}`, first_name: 'F', last_name: 'L', ...u })));
+
+const scenario = fc.record({
+  org: fc.array(orgUser, { maxLength: 14 }).map((us) => us.map((u, i): OrgUser => ({ id: `o${i}`, ...u }))),
+  secoda: secodaUsers,
+  defaultRole: fc.constantFrom<TargetRole | null>('viewer', 'editor', null),
+  protect: fc.oneof(fc.constant([] as string[]), fc.subarray(['eve@acme.com', 'IVY@board.org', 'jo@acme.com']), fc.subarray(['@board.org', 'ann@acme.com'])),
+  maxDeletes: fc.oneof(fc.constant(1000), fc.integer({ min: 0, max: 6 })),
+  maxDeletePercent: fc.oneof(fc.constant(null), fc.constant(100), fc.integer({ min: 0, max: 60 })),
+  deleteHolds: fc.oneof({ weight: 4, arbitrary: fc.constant([] as string[]) }, { weight: 1, arbitrary: fc.constant(['source incomplete']) }),
+});
+
+type Scenario = typeof scenario extends fc.Arbitrary<infer T> ? T : never;
+
+function setup(s: Scenario) {
+  const isProtected = protectedMatcher(s.protect);
+  const options: PlanOptions = {
+    roleOrder: TARGET_ROLES,
+    adminRole: 'admin',
+    isProtected,
+    deleteHolds: s.deleteHolds,
+    maxDeletes: s.maxDeletes,
+    maxDeletePercent: s.maxDeletePercent,
+  };
+  const desired = orgUsersToMembers(s.org, { roleMap, defaultRole: s.defaultRole });
+  const current = secodaUsersToMembers(s.secoda);
+  return { isProtected, options, desired, current, plan: computePlan(desired, current, options) };
+}
+
+/** The target after the given actions (a model of what the apply does). */
+function applyActions(current: readonly Member[], actions: readonly PlanAction[]): Member[] {
+  const state = new Map(current.map((m) => [m.id!, { ...m }]));
+  let n = 0;
+  for (const a of actions) {
+    if (a.type === 'delete') state.delete(a.id!);
+    else if (a.type === 'update_role') state.get(a.id!)!.role = a.to!;
+    else state.set(`new${n++}`, { key: a.key, email: a.email, name: a.name, role: a.to!, id: `new${n}`, pending: true });
+  }
+  return [...state.values()];
+}
+
+const activeAdmins = (ms: readonly Member[]) => ms.filter((m) => m.role === 'admin' && !m.pending && m.exclusion !== 'disabled').length;
+const planned = (p: Plan) => p.actions.filter((a) => a.status === 'planned');
+const withheld = (p: Plan) => p.actions.filter((a) => a.status === 'withheld');
+const sig = (a: PlanAction) => `${a.type} ${a.key} ${a.to ?? ''}`;
+
+/** key -> role of the target members the sync manages (the keys it leaves alone excluded). */
+function managed(ms: readonly Member[], leaveAlone: Set<string>, isProtected: (k: string) => boolean): Map<string, string | null> {
+  return new Map(ms.filter((m) => !m.exclusion && !isProtected(m.key) && !leaveAlone.has(m.key)).map((m) => [m.key, m.role]));
+}
+
+const RUNS = 4000;
+
+describe('computePlan properties', () => {
+  it('applying the planned actions yields the desired state for every managed member not held back', () => {
+    fc.assert(
+      fc.property(scenario, (s) => {
+        const { desired, current, plan, isProtected } = setup(s);
+        // Keys the sync leaves alone: out of the sync on the source side, or unmanaged on the target side.
+        const leaveAlone = new Set([
+          ...desired.filter((d) => d.exclusion || isProtected(d.key)).map((d) => d.key),
+          ...current.filter((c) => c.exclusion || isProtected(c.key)).map((c) => c.key),
+        ]);
+        const expected = new Map(desired.filter((d) => !leaveAlone.has(d.key)).map((d) => [d.key, d.role]));
+        const after = managed(applyActions(current, planned(plan)), leaveAlone, isProtected);
+        const held = new Set(withheld(plan).map((a) => a.key));
+        for (const key of new Set([...expected.keys(), ...after.keys()])) {
+          if (held.has(key)) continue;
+          expect(after.get(key), key).toBe(expected.get(key));
+        }
+        if (plan.holds.length === 0) expect(withheld(plan)).toEqual([]);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('planning again after the apply finds nothing new (only what was held back)', () => {
+    fc.assert(
+      fc.property(scenario, (s) => {
+        const { desired, current, plan, options } = setup(s);
+        const again = computePlan(desired, applyActions(current, planned(plan)), options);
+        const heldBack = new Set(withheld(plan).map(sig));
+        for (const a of again.actions) expect(heldBack.has(sig(a)), sig(a)).toBe(true);
+        if (plan.holds.length === 0) {
+          expect(again.actions).toEqual([]);
+          expect(again.holds).toEqual([]);
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('excluded and protected members never appear in an action; each member at most once; revoke before grant', () => {
+    fc.assert(
+      fc.property(scenario, (s) => {
+        const { desired, current, plan, isProtected } = setup(s);
+        const byId = new Map(current.map((c) => [c.id!, c]));
+        const presentKeys = new Set(current.map((c) => c.key));
+        const sourceOut = new Set(desired.filter((d) => d.exclusion).map((d) => d.key));
+        for (const a of plan.actions) {
+          expect(isProtected(a.key), a.key).toBe(false);
+          expect(sourceOut.has(a.key), a.key).toBe(false);
+          if (a.type === 'invite') {
+            expect(presentKeys.has(a.key), a.key).toBe(false);
+            expect(a.to).toBeTruthy();
+          } else {
+            const c = byId.get(a.id!)!;
+            expect(c, a.id).toBeDefined();
+            expect(c.exclusion, a.key).toBeUndefined();
+            expect(c.key).toBe(a.key);
+          }
+        }
+        const keys = plan.actions.map((a) => a.key);
+        expect(new Set(keys).size).toBe(keys.length);
+        const rank = (a: PlanAction) => (a.type === 'delete' ? 0 : a.type === 'update_role' ? (a.direction === 'down' ? 1 : 2) : 3);
+        const ranks = plan.actions.map(rank);
+        expect(ranks).toEqual([...ranks].sort((x, y) => x - y));
+        // What is skipped is reported; nothing is both skipped and acted on.
+        const skipped = new Set(plan.skipped.map((x) => memberKey(x.email)));
+        for (const a of plan.actions) expect(skipped.has(a.key), a.key).toBe(false);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('never leaves zero active admins where there was one (deletes and downgrades alone, and the whole plan)', () => {
+    fc.assert(
+      fc.property(scenario, (s) => {
+        const { current, plan } = setup(s);
+        if (activeAdmins(current) === 0) return;
+        const revoking = planned(plan).filter((a) => a.type === 'delete' || (a.type === 'update_role' && a.direction === 'down'));
+        expect(activeAdmins(applyActions(current, revoking))).toBeGreaterThanOrEqual(1);
+        expect(activeAdmins(applyActions(current, planned(plan)))).toBeGreaterThanOrEqual(1);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('the mass-delete guard and delete holds withhold every delete and nothing else', () => {
+    fc.assert(
+      fc.property(scenario, (s) => {
+        const { plan } = setup(s);
+        const deletes = plan.actions.filter((a) => a.type === 'delete');
+        const held = deletes.filter((a) => a.status === 'withheld');
+        const guardHolds = plan.holds.filter((h) => !h.startsWith('last-admin guard'));
+        if (guardHolds.length > 0) expect(held).toEqual(deletes);
+        if (deletes.length > 0 && s.deleteHolds.length > 0) expect(guardHolds.length).toBeGreaterThan(0);
+        if (deletes.length > s.maxDeletes) expect(held).toEqual(deletes);
+        // Only deletes and downgrades are ever withheld, and a downgrade only by the last-admin guard.
+        for (const a of withheld(plan)) {
+          expect(a.type === 'delete' || (a.type === 'update_role' && a.direction === 'down')).toBe(true);
+        }
+        expect(withheld(plan).filter((a) => a.type === 'update_role').length).toBeLessThanOrEqual(1);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
