@@ -122,7 +122,7 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
       }
       if (result.interrupted) {
         status = 'interrupted';
-        error = `interrupted by a shutdown: ${result.succeeded} action(s) done, ${result.failed} failed, ${result.notDispatched} not started`;
+        error = `interrupted by ${abortReason(deps.signal)}: ${result.succeeded} action(s) done, ${result.failed} failed, ${result.notDispatched} not started`;
       }
     }
     const actions = await store.listActions(runId);
@@ -134,7 +134,7 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
     const message = (err as Error).message ?? String(err);
     if (deps.signal?.aborted) {
       log.warn(`run ${runId} interrupted before its first write`);
-      await store.updateRun(runId, { status: 'interrupted', error: 'interrupted by a shutdown before any write', finishedAt: new Date() });
+      await store.updateRun(runId, { status: 'interrupted', error: `interrupted by ${abortReason(deps.signal)} before any write`, finishedAt: new Date() });
     } else {
       log.error({ code: (err as { code?: string }).code }, `run ${runId} failed: ${message}`);
       await store.updateRun(runId, { status: 'failed', error: message, finishedAt: new Date() });
@@ -145,6 +145,11 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
   const report = buildReport(run!, await store.listActions(runId));
   log.info({ status: report.status }, `run ${runId} ${report.status}`);
   return report;
+}
+
+/** Who stopped the run: callers abort with a string reason ("losing the run lock"); plain abort() is a shutdown. */
+function abortReason(signal: AbortSignal | undefined): string {
+  return typeof signal?.reason === 'string' ? signal.reason : 'a shutdown';
 }
 
 class InterruptedError extends Error {

@@ -121,7 +121,7 @@ export class Daemon {
       this.leadership = undefined;
       this.metrics.leader.set(0);
       logger.error({ why }, 'leadership lost: stopping the current run; will try to lead again at the next tick');
-      this.runAbort?.abort();
+      this.runAbort?.abort('losing the leader lock');
     });
     return true;
   }
@@ -148,7 +148,7 @@ export class Daemon {
     this.stopping.signal.addEventListener('abort', onStop);
     void held.lock.lost.then((why) => {
       logger.error({ why }, 'run lock lost: stopping this run');
-      runAbort.abort();
+      runAbort.abort('losing the run lock');
     });
     const started = Date.now();
     try {

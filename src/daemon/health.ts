@@ -30,7 +30,13 @@ export async function startHealthServer(options: { host: string; port: number; m
     }
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      reject(
+        err.code === 'EADDRINUSE' || err.code === 'EACCES'
+          ? new Error(`cannot serve health and metrics on ${options.host}:${options.port} (${err.code}): set HTTP_PORT to a free port, or 0 to disable the server`)
+          : err,
+      );
+    });
     server.listen(options.port, options.host, () => resolve());
   });
   const address = server.address();

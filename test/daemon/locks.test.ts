@@ -5,8 +5,10 @@
  *   the holder; a lock file whose process no longer runs is taken over.
  * - Postgres (TEST_DATABASE_URL): two daemons on one database never overlap,
  *   the standby logs "not the leader" and takes over when the leader stops;
- *   `reconcile` next to the daemon exits 1 naming the holder, or with
- *   --wait runs after the daemon's run.
+ *   a leader whose lock connections drop stops writing and leads again later;
+ *   `reconcile` next to the daemon exits 1 naming the holder (not a holder in
+ *   another database), or with --wait runs after the daemon's run; a daemon
+ *   tick during a one-shot run is skipped.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
