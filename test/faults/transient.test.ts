@@ -86,10 +86,10 @@ describe('a read that keeps failing: 1 + RETRY_LIMIT attempts, exit 1, no write 
   const cases = [
     { api: 'org', kind: 'status', status: 503, message: /org API answered GET .*organization\/users.*: 503 Service Unavailable after 4 attempts/ },
     { api: 'org', kind: 'reset', message: /could not reach org API for GET .*organization\/users.*ECONNRESET.*\(4 attempts\)/ },
-    { api: 'org', kind: 'hang', message: /org API did not answer GET .*organization\/users.* within 300 ms \(4 attempts\)/ },
+    { api: 'org', kind: 'hang', message: /org API did not answer GET .*organization\/users.* within 500 ms \(4 attempts\)/ },
     { api: 'secoda', kind: 'status', status: 500, message: /secoda API answered GET .*api\/v1\/user\/.*: 500 Internal Server Error after 4 attempts/ },
     { api: 'secoda', kind: 'reset', message: /could not reach secoda API for GET .*api\/v1\/user\/.*ECONNRESET.*\(4 attempts\)/ },
-    { api: 'secoda', kind: 'hang', message: /secoda API did not answer GET .*api\/v1\/user\/.* within 300 ms \(4 attempts\)/ },
+    { api: 'secoda', kind: 'hang', message: /secoda API did not answer GET .*api\/v1\/user\/.* within 500 ms \(4 attempts\)/ },
   ] as const;
 
   for (const c of cases) {
@@ -99,7 +99,7 @@ describe('a read that keeps failing: 1 + RETRY_LIMIT attempts, exit 1, no write 
       const before = h.secoda.users();
       const sim = c.api === 'org' ? h.org : h.secoda;
       sim.fault({ method: 'GET', kind: c.kind, ...('status' in c ? { status: c.status } : {}), times: 10 });
-      const r = await h.run(['reconcile'], { ...ENV, HTTP_TIMEOUT: '300ms' });
+      const r = await h.run(['reconcile'], { ...ENV, HTTP_TIMEOUT: '500ms' });
       expect(r.code).toBe(1);
       const report = r.json();
       expect(report.status).toBe('failed');
@@ -121,7 +121,7 @@ describe('a write that keeps failing: that action fails after 1 + RETRY_LIMIT at
   const cases = [
     { method: 'DELETE', kind: 'status', status: 503, message: /secoda API answered DELETE .*: 503 Service Unavailable after 4 attempts/, type: 'delete' },
     { method: 'PATCH', kind: 'reset', message: /could not reach secoda API for PATCH .*ECONNRESET.*\(4 attempts\)/, type: 'update_role' },
-    { method: 'POST', kind: 'hang', message: /secoda API did not answer POST .* within 300 ms \(4 attempts\)/, type: 'invite' },
+    { method: 'POST', kind: 'hang', message: /secoda API did not answer POST .* within 500 ms \(4 attempts\)/, type: 'invite' },
     { method: 'POST', kind: 'status', status: 502, message: /secoda API answered POST .*: 502 Bad Gateway after 4 attempts/, type: 'invite' },
   ] as const;
 
@@ -131,7 +131,7 @@ describe('a write that keeps failing: that action fails after 1 + RETRY_LIMIT at
       seed(h);
       h.secoda.fault({ method: c.method, kind: c.kind, ...('status' in c ? { status: c.status } : {}), times: 4 });
       // One write at a time: all four fault uses land on the same request.
-      const r = await h.run(['reconcile'], { ...ENV, HTTP_TIMEOUT: '300ms', MAX_CONCURRENCY: '1' });
+      const r = await h.run(['reconcile'], { ...ENV, HTTP_TIMEOUT: '500ms', MAX_CONCURRENCY: '1' });
       expect(r.code).toBe(1);
       const report = r.json();
       expect(report.status).toBe('failed');

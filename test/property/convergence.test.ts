@@ -260,7 +260,7 @@ describe('convergence under faults', () => {
           expect(r.json().holds[0], context).toMatch(/mass-delete guard/);
         }
       }),
-      { numRuns: 12, endOnFailure: true },
+      { numRuns: 8, endOnFailure: true },
     );
   }, 120_000);
 });
