@@ -1,9 +1,8 @@
 /** Small helpers shared by the adapters. */
 import type { z } from 'zod';
-import { BadResponseError, ConflictError, HttpStatusError, type AttemptRecord } from '../http/errors.js';
+import { BadResponseError, ConflictError, HttpStatusError, statusLine, type AttemptRecord } from '../http/errors.js';
 import type { HttpClient, HttpResponse } from '../http/client.js';
 import { excerpt, scrubText } from '../http/redact.js';
-import { STATUS_CODES } from 'node:http';
 
 /** True when an attempt BEFORE the final one failed ambiguously (the server may have acted on it). */
 export function hadAmbiguousAttempt(history: readonly AttemptRecord[]): boolean {
@@ -23,10 +22,6 @@ export function saysAlreadyExists(res: HttpResponse): boolean {
   return res.status === 400 && EXISTS.test(bodyText(res.body));
 }
 
-export function statusLine(status: number): string {
-  const t = STATUS_CODES[status];
-  return t ? `${status} ${t}` : String(status);
-}
 
 /** The HttpStatusError the client would have thrown for an answer the adapter accepted but cannot use. */
 export function statusError(client: HttpClient, method: string, res: HttpResponse): HttpStatusError {

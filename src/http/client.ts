@@ -24,7 +24,7 @@
  */
 import got from 'got';
 import pLimit from 'p-limit';
-import { STATUS_CODES, type ClientRequest } from 'node:http';
+import type { ClientRequest } from 'node:http';
 import type { Logger } from 'pino';
 import {
   AbortedError,
@@ -35,11 +35,17 @@ import {
   NetworkError,
   RateLimitError,
   TimeoutError,
+  statusLine,
   type AttemptRecord,
 } from './errors.js';
 import { SlidingWindowGate, monotonicNow, type PauseState, type Rate } from './gate.js';
 import { excerpt, isSecretParam, redactUrl, scrubText } from './redact.js';
 import { AbortSignalFired, abortable, sleep, throwIfAborted } from './wait.js';
+import { backoffDelay, describeFailure, NOT_SENT_CODES, parseRetryAfter, RETRYABLE_CODES } from './retry-policy.js';
+import { joinUrl, normaliseBaseUrl, type SearchParams } from './url.js';
+
+export { backoffDelay, parseRetryAfter } from './retry-policy.js';
+export { joinUrl, normaliseBaseUrl, type SearchParams } from './url.js';
 
 export type { Rate } from './gate.js';
 
@@ -100,7 +106,6 @@ export interface HttpClientOptions {
   userAgent?: string;
 }
 
-export type SearchParams = Record<string, string | number | boolean | undefined | null>;
 
 export interface HttpRequest {
   method: HttpMethod;
@@ -142,102 +147,13 @@ export interface HttpClient {
   scrub?(text: string): string;
 }
 
-// ---------------------------------------------------------------------------
-// helpers (exported for tests)
-
-/** Base URL normalised so relative paths keep its path prefix: trailing slash, no query/hash/userinfo. */
-export function normaliseBaseUrl(baseUrl: string): URL {
-  let url: URL;
-  try {
-    url = new URL(baseUrl);
-  } catch {
-    throw new TypeError(`invalid base URL: ${redactUrl(baseUrl)}`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new TypeError(`base URL must be http(s): ${redactUrl(url)}`);
-  }
-  url.username = '';
-  url.password = '';
-  url.search = '';
-  url.hash = '';
-  if (!url.pathname.endsWith('/')) url.pathname += '/';
-  return url;
-}
-
-/** Joins base + relative path, keeping the base path (new URL('x', 'http://h/v1') would drop /v1). */
-export function joinUrl(base: URL, path: string, searchParams?: SearchParams): URL {
-  const url = new URL(path.replace(/^\/+/, ''), base);
-  if (searchParams) {
-    for (const [k, v] of Object.entries(searchParams)) {
-      if (v !== undefined && v !== null) url.searchParams.set(k, String(v));
-    }
-  }
-  return url;
-}
-
-/** Retry-After in ms: delta-seconds or HTTP date; undefined when absent or unparsable. */
-export function parseRetryAfter(value: string | string[] | undefined, nowMs: number = Date.now()): number | undefined {
-  const raw = Array.isArray(value) ? value[0] : value;
-  if (raw === undefined) return undefined;
-  const v = raw.trim();
-  if (v === '') return undefined;
-  if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number.parseFloat(v) * 1000);
-  // An HTTP date always names a month; Date.parse alone would take "-5" for a year.
-  if (!/[a-z]{3}/i.test(v)) return undefined;
-  const date = Date.parse(v);
-  if (Number.isNaN(date)) return undefined;
-  return Math.max(0, date - nowMs);
-}
-
-/** Jittered exponential backoff for the n-th retry (1-based): uniform in [d/2, d], d = min(max, base*2^(n-1)). */
-export function backoffDelay(retry: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
-  const d = Math.min(maxMs, baseMs * 2 ** Math.max(0, retry - 1));
-  return Math.round(d / 2 + random() * (d / 2));
-}
-
-function statusLine(status: number): string {
-  const text = STATUS_CODES[status];
-  return text ? `${status} ${text}` : String(status);
-}
-
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-/** Connection never established: the server cannot have acted on the request. */
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
-/** Transport failures worth retrying. */
-const RETRYABLE_CODES = new Set([
-  'ETIMEDOUT',
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ECONNABORTED',
-  'EPIPE',
-  'EAI_AGAIN',
-  'ENETUNREACH',
-  'EHOSTUNREACH',
-  'ENETDOWN',
-  'EHOSTDOWN',
-  'ERR_STREAM_PREMATURE_CLOSE',
-  'UND_ERR_SOCKET',
-]);
-
 type AttemptOutcome =
   | { kind: 'answer'; status: number; headers: Record<string, string | string[] | undefined>; text: string; durationMs: number }
   | { kind: 'failure'; code: string; message: string; timeout: boolean; aborted: boolean; durationMs: number };
-
-/** Extracts plain facts from a got/node error; never keeps the object (it carries request headers). */
-function describeFailure(e: unknown): { code: string; message: string; timeout: boolean; aborted: boolean } {
-  const err = (e ?? {}) as { name?: unknown; code?: unknown; message?: unknown };
-  const name = typeof err.name === 'string' ? err.name : '';
-  let code = typeof err.code === 'string' ? err.code : 'ERR_UNKNOWN';
-  const message = typeof err.message === 'string' ? err.message : '';
-  const timeout = name === 'TimeoutError' || code === 'ETIMEDOUT';
-  const aborted = name === 'AbortError' || code === 'ERR_ABORTED';
-  if (/socket hang up/i.test(message) && (code === 'ERR_GOT_REQUEST_ERROR' || code === 'ERR_UNKNOWN')) code = 'ECONNRESET';
-  if (timeout) code = 'ETIMEDOUT';
-  return { code, message, timeout, aborted };
-}
 
 function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
   try {

@@ -8,7 +8,14 @@
  * JSON.stringify and to util.inspect: `url` is always redacted and messages
  * are built from redacted parts only. No `cause` is ever set.
  */
+import { STATUS_CODES } from 'node:http';
 import { redactUrl } from './redact.js';
+
+/** "404 Not Found". */
+export function statusLine(status: number): string {
+  const text = STATUS_CODES[status];
+  return text ? `${status} ${text}` : String(status);
+}
 
 export type ApiErrorCode =
   | 'E_HTTP_STATUS'
