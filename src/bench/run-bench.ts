@@ -174,6 +174,9 @@ function requestCounts(sims: Sims) {
     secodaReads: secodaGets.filter(is429).length,
     secodaWrites: writes.filter(is429).length,
   };
+  const retryAfterS = [...sims.org.requests, ...sims.secoda.requests]
+    .filter(is429)
+    .reduce((sum, q) => sum + (Number(q.retryAfter) || 0), 0);
   return {
     /** Pages served (answered 2xx): what the bound counts. */
     orgPages: orgGets.filter(ok).length,
@@ -181,7 +184,9 @@ function requestCounts(sims: Sims) {
     writes: writes.filter(ok).length,
     writeLog: writes,
     throttled,
-    throttledText: `429s: org ${throttled.org}, Secoda reads ${throttled.secodaReads}, Secoda writes ${throttled.secodaWrites}`,
+    throttledText:
+      `429s: org ${throttled.org}, Secoda reads ${throttled.secodaReads}, Secoda writes ${throttled.secodaWrites}` +
+      (retryAfterS > 0 ? ` (Retry-After pauses ${retryAfterS} s in all)` : ''),
   };
 }
 

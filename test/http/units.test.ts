@@ -62,6 +62,28 @@ describe('SlidingWindowGate (fake clock)', () => {
     await gate.acquire();
     expect(gate.delayAt(0)).toBe(61_000);
   });
+  it('counts a start from when its request left (restamp)', async () => {
+    let now = 0;
+    const gate = new SlidingWindowGate({ limit: 2, windowMs: 1000 }, { until: 0 }, () => now, 0);
+    const first = await gate.acquire();
+    now = 10;
+    await gate.acquire();
+    expect(gate.delayAt(10)).toBe(990);
+    // The first request only left at 300 (a slow connect, say): the server counts it from
+    // then, so the window opens when the second start (10) is a window old.
+    now = 300;
+    gate.restamp(first);
+    expect(gate.delayAt(300)).toBe(710);
+    now = 1010;
+    const third = await gate.acquire();
+    expect(gate.delayAt(1010)).toBe(290); // starts 300, 1010
+    now = 1100;
+    gate.restamp(third);
+    expect(gate.delayAt(1100)).toBe(200); // starts 300, 1100
+    // A stamp "from the future" is ignored.
+    gate.restamp(5000);
+    expect(gate.delayAt(1100)).toBe(200);
+  });
   it('rejects nonsense rates', () => {
     expect(() => new SlidingWindowGate({ limit: 0, windowMs: 1000 })).toThrow(RangeError);
   });
