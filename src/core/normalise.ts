@@ -34,10 +34,11 @@ export function orgUsersToMembers(users: readonly OrgUser[], options: OrgNormali
 export function secodaUsersToMembers(users: readonly SecodaUser[]): Member[] {
   return users.map((user) => {
     const role = user.role.toLowerCase();
-    const exclusion = user.is_service_account
-      ? ('service_account' as const)
-      : user.disabled
-        ? ('disabled' as const)
+    // Disabled first: a disabled account, service or not, can administer nothing.
+    const exclusion = user.disabled
+      ? ('disabled' as const)
+      : user.is_service_account
+        ? ('service_account' as const)
         : role === 'guest'
           ? ('guest' as const)
           : undefined;

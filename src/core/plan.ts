@@ -149,10 +149,13 @@ export function computePlan(desired: readonly Member[], current: readonly Member
 
 /**
  * Never remove or demote the last active admin: when the plan would leave no
- * active (accepted, enabled) admin, withhold the first such action.
+ * active admin — a person (not a service account) who accepted the invitation
+ * and is not disabled — withhold the first such action.
  */
 function guardLastAdmin(current: readonly Member[], deletes: PlanAction[], downgrades: PlanAction[], options: PlanOptions): string[] {
-  const activeAdmins = current.filter((m) => m.role === options.adminRole && !m.pending && m.exclusion !== 'disabled');
+  const activeAdmins = current.filter(
+    (m) => m.role === options.adminRole && !m.pending && m.exclusion !== 'disabled' && m.exclusion !== 'service_account',
+  );
   if (activeAdmins.length === 0) return [];
   const adminKeys = new Set(activeAdmins.map((m) => m.key));
   const losing = [...deletes, ...downgrades].filter((a) => a.status === 'planned' && adminKeys.has(a.key));

@@ -119,7 +119,21 @@ describe('computePlan', () => {
     const pendingOnly = plan([org('a@x.com', ['analyst'])], [secoda('root@x.com', 'admin'), secoda('p@x.com', 'admin', { pending: true })], { maxDeletes: 5 });
     expect(pendingOnly.actions.find((a) => a.email === 'root@x.com')?.status).toBe('withheld');
 
-    const another = plan([org('new@x.com', ['admin'])], [secoda('root@x.com', 'admin'), secoda('other@x.com', 'admin', { is_service_account: true })]);
+    // Neither a service account nor a disabled admin is the remaining admin a person needs.
+    const onlyMachines = plan([org('new@x.com', ['analyst'])], [
+      secoda('root@x.com', 'admin'),
+      secoda('bot@x.com', 'admin', { is_service_account: true }),
+      secoda('old@x.com', 'admin', { is_service_account: true, disabled: true }),
+      secoda('gone@x.com', 'admin', { disabled: true }),
+    ], { maxDeletes: 5 });
+    expect(onlyMachines.actions.find((a) => a.email === 'root@x.com')?.status).toBe('withheld');
+    expect(onlyMachines.skipped.find((s) => s.email === 'old@x.com')?.reason).toBe('disabled');
+
+    // A freshly invited admin is pending: one of the old admins stays until the next run.
+    const handover = plan([org('new@x.com', ['admin'])], [secoda('root@x.com', 'admin'), secoda('other@x.com', 'admin')], { maxDeletes: 5 });
+    expect(handover.actions.map((a) => [a.email, a.status])).toEqual([['other@x.com', 'withheld'], ['root@x.com', 'planned'], ['new@x.com', 'planned']]);
+
+    const another = plan([org('new@x.com', ['admin']), org('stay@x.com', ['admin'])], [secoda('root@x.com', 'admin'), secoda('stay@x.com', 'admin')]);
     expect(another.holds).toEqual([]);
   });
 
