@@ -4,12 +4,11 @@
  * server, dropped afterwards — never any other database on that server).
  */
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import postgres from 'postgres';
+import { createScratchDatabase, dropScratchDatabase, maintenance } from '../store/scratch.js';
 
 export const distDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const cliPath = join(distDir, 'cli.js');
@@ -70,10 +69,6 @@ export interface BenchDb {
   cleanup(): Promise<void>;
 }
 
-function maintenance(serverUrl: string): postgres.Sql {
-  return postgres(serverUrl, { max: 1, onnotice: () => {}, connect_timeout: 10 });
-}
-
 /**
  * A fresh database: with `serverUrl`, `sus_bench_<random>` created on that
  * server (through a maintenance connection to the URL) and dropped by
@@ -90,16 +85,7 @@ export async function freshDb(serverUrl: string | undefined): Promise<BenchDb> {
       cleanup: async () => rmSync(dir, { recursive: true, force: true }),
     };
   }
-  const name = `sus_bench_${randomBytes(6).toString('hex')}`;
-  const sql = maintenance(serverUrl);
-  try {
-    await sql.unsafe(`CREATE DATABASE "${name}"`);
-  } finally {
-    await sql.end({ timeout: 5 });
-  }
-  const u = new URL(serverUrl);
-  u.pathname = `/${name}`;
-  const databaseUrl = u.toString();
+  const { databaseUrl, name } = await createScratchDatabase(serverUrl, 'sus_bench');
   let done: Promise<void> | undefined;
   return {
     env: { DATABASE_URL: databaseUrl, DATA_DIR: dataDir },
@@ -107,11 +93,9 @@ export async function freshDb(serverUrl: string | undefined): Promise<BenchDb> {
     target: databaseUrl,
     cleanup: () =>
       (done ??= (async () => {
-        const m = maintenance(serverUrl);
         try {
-          await m.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+          await dropScratchDatabase(serverUrl, name);
         } finally {
-          await m.end({ timeout: 5 });
           rmSync(dir, { recursive: true, force: true });
         }
       })()),

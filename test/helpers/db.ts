@@ -8,12 +8,11 @@
  * connection to the URL, and dropped on cleanup — every test file gets its
  * own database.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import postgres from 'postgres';
 import { openStore } from '../../src/store/open.js';
+import { createScratchDatabase, dropScratchDatabase } from '../../src/store/scratch.js';
 import type { Store } from '../../src/store/types.js';
 
 export interface TestDbConfig {
@@ -40,33 +39,9 @@ export function testServerUrl(): string | undefined {
   return process.env.TEST_DATABASE_URL || undefined;
 }
 
-function maintenance(serverUrl: string): postgres.Sql {
-  return postgres(serverUrl, { max: 1, onnotice: () => {}, connect_timeout: 10 });
-}
-
 /** Creates an empty database on the TEST_DATABASE_URL server; returns its URL. */
-export async function createTestDatabase(serverUrl: string): Promise<{ databaseUrl: string; name: string }> {
-  const name = `sus_test_${randomBytes(6).toString('hex')}`;
-  const sql = maintenance(serverUrl);
-  try {
-    await sql.unsafe(`CREATE DATABASE "${name}"`);
-  } finally {
-    await sql.end({ timeout: 5 });
-  }
-  const u = new URL(serverUrl);
-  u.pathname = `/${name}`;
-  return { databaseUrl: u.toString(), name };
-}
-
-export async function dropTestDatabase(serverUrl: string, name: string): Promise<void> {
-  const sql = maintenance(serverUrl);
-  try {
-    // WITH (FORCE): a child process killed mid-test may have left a connection behind (PG 13+).
-    await sql.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  } finally {
-    await sql.end({ timeout: 5 });
-  }
-}
+export const createTestDatabase = (serverUrl: string) => createScratchDatabase(serverUrl, 'sus_test');
+export const dropTestDatabase = dropScratchDatabase;
 
 /** A fresh database config, not opened (for tests that spawn the CLI against it). */
 export async function createTestDbConfig(): Promise<TestDbConfig> {
