@@ -52,9 +52,12 @@ describe('sliding-window rate gate', () => {
     const gate = new SlidingWindowGate({ limit: 3, windowMs: 200 }, { until: 0 }, undefined, 0);
     const times: number[] = [];
     const t0 = performance.now();
-    await Promise.all(Array.from({ length: 9 }, () => gate.acquire().then(() => times.push(performance.now()))));
+    // The admission stamps themselves (what the gate counts), not when the continuations
+    // happened to run: under load those can bunch up and say nothing about the gate.
+    await Promise.all(Array.from({ length: 9 }, () => gate.acquire().then((stamp) => times.push(stamp))));
+    times.sort((a, b) => a - b);
     expect(times[2] - t0).toBeLessThan(20);
-    expect(maxInAnyWindow(times, 200 - 2)).toBeLessThanOrEqual(3);
+    expect(maxInAnyWindow(times, 200)).toBeLessThanOrEqual(3);
     expect(times[8] - t0).toBeGreaterThanOrEqual(400);
   });
 
