@@ -4,7 +4,7 @@ import { buildReport, exitCodeOf } from '../app/report.js';
 import { reconcile } from '../app/reconcile.js';
 import { RunLockBusyError, takeRunLock, type HeldRunLock } from '../app/run-lock.js';
 import { wireAdapters } from '../app/wire.js';
-import { loadStoreConfig, loadSyncConfig, readEnv, secretsOf, type StoreConfig } from '../config/load.js';
+import { loadStoreConfig, loadSyncConfig, readEnv, secretsOfEnv, type StoreConfig } from '../config/load.js';
 import { createLogger, type Logger } from '../observe/logger.js';
 import { createProgress } from '../observe/progress.js';
 import { makeScrubber } from '../observe/scrub.js';
@@ -35,8 +35,9 @@ export async function reconcileCommand(args: string[], io: CliIo): Promise<numbe
   const maxDeletes = parseCount('--max-deletes', values['max-deletes']);
   const waitSeconds = parseCount('--wait', values.wait) ?? 0;
   // Every problem with the configuration surfaces here, before any request.
-  const config = loadSyncConfig(readEnv(io.env, io.cwd));
-  const secrets = secretsOf(config);
+  const env = readEnv(io.env, io.cwd);
+  const config = loadSyncConfig(env);
+  const secrets = secretsOfEnv(env);
   const log = logger(io, config.logLevel, secrets);
   const scrub = makeScrubber(secrets);
 
@@ -96,7 +97,7 @@ export async function reportCommand(args: string[], io: CliIo): Promise<number> 
   const env = readEnv(io.env, io.cwd);
   const config = loadStoreConfig(env);
   // Recorded errors come from the APIs: keep their keys out too, when this environment has them.
-  const scrub = makeScrubber([...secretsOf(config), env.ORG_API_TOKEN ?? '', env.SECODA_API_KEY ?? '']);
+  const scrub = makeScrubber(secretsOfEnv(env));
   const store: Store = await openStore(storeOptions(config, io));
   try {
     if (values.list) {
@@ -117,8 +118,9 @@ export async function reportCommand(args: string[], io: CliIo): Promise<number> 
 
 export async function migrateCommand(args: string[], io: CliIo): Promise<number> {
   parseFlags(args, {});
-  const config = loadStoreConfig(readEnv(io.env, io.cwd));
-  const log = logger(io, config.logLevel, secretsOf(config));
+  const env = readEnv(io.env, io.cwd);
+  const config = loadStoreConfig(env);
+  const log = logger(io, config.logLevel, secretsOfEnv(env));
   await runMigrations(storeOptions(config, io));
   log.info(config.databaseUrl ? 'database schema is up to date (Postgres)' : `database schema is up to date (embedded, ${config.dataDir})`);
   return 0;

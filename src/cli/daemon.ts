@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { loadDaemonConfig } from '../config/daemon.js';
-import { loadSyncConfig, readEnv, secretsOf } from '../config/load.js';
+import { loadSyncConfig, readEnv, secretsOfEnv } from '../config/load.js';
 import { Daemon } from '../daemon/daemon.js';
 import { createLogger } from '../observe/logger.js';
 import { openStore } from '../store/index.js';
@@ -14,8 +14,7 @@ export async function daemonCommand(args: string[], io: CliIo): Promise<number> 
   // Both configs are checked before anything starts: a bad schedule exits 2 here.
   const sync = loadSyncConfig(env);
   const daemonConfig = loadDaemonConfig(env);
-  const secrets = [...secretsOf(sync), ...(daemonConfig.alertWebhookUrl ? [daemonConfig.alertWebhookUrl] : [])];
-  const logger = createLogger({ level: sync.logLevel, pretty: Boolean(io.stderr.isTTY), secrets, stream: io.stderr });
+  const logger = createLogger({ level: sync.logLevel, pretty: Boolean(io.stderr.isTTY), secrets: secretsOfEnv(env), stream: io.stderr });
   const store = await openStore({ ...(sync.databaseUrl ? { databaseUrl: sync.databaseUrl } : {}), dataDir: resolve(io.cwd, sync.dataDir) });
   const daemon = new Daemon({ sync, daemon: daemonConfig, store, logger });
   try {

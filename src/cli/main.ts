@@ -1,4 +1,4 @@
-import { ConfigError, readEnv, secretsOf, loadStoreConfig } from '../config/load.js';
+import { ConfigError, readEnv, secretsOfEnv } from '../config/load.js';
 import { makeScrubber } from '../observe/scrub.js';
 import { commandHelp, COMMAND_HELP, mainHelp } from './help.js';
 import { migrateCommand, reconcileCommand, reportCommand } from './commands.js';
@@ -47,8 +47,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
 
 function scrubFor(io: CliIo): (s: string) => string {
   try {
-    const env = readEnv(io.env, io.cwd);
-    return makeScrubber([...secretsOf(loadStoreConfig(env)), env.ORG_API_TOKEN ?? '', env.SECODA_API_KEY ?? '']);
+    return makeScrubber(secretsOfEnv(readEnv(io.env, io.cwd)));
   } catch {
     return (s) => s;
   }

@@ -1,7 +1,6 @@
 import cron from 'node-cron';
-import { ConfigError, type Env } from './load.js';
+import { ConfigError, Reader, type Env } from './load.js';
 import { parseBoolean, parseDuration, parseHttpUrl, parseNonNegativeInt } from './parse.js';
-import { VARIABLES } from './variables.js';
 
 export interface DaemonConfig {
   schedule: string;
@@ -14,12 +13,6 @@ export interface DaemonConfig {
   alertWebhookUrl?: string;
   /** 0 = keep every run. */
   retentionDays: number;
-}
-
-function value(env: Env, name: string): string {
-  const raw = env[name];
-  if (raw !== undefined && raw.trim() !== '') return raw.trim();
-  return VARIABLES.find((v) => v.name === name)?.default ?? '';
 }
 
 export function validateSchedule(expression: string): string | null {
@@ -39,44 +32,32 @@ export function validateTimezone(zone: string): string | null {
   }
 }
 
+/** A check that returns a problem (completing "NAME ...") or null, as a Reader parser. */
+function check(problem: (text: string) => string | null): (text: string) => string {
+  return (text) => {
+    const found = problem(text);
+    if (found) throw new Error(found);
+    return text;
+  };
+}
+
 export function loadDaemonConfig(env: Env): DaemonConfig {
-  const problems: string[] = [];
-  const parse = <T>(name: string, parser: (s: string) => T, fallback: T): T => {
-    try {
-      return parser(value(env, name));
-    } catch (err) {
-      problems.push(`${name} ${(err as Error).message}`);
-      return fallback;
-    }
-  };
-  const schedule = value(env, 'SYNC_SCHEDULE');
-  const scheduleProblem = validateSchedule(schedule);
-  if (scheduleProblem) problems.push(`SYNC_SCHEDULE ${scheduleProblem}`);
-  const timezone = value(env, 'SYNC_TIMEZONE');
-  const zoneProblem = validateTimezone(timezone);
-  if (zoneProblem) problems.push(`SYNC_TIMEZONE ${zoneProblem}`);
-  const httpPort = parse('HTTP_PORT', (s) => {
-    const n = parseNonNegativeInt(s);
-    if (n > 65535) throw new Error(`must be a port from 0 to 65535 (got "${s}")`);
-    return n;
-  }, 9464);
-  const webhook = value(env, 'ALERT_WEBHOOK_URL');
+  const r = new Reader(env);
+  const webhook = r.raw('ALERT_WEBHOOK_URL');
   const config: DaemonConfig = {
-    schedule,
-    timezone,
-    runOnStart: parse('RUN_ON_START', parseBoolean, true),
-    shutdownTimeoutMs: parse('SHUTDOWN_TIMEOUT', parseDuration, 30_000),
-    httpPort,
-    httpHost: value(env, 'HTTP_HOST'),
-    retentionDays: parse('RUN_RETENTION_DAYS', parseNonNegativeInt, 90),
+    schedule: r.parse('SYNC_SCHEDULE', check(validateSchedule), ''),
+    timezone: r.parse('SYNC_TIMEZONE', check(validateTimezone), 'UTC'),
+    runOnStart: r.parse('RUN_ON_START', parseBoolean, true),
+    shutdownTimeoutMs: r.parse('SHUTDOWN_TIMEOUT', parseDuration, 30_000),
+    httpPort: r.parse('HTTP_PORT', (s) => {
+      const n = parseNonNegativeInt(s);
+      if (n > 65535) throw new Error(`must be a port from 0 to 65535 (got "${s}")`);
+      return n;
+    }, 9464),
+    httpHost: r.raw('HTTP_HOST') ?? '0.0.0.0',
+    retentionDays: r.parse('RUN_RETENTION_DAYS', parseNonNegativeInt, 90),
+    ...(webhook ? { alertWebhookUrl: r.parse('ALERT_WEBHOOK_URL', parseHttpUrl, '') } : {}),
   };
-  if (webhook) {
-    try {
-      config.alertWebhookUrl = parseHttpUrl(webhook);
-    } catch (err) {
-      problems.push(`ALERT_WEBHOOK_URL ${(err as Error).message}`);
-    }
-  }
-  if (problems.length) throw new ConfigError(problems);
+  if (r.problems.length) throw new ConfigError(r.problems);
   return config;
 }

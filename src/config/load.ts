@@ -50,7 +50,7 @@ export function readEnv(processEnv: Env = process.env, cwd = process.cwd()): Env
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /** Collects every problem instead of stopping at the first, so one run shows them all. */
-class Reader {
+export class Reader {
   readonly problems: string[] = [];
   constructor(private readonly env: Env) {}
 
@@ -148,17 +148,25 @@ export function loadSyncConfig(env: Env): SyncConfig {
   return config;
 }
 
-/** Every secret in a config, for scrubbing output as a last line of defence. */
-export function secretsOf(config: Partial<SyncConfig> & Partial<StoreConfig>): string[] {
+/**
+ * Every secret the environment holds (the variables marked `secret`; of
+ * DATABASE_URL, its password), whichever command reads it: output is scrubbed
+ * of them as a last line of defence, e.g. `report` re-printing an API's error.
+ */
+export function secretsOfEnv(env: Env): string[] {
   const secrets: string[] = [];
-  if (config.org?.token) secrets.push(config.org.token);
-  if (config.secoda?.apiKey) secrets.push(config.secoda.apiKey);
-  if (config.databaseUrl) {
+  for (const spec of VARIABLES) {
+    const value = env[spec.name]?.trim();
+    if (!spec.secret || !value) continue;
+    if (spec.name !== 'DATABASE_URL') {
+      secrets.push(value);
+      continue;
+    }
     try {
-      const password = decodeURIComponent(new URL(config.databaseUrl).password);
+      const password = decodeURIComponent(new URL(value).password);
       if (password) secrets.push(password);
     } catch {
-      /* malformed URLs never get this far */
+      /* a malformed URL is reported by the loader */
     }
   }
   return secrets.filter((s) => s.length >= 4);

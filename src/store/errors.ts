@@ -5,6 +5,7 @@
  * carries no reference to the driver's error object (whose properties could
  * hold connection options, the SQL or its bound parameters).
  */
+import { makeScrubber } from '../observe/scrub.js';
 
 export class StoreError extends Error {
   /** SQLSTATE (e.g. '28P01') or Node error code (e.g. 'ECONNREFUSED') of the underlying failure. */
@@ -40,28 +41,23 @@ export function redactDatabaseUrl(url: string): string {
  * A function that removes the secrets of `url` from any text: the URL itself
  * (replaced by its redacted form) and its password, raw and percent-decoded.
  */
-export function makeScrubber(url: string | undefined): (text: string) => string {
+export function databaseUrlScrubber(url: string | undefined): (text: string) => string {
   if (!url) return (text) => text;
-  const secrets = new Set<string>();
+  const passwords: string[] = [];
   const add = (s: string | undefined): void => {
     if (!s) return;
-    secrets.add(s);
+    passwords.push(s);
     try {
-      secrets.add(decodeURIComponent(s));
+      passwords.push(decodeURIComponent(s));
     } catch {
       /* not percent-encoded */
     }
   };
   add(USERINFO_PASSWORD.exec(url)?.[2]);
   for (const m of url.matchAll(QUERY_PASSWORD)) add(m[2]);
-  // Longest first, so a secret containing another is replaced whole.
-  const ordered = [...secrets].sort((a, b) => b.length - a.length);
+  const scrubPasswords = makeScrubber(passwords, 1);
   const redactedUrl = redactDatabaseUrl(url);
-  return (text) => {
-    let out = text.split(url).join(redactedUrl);
-    for (const s of ordered) out = out.split(s).join(MASK);
-    return out;
-  };
+  return (text) => scrubPasswords(text.split(url).join(redactedUrl));
 }
 
 /** The useful message and code of a driver error (unwrapping drizzle's "Failed query: ... params: ..."). */

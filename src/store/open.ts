@@ -9,7 +9,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
-import { describeCause, makeScrubber, redactDatabaseUrl, StoreError } from './errors.js';
+import { describeCause, databaseUrlScrubber, redactDatabaseUrl, StoreError } from './errors.js';
 import { defaultMigrationsFolder, migratePglite, migratePostgres } from './migrate.js';
 import { acquireDirLock } from './lockfile.js';
 import { createQueryStore } from './queries.js';
@@ -44,7 +44,7 @@ export async function runMigrations(opts: OpenStoreOptions): Promise<void> {
 }
 
 async function openPostgres(databaseUrl: string, migrationsFolder: string, opts: OpenStoreOptions): Promise<Store> {
-  const scrub = makeScrubber(databaseUrl);
+  const scrub = databaseUrlScrubber(databaseUrl);
   const where = redactDatabaseUrl(databaseUrl);
   const fail = (err: unknown, what: string): never => {
     if (err instanceof StoreError) throw err;

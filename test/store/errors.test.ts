@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { makeScrubber, redactDatabaseUrl, StoreError } from '../../src/store/errors.js';
+import { databaseUrlScrubber, redactDatabaseUrl, StoreError } from '../../src/store/errors.js';
 import { openStore } from '../../src/store/open.js';
 import { createTestDbConfig, testServerUrl } from '../helpers/db.js';
 
@@ -26,7 +26,7 @@ describe('redactDatabaseUrl', () => {
 
   it('scrubs the password, raw or decoded, and the URL from free text', () => {
     const url = 'postgres://app:p%40ss@h/db';
-    const scrub = makeScrubber(url);
+    const scrub = databaseUrlScrubber(url);
     expect(scrub(`connect ${url} failed (p@ss, p%40ss)`)).toBe('connect postgres://app:***@h/db failed (***, ***)');
   });
 });
