@@ -27,6 +27,8 @@ export interface Report {
   actions: ReportAction[];
   skipped: { email: string; reason: string }[];
   holds: string[];
+  /** Warnings and how the data was read (e.g. roles read per user); empty when nothing to say. */
+  notes: string[];
   error?: string;
 }
 
@@ -46,6 +48,7 @@ export function buildReport(run: RunRecord, actions: readonly ActionRecord[]): R
     actions: ordered.map(toReportAction),
     skipped: run.skipped,
     holds: run.holds,
+    notes: run.notes,
     ...(run.error ? { error: run.error } : {}),
   };
 }

@@ -45,6 +45,7 @@ function renderTable(r: Report): string {
   const out = [headline(r), timing(r), countsLine(r)];
   if (r.error) out.push('', `ERROR: ${r.error}`);
   if (r.holds.length) out.push('', 'HELD:', ...r.holds.map((h) => `  ! ${h}`));
+  if (r.notes.length) out.push('', 'NOTES:', ...r.notes.map((n) => `  - ${n}`));
   out.push('', r.actions.length ? textTable(ACTION_HEADERS, actionRows(r.actions)) : 'No changes: Secoda already matches the organization.');
   if (r.skipped.length) out.push('', `Skipped (outside the sync): ${r.skipped.length}`, textTable(['email', 'reason'], r.skipped.map((s) => [s.email, s.reason])));
   return `${out.join('\n')}\n`;
@@ -64,6 +65,7 @@ function renderMarkdown(r: Report): string {
   ];
   if (r.error) out.push('', `**Error:** ${r.error}`);
   if (r.holds.length) out.push('', '**Held:**', '', ...r.holds.map((h) => `- ${h}`));
+  if (r.notes.length) out.push('', '**Notes:**', '', ...r.notes.map((n) => `- ${n}`));
   out.push('', '#### Actions', '', r.actions.length ? markdownTable(ACTION_HEADERS, actionRows(r.actions)) : '_No changes: Secoda already matches the organization._');
   if (r.skipped.length) {
     out.push('', `<details><summary>Skipped (outside the sync): ${r.skipped.length}</summary>`, '', markdownTable(['email', 'reason'], r.skipped.map((x) => [x.email, x.reason])), '', '</details>');

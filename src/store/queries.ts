@@ -52,6 +52,7 @@ export function toRunRecord(r: RunRow): RunRecord {
     summary: r.summary ?? null,
     holds: r.holds ?? [],
     skipped: r.skipped ?? [],
+    notes: r.notes ?? [],
     error: r.error ?? null,
   };
 }
@@ -150,6 +151,7 @@ export function createQueryStore(db: Db, opts: QueryStoreOptions): Omit<Store, '
         if (patch.summary !== undefined) set.summary = patch.summary;
         if (patch.holds !== undefined) set.holds = patch.holds;
         if (patch.skipped !== undefined) set.skipped = patch.skipped;
+        if (patch.notes !== undefined) set.notes = patch.notes;
         if (patch.error !== undefined) set.error = patch.error;
         const rows =
           Object.keys(set).length === 0

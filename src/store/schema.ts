@@ -37,6 +37,8 @@ export const runs = pgTable(
       .$type<{ email: string; reason: string }[]>()
       .notNull()
       .default(sql`'[]'::jsonb`),
+    /** Things a reader of the report should know that are neither holds nor errors (how data was read, warnings). */
+    notes: jsonb('notes').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
     error: text('error'),
   },
   (t) => [index('runs_status_idx').on(t.status), index('runs_started_at_idx').on(t.startedAt)],

@@ -31,6 +31,8 @@ export interface RunRecord {
   summary: RunSummary | null;
   holds: string[];
   skipped: { email: string; reason: string }[];
+  /** Warnings and facts about how the run read its data (neither holds nor errors). */
+  notes: string[];
   error: string | null;
 }
 

@@ -7,7 +7,7 @@ const report = (status: Report['status'], extra: Partial<Report> = {}): Report =
   source: { users: 10 }, target: { users: 11, managed: 10 },
   summary: { invite: 1, update_role: 0, delete: 30, unchanged: 9, skipped: 1, failed: 1, withheld: 30 },
   actions: [{ type: 'invite', email: 'a@x.com', status: 'failed', error: 'secoda API answered POST ...: 400 Bad Request' }],
-  skipped: [], holds: ['mass-delete guard: 30 deletes planned'], ...extra,
+  skipped: [], holds: ['mass-delete guard: 30 deletes planned'], notes: [], ...extra,
 });
 
 describe('alerts', () => {

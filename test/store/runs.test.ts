@@ -34,6 +34,7 @@ describe('runs', () => {
       summary: null,
       holds: [],
       skipped: [],
+      notes: [],
       error: null,
     });
     expect(run!.startedAt.getTime()).toBeGreaterThanOrEqual(before - 5_000);
