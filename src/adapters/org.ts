@@ -7,23 +7,40 @@
  * - a record that is not `{id?: string|number, email: string with '@',
  *   name?: string, roles: string[]}` is collected in `invalid` (page, index,
  *   short problem, never the record itself) and the pull goes on.
- * Paging stops on a short (or empty) page, or when page*pageSize >= count.
- * A hard cap (ceil(count/pageSize) + 10 pages, count of page 1) turns a
- * server that never stops into BadResponseError instead of an endless loop.
+ *
+ * Paging stops on a short (or empty) page only. `count` cannot end it: the
+ * reference's sample does not say whether it is the total or the page's item
+ * count, and stopping on a per-page count would drop every later page (whose
+ * users would then be deleted). Comparing what was collected with `count` is
+ * the caller's job (src/app/pull.ts). Against a server that never ends: two
+ * full pages in a row that add nobody new (page_number ignored, or a loop),
+ * or more than `maxPages` pages, abort with BadResponseError.
+ *
+ * Roles: the reference documents them on get-user-by-id; its list sample
+ * shows items without detail. `rolesFrom` (ORG_ROLES_FROM) says where they
+ * come from: 'list' (an item without `roles` is invalid), 'user' (always
+ * `GET organization/users/{id}`), 'auto' (the list's roles when an item has
+ * them, else that user's record). Per-user reads go through the same client
+ * (its concurrency limit and the org rate gate); one that fails, or answers
+ * another user or no roles, fails the whole pull before any write.
  */
 import { z } from 'zod';
 import type { OrgUser } from '../core/member.js';
 import type { HttpClient } from '../http/client.js';
 import { ORG_LIST_PARAMS, ORG_MAX_PAGE_SIZE, ORG_PATHS } from './org-paths.js';
+import { AbortedError, ApiError } from '../http/errors.js';
 import { badResponse, describeIssues, resolveExistingOnInvite, saysAlreadyExists, statusError } from './common.js';
 
 export interface OrgPageProgress {
-  /** 1-based page just read. */
+  /** 1-based page just read (the last page while roles are read per user). */
   page: number;
   /** Records read so far (valid and invalid). */
   fetched: number;
   /** `count` reported by this page. */
   count: number;
+  /** Users whose roles were read one by one so far, of `rolesToRead` (only while that happens). */
+  rolesRead?: number;
+  rolesToRead?: number;
 }
 
 export interface OrgInvalidRecord {
@@ -41,11 +58,23 @@ export interface OrgPull {
   /** `count` of the first page. */
   reportedCount: number;
   pages: number;
+  /** Set when roles were read user by user: how many requests that took, and a sentence saying why. */
+  roleReads?: { requests: number; note: string };
 }
+
+/** Where users' roles come from (ORG_ROLES_FROM); see the module doc. */
+export type OrgRolesFrom = 'auto' | 'list' | 'user';
+export const ORG_ROLES_FROM: readonly OrgRolesFrom[] = ['auto', 'list', 'user'];
 
 export interface OrgAdapterOptions {
   /** 1..100, default 100. */
   pageSize?: number;
+  /** Default 'auto'. */
+  rolesFrom?: OrgRolesFrom;
+  /** Users' roles read at once (ORG_ROLES_FROM); the client's own limit applies too. Default 4. */
+  concurrency?: number;
+  /** Hard stop against a server whose pages never end. Default 10,000 (a million users at 100 a page). */
+  maxPages?: number;
   /** `connection` sent with an invite. Default 'google-oauth2' (the API's documented default); null = username/password. */
   inviteConnection?: 'google-oauth2' | null;
 }
@@ -68,24 +97,40 @@ const Envelope = z.object({
   items: z.array(z.unknown()),
 });
 
-export const OrgUserRecord = z.object({
-  id: z
-    .union([z.string(), z.number()])
-    .nullish()
-    .transform((v) => (v === null || v === undefined ? '' : String(v))),
-  email: z
-    .string()
-    .refine((e) => e.trim().length > 0, 'empty')
-    .refine((e) => e.trim().length === 0 || e.includes('@'), 'not an email address'),
-  name: z
-    .string()
-    .nullish()
-    .transform((v) => v ?? ''),
-  roles: z.array(z.string()),
-});
+const Id = z
+  .union([z.string(), z.number()])
+  .nullish()
+  .transform((v) => (v === null || v === undefined ? '' : String(v)));
+const Email = z
+  .string()
+  .refine((e) => e.trim().length > 0, 'empty')
+  .refine((e) => e.trim().length === 0 || e.includes('@'), 'not an email address');
+const Name = z
+  .string()
+  .nullish()
+  .transform((v) => v ?? '');
+const Roles = z.array(z.string());
+
+export const OrgUserRecord = z.object({ id: Id, email: Email, name: Name, roles: Roles });
+/** A list item whose roles may be absent (null or missing: unknown, to be read per user). */
+const ListItemMaybeRoles = z.object({ id: Id, email: Email, name: Name, roles: Roles.nullish() });
+/** A list item whose roles are not used (ORG_ROLES_FROM=user). */
+const ListItemNoRoles = z.object({ id: Id, email: Email, name: Name });
 
 function toOrgUser(v: z.infer<typeof OrgUserRecord>): OrgUser {
   return { id: v.id, email: v.email, name: v.name, roles: v.roles };
+}
+
+const sameEmail = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
+
+/** What identifies a served item when telling new users from repeats (raw items included). */
+function itemKey(item: unknown): string {
+  if (typeof item === 'object' && item !== null) {
+    const { id, email } = item as Record<string, unknown>;
+    if ((typeof id === 'string' && id !== '') || typeof id === 'number') return `id:${id}`;
+    if (typeof email === 'string') return `email:${email.trim().toLowerCase()}`;
+  }
+  return `raw:${JSON.stringify(item)}`;
 }
 
 export function createOrgAdapter(client: HttpClient, opts: OrgAdapterOptions = {}): OrgAdapter {
@@ -93,15 +138,24 @@ export function createOrgAdapter(client: HttpClient, opts: OrgAdapterOptions = {
   if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > ORG_MAX_PAGE_SIZE) {
     throw new RangeError(`org page size must be an integer from 1 to ${ORG_MAX_PAGE_SIZE} (got ${pageSize})`);
   }
+  const rolesFrom = opts.rolesFrom ?? 'auto';
+  if (!ORG_ROLES_FROM.includes(rolesFrom)) throw new RangeError(`org roles source must be one of ${ORG_ROLES_FROM.join(', ')} (got ${String(rolesFrom)})`);
+  const maxPages = opts.maxPages ?? 10_000;
+  const concurrency = Math.max(1, Math.floor(opts.concurrency ?? 4));
   const connection = opts.inviteConnection === undefined ? 'google-oauth2' : opts.inviteConnection;
+  const itemSchema = rolesFrom === 'list' ? OrgUserRecord : rolesFrom === 'user' ? ListItemNoRoles : ListItemMaybeRoles;
 
   async function listUsers(onPage?: (p: OrgPageProgress) => void): Promise<OrgPull> {
-    const users: OrgUser[] = [];
+    // Items in page order; `roles` null until known.
+    const collected: (Omit<OrgUser, 'roles'> & { roles: string[] | null })[] = [];
     const invalid: OrgInvalidRecord[] = [];
+    const seen = new Set<string>();
     let reportedCount = 0;
-    let maxPages = Infinity;
     let fetched = 0;
-    for (let page = 1; ; page++) {
+    let fullPagesWithNothingNew = 0;
+    let page = 1;
+    let lastCount = 0;
+    for (; ; page++) {
       const res = await client.request({
         method: 'GET',
         path: ORG_PATHS.users(),
@@ -117,28 +171,105 @@ export function createOrgAdapter(client: HttpClient, opts: OrgAdapterOptions = {
         );
       }
       const { count, items } = env.data;
-      if (page === 1) {
-        reportedCount = count;
-        maxPages = Math.ceil(count / pageSize) + 10;
-      }
+      if (page === 1) reportedCount = count;
+      lastCount = count;
+      let fresh = 0;
       items.forEach((item, index) => {
-        const r = OrgUserRecord.safeParse(item);
-        if (r.success) users.push(toOrgUser(r.data));
-        else invalid.push({ page, index, problem: describeIssues(r.error) });
+        const key = itemKey(item);
+        if (!seen.has(key)) fresh++;
+        seen.add(key);
+        const r = itemSchema.safeParse(item);
+        if (!r.success) {
+          invalid.push({ page, index, problem: describeIssues(r.error) });
+          return;
+        }
+        const roles = 'roles' in r.data && Array.isArray(r.data.roles) ? r.data.roles : null;
+        if (roles === null && r.data.id === '') {
+          invalid.push({ page, index, problem: "id: missing, and the item carries no roles (a user's roles are read by id)" });
+          return;
+        }
+        collected.push({ id: r.data.id, email: r.data.email, name: r.data.name, roles });
       });
       fetched += items.length;
       onPage?.({ page, fetched, count });
-      if (items.length < pageSize || page * pageSize >= count) {
-        return { users, invalid, reportedCount, pages: page };
-      }
-      if (page >= maxPages) {
+      if (items.length < pageSize) break;
+      fullPagesWithNothingNew = fresh === 0 ? fullPagesWithNothingNew + 1 : 0;
+      if (fullPagesWithNothingNew >= 2) {
         throw badResponse(
           client,
           'GET',
           res,
-          `full user list pages beyond its reported count (${reportedCount} users, still full at page ${page}); stopped`,
+          `full user list pages that repeat users already read (pages ${page - 1} and ${page} added nobody new; does it ignore ${ORG_LIST_PARAMS.pageNumber}?); stopped`,
         );
       }
+      if (page >= maxPages) {
+        throw badResponse(client, 'GET', res, `full user list pages without end (still full at page ${page}, the most read in one pull); stopped`);
+      }
+    }
+
+    const toRead = collected.filter((u) => u.roles === null);
+    const pull: OrgPull = { users: [], invalid, reportedCount, pages: page };
+    if (toRead.length > 0 || rolesFrom === 'user') {
+      await readRoles(toRead, (done) => onPage?.({ page, fetched, count: lastCount, rolesRead: done, rolesToRead: toRead.length }));
+      const why =
+        rolesFrom === 'user'
+          ? 'ORG_ROLES_FROM=user'
+          : toRead.length === collected.length
+            ? 'list items carry no roles (ORG_ROLES_FROM=auto)'
+            : `${toRead.length} of ${collected.length} list items carry no roles (ORG_ROLES_FROM=auto)`;
+      pull.roleReads = {
+        requests: toRead.length,
+        note: `org roles read from each user's record (GET ${ORG_PATHS.users()}/{id}): ${why}`,
+      };
+    }
+    pull.users = collected.map((u) => ({ ...u, roles: u.roles ?? [] }));
+    return pull;
+  }
+
+  /**
+   * Fills in `roles` of each user from GET organization/users/{id},
+   * `concurrency` at a time; the client's own limit and rate gate pace them
+   * further. Few are queued at once so that the first failure stops the rest
+   * promptly (a retried request would otherwise wait behind every other one).
+   */
+  async function readRoles(users: { id: string; email: string; roles: string[] | null }[], progress: (done: number) => void): Promise<void> {
+    const stop = new AbortController();
+    let next = 0;
+    let done = 0;
+    let failure: unknown;
+    const readOne = async (u: (typeof users)[number]) => {
+      const res = await client.request({ method: 'GET', path: ORG_PATHS.user(u.id), signal: stop.signal });
+      const r = OrgUserRecord.safeParse(res.body);
+      const problem = !r.success
+        ? `a malformed user record (${describeIssues(r.error)})`
+        : r.data.id !== u.id
+          ? 'the record of another user (a different id)'
+          : !sameEmail(r.data.email, u.email)
+            ? 'a record whose email differs from the user list'
+            : null;
+      if (problem || !r.success) throw badResponse(client, 'GET', res, `${problem} when asked for a user's roles`);
+      u.roles = r.data.roles;
+      progress(++done);
+    };
+    const worker = async () => {
+      while (failure === undefined && next < users.length) {
+        try {
+          await readOne(users[next++]!);
+        } catch (err) {
+          // Requests cancelled because another one failed are not the story.
+          if (failure === undefined && !(err instanceof AbortedError && stop.signal.aborted)) {
+            failure = err;
+            stop.abort();
+          }
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, users.length) }, worker));
+    if (failure !== undefined) {
+      if (failure instanceof ApiError && !(failure instanceof AbortedError)) {
+        failure.message += ` — while reading each user's roles (ORG_ROLES_FROM=${rolesFrom})`;
+      }
+      throw failure;
     }
   }
 

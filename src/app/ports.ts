@@ -9,6 +9,9 @@ export interface PageProgress {
   fetched: number;
   /** Total the API reported, when it reports one. */
   count?: number;
+  /** Users whose roles were read one by one so far, of `rolesToRead` (org, ORG_ROLES_FROM). */
+  rolesRead?: number;
+  rolesToRead?: number;
 }
 
 export interface OrgPull {
@@ -16,6 +19,8 @@ export interface OrgPull {
   invalid: { page: number; index: number; problem: string }[];
   reportedCount: number;
   pages: number;
+  /** Set when roles were read user by user: requests made, and a sentence saying why. */
+  roleReads?: { requests: number; note: string };
 }
 
 export interface SourcePort {
@@ -38,7 +43,7 @@ export interface TargetPort {
 
 /** Progress events for people watching a run (terminal bar or periodic log lines). */
 export type ProgressEvent =
-  | { phase: 'pull'; api: 'org' | 'secoda'; page: number; fetched: number; count?: number }
+  | { phase: 'pull'; api: 'org' | 'secoda'; page: number; fetched: number; count?: number; rolesRead?: number; rolesToRead?: number }
   | { phase: 'apply'; done: number; total: number; failed: number };
 
 export type ProgressSink = (event: ProgressEvent) => void;

@@ -1,7 +1,10 @@
 /**
- * Reading the source: every page, checked for completeness. A pull that
- * collects fewer unique users than the API's `count` (users moving between
- * pages while paginating) is tried once more; still short, deletes are held.
+ * Reading the source: every page, checked for completeness. A pull whose
+ * unique users do not match the API's `count` — fewer (users moving between
+ * pages while paginating) or more (users added while paging, or a `count`
+ * that is only the page's item count) — is tried once more; still off,
+ * deletes are held. The adapter pages until a short page whatever `count`
+ * says, so a per-page `count` costs deletes, never users.
  */
 import type { OrgUser } from '../core/member.js';
 import type { Logger } from '../observe/logger.js';
@@ -16,30 +19,41 @@ export interface SourceRead {
   pulls: number;
   /** Pages of the pull whose users these are (the larger one after mergeReads). */
   pages: number;
+  /** Roles read user by user over every pull of this read (requests summed), if any. */
+  roleReads?: OrgPull['roleReads'];
+  /** For the run's report: how the source was read, when that is worth saying. */
+  notes: string[];
 }
 
 export async function readSource(source: SourcePort, logger: Logger, onPage?: (p: PageProgress) => void): Promise<SourceRead> {
   let pull = await source.listUsers(onPage);
+  let roleReads = pull.roleReads;
   let pulls = 1;
-  let shortBy = missing(pull);
-  if (shortBy > 0) {
-    logger.warn({ reported: pull.reportedCount, collected: pull.reportedCount - shortBy }, 'source pull incomplete (users moved while paging?); pulling once more');
+  let collected = uniqueCollected(pull);
+  if (collected !== pull.reportedCount) {
+    logger.warn(
+      { reported: pull.reportedCount, collected },
+      collected < pull.reportedCount
+        ? 'source pull incomplete (users moved while paging?); pulling once more'
+        : 'source pull has more users than the API reported (users added while paging, or `count` is per page?); pulling once more',
+    );
     pull = await source.listUsers(onPage);
+    roleReads = sumRoleReads(roleReads, pull.roleReads);
     pulls = 2;
-    shortBy = missing(pull);
+    collected = uniqueCollected(pull);
   }
   const deleteHolds: string[] = [];
-  if (shortBy > 0) {
-    deleteHolds.push(
-      `source pull inconsistent twice: the org API reported ${pull.reportedCount} users but ${pull.reportedCount - shortBy} unique users were collected; no deletes this run`,
-    );
-  }
+  if (collected !== pull.reportedCount) deleteHolds.push(mismatchHold(pull.reportedCount, collected));
   if (pull.invalid.length > 0) {
     const shown = pull.invalid.slice(0, 5).map((i) => `page ${i.page} item ${i.index}: ${i.problem}`).join('; ');
     const more = pull.invalid.length > 5 ? ` (and ${pull.invalid.length - 5} more)` : '';
     deleteHolds.push(`${pull.invalid.length} source record(s) failed validation — ${shown}${more}; no deletes this run`);
   }
-  return { users: pull.users, deleteHolds, invalid: pull.invalid, pulls, pages: pull.pages };
+  return {
+    users: pull.users, deleteHolds, invalid: pull.invalid, pulls, pages: pull.pages,
+    ...(roleReads ? { roleReads } : {}),
+    notes: notesOf(roleReads),
+  };
 }
 
 /**
@@ -47,19 +61,40 @@ export async function readSource(source: SourcePort, logger: Logger, onPage?: (p
  * counts once, with its highest role), so only users absent from both are gone.
  */
 export function mergeReads(a: SourceRead, b: SourceRead): SourceRead {
+  const roleReads = sumRoleReads(a.roleReads, b.roleReads);
   return {
     users: [...a.users, ...b.users],
     deleteHolds: [...new Set([...a.deleteHolds, ...b.deleteHolds])],
     invalid: a.invalid.length > 0 ? a.invalid : b.invalid,
     pulls: a.pulls + b.pulls,
     pages: Math.max(a.pages, b.pages),
+    ...(roleReads ? { roleReads } : {}),
+    notes: notesOf(roleReads),
   };
 }
 
-/** How many users the pull is short of the reported count (0 when complete). */
-function missing(pull: OrgPull): number {
+function mismatchHold(reported: number, collected: number): string {
+  const what = `source pull inconsistent twice: the org API reported ${reported} users but ${collected} unique users were collected`;
+  const why =
+    collected < reported
+      ? 'users moved between pages while paging, or `count` is wrong'
+      : "users were added while paging, or `count` is not the total (e.g. the page's item count) — an API whose `count` is per page cannot prove a read complete";
+  return `${what}; ${why}; no deletes this run`;
+}
+
+function sumRoleReads(a: OrgPull['roleReads'], b: OrgPull['roleReads']): OrgPull['roleReads'] {
+  if (!a || !b) return a ?? b;
+  return { requests: a.requests + b.requests, note: b.note };
+}
+
+function notesOf(roleReads: OrgPull['roleReads']): string[] {
+  if (!roleReads) return [];
+  return [`${roleReads.note} — ${roleReads.requests} extra request${roleReads.requests === 1 ? '' : 's'}`];
+}
+
+/** Unique users the pull collected: by id, else by email; invalid records count (they are users too). */
+function uniqueCollected(pull: OrgPull): number {
   const ids = new Set<string>();
   for (const u of pull.users) ids.add(u.id || `email:${u.email.trim().toLowerCase()}`);
-  const collected = ids.size + pull.invalid.length;
-  return Math.max(0, pull.reportedCount - collected);
+  return ids.size + pull.invalid.length;
 }

@@ -95,6 +95,7 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
       targetManaged: plan.managed,
       holds: plan.holds,
       skipped: plan.skipped,
+      notes: source.notes,
       summary: summarise(plan.actions, plan.unchanged, plan.skipped.length),
     });
     log.info(

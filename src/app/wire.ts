@@ -32,5 +32,5 @@ export function wireAdapters(config: SyncConfig, options: WireOptions): { source
     ...common, api: 'secoda', baseUrl: config.secoda.url, token: config.secoda.apiKey,
     readRate: config.secoda.readRate, writeRate: config.secoda.writeRate, authHint: 'SECODA_API_KEY',
   });
-  return { source: createOrgAdapter(org), target: createSecodaAdapter(secoda) };
+  return { source: createOrgAdapter(org, { rolesFrom: config.org.rolesFrom, concurrency: config.maxConcurrency }), target: createSecodaAdapter(secoda) };
 }

@@ -6,6 +6,9 @@ import {
   parseDuration, parseHttpUrl, parseNonNegativeInt, parsePercent, parsePositiveInt, parseRate, type Rate,
 } from './parse.js';
 import { VARIABLES } from './variables.js';
+import type { OrgRolesFrom } from '../adapters/org.js';
+
+const ORG_ROLES_FROM = ['auto', 'list', 'user'] as const satisfies readonly OrgRolesFrom[];
 
 export type Env = Record<string, string | undefined>;
 
@@ -25,7 +28,7 @@ export interface StoreConfig {
 }
 
 export interface SyncConfig extends StoreConfig {
-  org: { url: string; token: string; rate: Rate };
+  org: { url: string; token: string; rate: Rate; rolesFrom: OrgRolesFrom };
   secoda: { url: string; apiKey: string; readRate: Rate; writeRate: Rate };
   roleMap: RoleMap;
   defaultRole: TargetRole | null;
@@ -118,6 +121,11 @@ export function loadSyncConfig(env: Env): SyncConfig {
       url: orgUrl ? r.parse('ORG_API_URL', parseHttpUrl, '') : '',
       token: orgToken,
       rate: r.parse('ORG_RATE', parseRate, { limit: 10, windowMs: 1_000 }),
+      rolesFrom: r.parse('ORG_ROLES_FROM', (text) => {
+        const value = text.toLowerCase();
+        if (!(ORG_ROLES_FROM as readonly string[]).includes(value)) throw new Error(`must be one of ${ORG_ROLES_FROM.join(', ')} (got "${text}")`);
+        return value as OrgRolesFrom;
+      }, 'auto' as OrgRolesFrom),
     },
     secoda: {
       url: r.parse('SECODA_API_URL', parseHttpUrl, 'https://api.secoda.co'),

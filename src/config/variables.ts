@@ -31,6 +31,7 @@ export const VARIABLES: readonly VariableSpec[] = [
   { name: 'MAX_CONCURRENCY', group: 'sync', default: '4', description: 'Most requests in flight at once, per API' },
   { name: 'RETRY_LIMIT', group: 'sync', default: '5', description: 'Retries of a request after 5xx, timeouts, resets and 429s' },
   { name: 'HTTP_TIMEOUT', group: 'sync', default: '30s', description: 'Timeout of each HTTP attempt ("30", "30s", "500ms")' },
+  { name: 'ORG_ROLES_FROM', group: 'sync', default: 'auto', description: "Where org users' roles come from: auto (the list's, or each user's record when list items carry none), list (list items must carry roles), user (always each user's record: one extra request per user)" },
   { name: 'SYNC_SCHEDULE', group: 'daemon', default: '*/15 * * * *', description: 'daemon: when to reconcile, a cron expression (5 fields, or 6 with seconds first)' },
   { name: 'SYNC_TIMEZONE', group: 'daemon', default: 'UTC', description: 'daemon: IANA time zone of SYNC_SCHEDULE (e.g. Europe/Berlin)' },
   { name: 'RUN_ON_START', group: 'daemon', default: 'true', description: 'daemon: reconcile once right after start, before the first scheduled tick' },

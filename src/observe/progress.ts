@@ -15,6 +15,7 @@ export function formatDuration(ms: number): string {
 
 export function describe(event: ProgressEvent, applyStartedAt: number, now: number): string {
   if (event.phase === 'pull') {
+    if (event.rolesToRead !== undefined) return `reading organization: roles of ${event.rolesRead ?? 0}/${event.rolesToRead} users`;
     const of = event.count !== undefined ? `/${event.count}` : '';
     return `reading ${event.api === 'org' ? 'organization' : 'Secoda'}: page ${event.page}, ${event.fetched}${of} users`;
   }

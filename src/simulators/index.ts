@@ -40,7 +40,7 @@
 export { startSecodaSim, SECODA_ROLES, SECODA_WORKSPACE_ID } from './secoda.js';
 export type { SecodaSim, SecodaSimOptions, SecodaSimUser, SecodaSeed } from './secoda.js';
 export { startOrgSim, ORG_ROLES } from './org.js';
-export type { OrgSim, OrgSimOptions, OrgSimUser, OrgInfo } from './org.js';
+export type { OrgSim, OrgSimOptions, OrgSimUser, OrgInfo, OrgListRoles, OrgCountMeans } from './org.js';
 export type { SimBase, SimRequest } from './server.js';
 export type { FaultSpec, FaultKind } from './faults.js';
 export type { RateSpec, RetryAfterMode, RequestLogEntry, SimStats } from './http-util.js';

@@ -48,7 +48,18 @@ export interface OrgSimOptions {
   organization?: Partial<OrgInfo>;
   /** Answer of GET /users/me. */
   me?: OrgSimUser;
+  /**
+   * Whether list items carry `roles` (the reference shows them only on
+   * get-user-by-id): 'included' (default), 'omitted', or 'mixed' (every
+   * second item without). GET organization/users/{id} always serves them.
+   */
+  listRoles?: OrgListRoles;
+  /** What a list page's `count` counts: every user (default) or the items of that page. */
+  countMeans?: OrgCountMeans;
 }
+
+export type OrgListRoles = 'included' | 'omitted' | 'mixed';
+export type OrgCountMeans = 'total' | 'page';
 
 export interface OrgSim extends SimBase {
   /** Add users, filling missing id (uuid), name ('') and roles ([]). Returns copies. */
@@ -66,6 +77,10 @@ export interface OrgSim extends SimBase {
   setCountOverride(n: number | null): void;
   /** Replace the before-list-page hook (null removes it). */
   onPage(hook: ((pageNumber: number) => void | Promise<void>) | null): void;
+  /** Switch whether list items carry `roles` (see OrgSimOptions.listRoles). */
+  setListRoles(mode: OrgListRoles): void;
+  /** Switch what `count` counts (see OrgSimOptions.countMeans). */
+  setCountMeans(mode: OrgCountMeans): void;
 }
 
 const USER_PATH = /^\/organization\/users\/([^/]+)$/;
@@ -95,6 +110,8 @@ export async function startOrgSim(opts: OrgSimOptions): Promise<OrgSim> {
   const table = new Table<unknown>((u) => field(u, 'id'), (u) => field(u, 'email'));
   let countOverride: number | null = null;
   let pageHook = opts.onPage ?? null;
+  let listRoles: OrgListRoles = opts.listRoles ?? 'included';
+  let countMeans: OrgCountMeans = opts.countMeans ?? 'total';
   const org: OrgInfo = {
     created_at: '2019-08-24T14:15:22Z',
     id: '497f6eca-6276-4993-bfeb-53cbbbba6f08',
@@ -132,13 +149,19 @@ export async function startOrgSim(opts: OrgSimOptions): Promise<OrgSim> {
       });
     }
     const start = (page - 1) * size;
+    const items = size === 0 ? [] : rows.slice(start, start + size).map((r, i) => listItem(r.value, start + i));
     return {
       status: 200,
-      json: {
-        count: countOverride ?? rows.length,
-        items: size === 0 ? [] : rows.slice(start, start + size).map((r) => r.value),
-      },
+      json: { count: countOverride ?? (countMeans === 'page' ? items.length : rows.length), items },
     };
+  }
+
+  /** A list item as served: without `roles` when the list leaves them out (item `position` in the whole list). */
+  function listItem(value: unknown, position: number): unknown {
+    const omit = listRoles === 'omitted' || (listRoles === 'mixed' && position % 2 === 1);
+    if (!omit || typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+    const { roles: _roles, ...rest } = value as Record<string, unknown>;
+    return rest;
   }
 
   function invite(body: unknown): SimReply {
@@ -231,6 +254,12 @@ export async function startOrgSim(opts: OrgSimOptions): Promise<OrgSim> {
     },
     onPage: (hook: ((pageNumber: number) => void | Promise<void>) | null) => {
       pageHook = hook;
+    },
+    setListRoles: (mode: OrgListRoles) => {
+      listRoles = mode;
+    },
+    setCountMeans: (mode: OrgCountMeans) => {
+      countMeans = mode;
     },
   });
 }

@@ -55,12 +55,14 @@ describe('org adapter: listUsers', () => {
     }
   });
 
-  it('stops when page_number * page_size reaches count (no extra empty page)', async () => {
+  it('reads on past a full last page until a short one: `count` never ends the pull (one extra empty page)', async () => {
+    // Before issue 7 the pull stopped at page_number * page_size >= count: 3 requests.
+    // That trusts `count` to be the total; an API whose `count` is per page lost every later page.
     const s = await sim();
     s.seed(users(60));
     const pull = await createOrgAdapter(orgClient(s.url), { pageSize: 20 }).listUsers();
     expect(pull.users).toHaveLength(60);
-    expect(s.requests).toHaveLength(3);
+    expect(s.requests.map((r) => r.query.page_number)).toEqual(['1', '2', '3', '4']);
   });
 
   it('stops on a short page even when count claims more', async () => {
@@ -139,15 +141,27 @@ describe('org adapter: listUsers', () => {
     await expect(createOrgAdapter(orgClient(s.url)).listUsers()).rejects.toBeInstanceOf(BadResponseError);
   });
 
-  it('has a hard page cap against a server that never stops', async () => {
+  it('has a hard page cap against a server whose pages never end (new users on every page)', async () => {
     const srv = await startServer((req, res) => {
       const page = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('page_number'));
       json(res, 200, { count: page * 2 + 1, items: [{ email: `a${page}@x.io`, roles: [] }, { email: `b${page}@x.io`, roles: [] }] });
     });
     sims.push(srv);
+    const err = await createOrgAdapter(orgClient(srv.url), { pageSize: 2, maxPages: 25 }).listUsers().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BadResponseError);
+    expect((err as Error).message).toMatch(/full user list pages without end \(still full at page 25/);
+    expect(srv.seen.length).toBe(25);
+  });
+
+  it('stops a server that ignores page_number (the same full page again and again) after two pages with nobody new', async () => {
+    const srv = await startServer((_req, res) => {
+      json(res, 200, { count: 2, items: [{ id: 'a', email: 'a@x.io', roles: [] }, { id: 'b', email: 'b@x.io', roles: [] }] });
+    });
+    sims.push(srv);
     const err = await createOrgAdapter(orgClient(srv.url), { pageSize: 2 }).listUsers().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BadResponseError);
-    expect(srv.seen.length).toBe(2 + 10); // ceil(3/2) + 10
+    expect((err as Error).message).toMatch(/pages 2 and 3 added nobody new; does it ignore page_number\?/);
+    expect(srv.seen.length).toBe(3);
   });
 
   it('retries transient failures while paging', async () => {

@@ -81,6 +81,13 @@ describe('configuration', () => {
     expect(env.MAX_DELETES).toBe('9');
   });
 
+  it('ORG_ROLES_FROM: auto by default, list or user (any case); anything else names the variable', () => {
+    expect(loadSyncConfig(base).org.rolesFrom).toBe('auto');
+    expect(loadSyncConfig({ ...base, ORG_ROLES_FROM: 'User' }).org.rolesFrom).toBe('user');
+    expect(loadSyncConfig({ ...base, ORG_ROLES_FROM: 'list' }).org.rolesFrom).toBe('list');
+    expect(problems({ ORG_ROLES_FROM: 'both' })).toEqual(['ORG_ROLES_FROM must be one of auto, list, user (got "both")']);
+  });
+
   it('.env.example lists every variable with its default', () => {
     const example = readFileSync(new URL('../../.env.example', import.meta.url), 'utf8');
     for (const v of VARIABLES) {

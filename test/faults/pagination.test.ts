@@ -49,8 +49,10 @@ describe('org pagination drift', () => {
     const report = r.json();
     expect(report.summary).toMatchObject({ invite: 60, delete: 0, update_role: 0, failed: 0 });
     for (let i = 240; i < 250; i++) expect(h.secoda.byEmail(`u${pad(i)}@acme.com`), `u${pad(i)}`).toBeDefined();
-    // Page 3 reports the new count (311): a 4th page is read.
-    expect(requestsTo(h.org.requests, 'GET', ORG_LIST).map((q) => q.query.page_number)).toEqual(['1', '2', '3', '4']);
+    // Page 3 is full: a 4th page is read. 311 users collected against the first page's count of 250 is a
+    // mismatch (an API whose `count` is per page looks the same), so the list is read once more; that read agrees.
+    expect(requestsTo(h.org.requests, 'GET', ORG_LIST).map((q) => q.query.page_number)).toEqual(['1', '2', '3', '4', '1', '2', '3', '4']);
+    expect(report.holds).toEqual([]);
     expect(h.secoda.users()).toHaveLength(311);
   });
 
@@ -166,7 +168,7 @@ describe('org pagination drift', () => {
     const r = await h.run(['reconcile']);
     expect(r.code).toBe(3);
     const report = r.json();
-    expect(report.holds).toEqual([expect.stringMatching(/the org API reported 260 users but 232 unique users were collected; no deletes this run/)]);
+    expect(report.holds).toEqual([expect.stringMatching(/the org API reported 260 users but 232 unique users were collected; .*; no deletes this run$/)]);
     expect(report.actions.map((a: any) => [a.type, a.email, a.status])).toEqual([
       ['delete', 'left@acme.com', 'withheld'], ['invite', 'new@acme.com', 'succeeded'],
     ]);

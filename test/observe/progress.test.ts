@@ -15,6 +15,7 @@ class Capture extends Writable {
 describe('progress', () => {
   it('describes pages pulled and actions done with an ETA', () => {
     expect(describeEvent({ phase: 'pull', api: 'org', page: 3, fetched: 300, count: 1000 }, 0, 0)).toBe('reading organization: page 3, 300/1000 users');
+    expect(describeEvent({ phase: 'pull', api: 'org', page: 2, fetched: 120, count: 100, rolesRead: 7, rolesToRead: 120 }, 0, 0)).toBe('reading organization: roles of 7/120 users');
     // 10 of 40 done in 20 s: 30 left at 2 s each.
     expect(describeEvent({ phase: 'apply', done: 10, total: 40, failed: 1 }, 0, 20_000)).toBe('applying: 10/40 actions, 1 failed, ETA 1m00s');
     expect(formatDuration(3_725_000)).toBe('1h02m');

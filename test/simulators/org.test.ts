@@ -68,6 +68,45 @@ describe('org simulator', () => {
     expect(p2.json.count).toBe(6);
   });
 
+  it('serves list items with, without or partly without roles; GET by id always carries them', async () => {
+    sim = await startOrgSim({ token: KEY, listRoles: 'omitted' });
+    const seeded = sim.seed(people(4));
+    const omitted = await call(sim.url, '/organization/users');
+    expect(omitted.json.items).toEqual(seeded.map(({ roles: _r, ...rest }) => rest));
+    expect(omitted.json.items.every((u: object) => !('roles' in u))).toBe(true);
+    for (const u of seeded) expect((await call(sim.url, `/organization/users/${u.id}`)).json).toEqual(u);
+
+    sim.setListRoles('mixed');
+    // By position in the whole list, so page 2 of size 1 (position 1) has none and page 3 (position 2) has them.
+    const mixed = await call(sim.url, '/organization/users');
+    expect(mixed.json.items.map((u: object) => 'roles' in u)).toEqual([true, false, true, false]);
+    expect((await call(sim.url, '/organization/users?page_number=2&page_size=1')).json.items[0]).not.toHaveProperty('roles');
+    expect((await call(sim.url, '/organization/users?page_number=3&page_size=1')).json.items[0]).toHaveProperty('roles', ['developer']);
+
+    sim.setListRoles('included');
+    expect((await call(sim.url, '/organization/users')).json.items).toEqual(seeded);
+    expect(sim.users()).toEqual(seeded); // the store keeps roles whatever the list shows
+  });
+
+  it('lets `count` be the total or the page\'s item count', async () => {
+    sim = await startOrgSim({ token: KEY, countMeans: 'page' });
+    sim.seed(people(250));
+    const counts = async () => {
+      const out: number[] = [];
+      for (const n of [1, 2, 3, 4]) out.push((await call(sim!.url, `/organization/users?page_number=${n}&page_size=100`)).json.count);
+      return out;
+    };
+    expect(await counts()).toEqual([100, 100, 50, 0]);
+    sim.setCountMeans('total');
+    expect(await counts()).toEqual([250, 250, 250, 250]);
+    sim.setCountMeans('page');
+    sim.setCountOverride(7); // an explicit lie wins over both readings
+    expect(await counts()).toEqual([7, 7, 7, 7]);
+    // Requests are still checked against the reference, whatever the reading.
+    expect((await call(sim.url, '/organization/users?page_number=0')).status).toBe(400);
+    expect((await call(sim.url, '/organization/users?page_size=x')).status).toBe(400);
+  });
+
   it('gets, removes, sets roles, invites and resets passwords', async () => {
     sim = await startOrgSim({ token: KEY });
     const [a] = sim.seed([{ email: 'a@org.example', name: 'A', roles: ['analyst'] }]);
