@@ -4,6 +4,7 @@
  * run prints the very plan an apply would execute.
  */
 import { orgUsersToMembers, protectedMatcher, secodaUsersToMembers } from '../core/normalise.js';
+import { memberKey } from '../core/member.js';
 import { computePlan } from '../core/plan.js';
 import { TARGET_ROLES } from '../core/roles.js';
 import type { SyncConfig } from '../config/load.js';
@@ -28,6 +29,8 @@ export interface ReconcileOptions {
   dryRun: boolean;
   /** `--max-deletes N`: lifts both mass-delete caps to N deletes for this one run. */
   maxDeletesOverride?: number;
+  /** `--max-demotions N`: lifts both mass-demotion caps to N demotions for this one run. */
+  maxDemotionsOverride?: number;
 }
 
 export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions): Promise<Report> {
@@ -69,6 +72,10 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
           maxDeletes: override ?? config.maxDeletes,
           maxDeletePercent: override !== undefined ? null : config.maxDeletePercent,
           overrideHint: 'review the plan (reconcile --dry-run), then run reconcile --max-deletes {n}',
+          maxDemotions: options.maxDemotionsOverride ?? config.maxDemotions,
+          maxDemotionPercent: options.maxDemotionsOverride !== undefined ? null : config.maxDemotionPercent,
+          demotionOverrideHint: 'review the plan (reconcile --dry-run), then run reconcile --max-demotions {n}',
+          keyOwner: config.secodaKeyOwner ? memberKey(config.secodaKeyOwner) : null,
         }),
       };
     };
@@ -95,7 +102,7 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
       targetManaged: plan.managed,
       holds: plan.holds,
       skipped: plan.skipped,
-      notes: source.notes,
+      notes: [...source.notes, ...plan.notes],
       summary: summarise(plan.actions, plan.unchanged, plan.skipped.length),
     });
     log.info(

@@ -42,6 +42,8 @@ const options: PlanOptions = {
   maxDeletes: 25,
   maxDeletePercent: 20,
   overrideHint: 'reconcile --max-deletes {n}',
+  maxDemotions: 25,
+  maxDemotionPercent: 20,
 };
 
 function once() {

@@ -29,10 +29,12 @@ export async function reconcileCommand(args: string[], io: CliIo): Promise<numbe
     format: { type: 'string' },
     out: { type: 'string' },
     'max-deletes': { type: 'string' },
+    'max-demotions': { type: 'string' },
     wait: { type: 'string' },
   });
   const formats = parseFormat(values.format, values.out, Boolean(io.stdout.isTTY));
   const maxDeletes = parseCount('--max-deletes', values['max-deletes']);
+  const maxDemotions = parseCount('--max-demotions', values['max-demotions']);
   const waitSeconds = parseCount('--wait', values.wait) ?? 0;
   // Every problem with the configuration surfaces here, before any request.
   const env = readEnv(io.env, io.cwd);
@@ -50,7 +52,11 @@ export async function reconcileCommand(args: string[], io: CliIo): Promise<numbe
     const adapters = wireAdapters(config, { logger: log });
     const report = await reconcile(
       { config, store, ...adapters, logger: log, onProgress: progress.sink, ...(io.signal ? { signal: io.signal } : {}) },
-      { dryRun: Boolean(values['dry-run']), ...(maxDeletes !== undefined ? { maxDeletesOverride: maxDeletes } : {}) },
+      {
+        dryRun: Boolean(values['dry-run']),
+        ...(maxDeletes !== undefined ? { maxDeletesOverride: maxDeletes } : {}),
+        ...(maxDemotions !== undefined ? { maxDemotionsOverride: maxDemotions } : {}),
+      },
     );
     progress.end();
     if (values.out) {

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { loadDaemonConfig } from '../config/daemon.js';
-import { loadSyncConfig, readEnv, secretsOfEnv } from '../config/load.js';
+import { ConfigError, loadSyncConfig, readEnv, secretsOfEnv } from '../config/load.js';
 import { Daemon } from '../daemon/daemon.js';
 import { createLogger } from '../observe/logger.js';
 import { openStore } from '../store/index.js';
@@ -11,9 +11,8 @@ import type { CliIo } from './io.js';
 export async function daemonCommand(args: string[], io: CliIo): Promise<number> {
   parseFlags(args, {});
   const env = readEnv(io.env, io.cwd);
-  // Both configs are checked before anything starts: a bad schedule exits 2 here.
-  const sync = loadSyncConfig(env);
-  const daemonConfig = loadDaemonConfig(env);
+  // Both configs are checked before anything starts, and every problem of both is named at once.
+  const [sync, daemonConfig] = loadBoth(() => loadSyncConfig(env), () => loadDaemonConfig(env));
   const logger = createLogger({ level: sync.logLevel, pretty: Boolean(io.stderr.isTTY), secrets: secretsOfEnv(env), stream: io.stderr });
   const store = await openStore({ ...(sync.databaseUrl ? { databaseUrl: sync.databaseUrl } : {}), dataDir: resolve(io.cwd, sync.dataDir) });
   const daemon = new Daemon({ sync, daemon: daemonConfig, store, logger });
@@ -31,4 +30,21 @@ export async function daemonCommand(args: string[], io: CliIo): Promise<number> 
   } finally {
     await store.close();
   }
+}
+
+function loadBoth<A, B>(a: () => A, b: () => B): [A, B] {
+  const problems: string[] = [];
+  const attempt = <T>(load: () => T): T | undefined => {
+    try {
+      return load();
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      problems.push(...err.problems);
+      return undefined;
+    }
+  };
+  const first = attempt(a);
+  const second = attempt(b);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return [first as A, second as B];
 }

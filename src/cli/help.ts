@@ -15,11 +15,12 @@ const EXIT_CODES = `Exit codes:
 
 export const COMMAND_HELP: Record<string, { usage: string; flags: string; groups: VariableGroup[] }> = {
   reconcile: {
-    usage: 'secoda-user-sync reconcile [--dry-run] [--format table|json|markdown] [--out FILE] [--max-deletes N] [--wait SECONDS]',
+    usage: 'secoda-user-sync reconcile [--dry-run] [--format table|json|markdown] [--out FILE] [--max-deletes N] [--max-demotions N] [--wait SECONDS]',
     flags: `  --dry-run          Read both APIs and show the plan; send no write to either API
   --format FORMAT    table (default on a terminal), json (default otherwise) or markdown
   --out FILE         Also write the report to FILE (format from --format, else from .json/.md)
   --max-deletes N    Allow up to N deletes this one run, lifting MAX_DELETES and MAX_DELETE_PERCENT
+  --max-demotions N  Allow up to N role downgrades this one run, lifting MAX_DEMOTIONS and MAX_DEMOTION_PERCENT
   --wait SECONDS     If another reconcile (e.g. the daemon) is running, wait up to this long (default 0)
   -h, --help         Show this help`,
     groups: ['sync', 'store', 'common'],

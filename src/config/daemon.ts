@@ -1,6 +1,7 @@
 import cron from 'node-cron';
 import { ConfigError, Reader, type Env } from './load.js';
-import { parseBoolean, parseDuration, parseHttpUrl, parseNonNegativeInt } from './parse.js';
+import { isIP } from 'node:net';
+import { parseBoolean, parseDuration, parseHttpUrl, parseIntAtMost, parseNonNegativeInt } from './parse.js';
 
 export interface DaemonConfig {
   schedule: string;
@@ -32,6 +33,14 @@ export function validateTimezone(zone: string): string | null {
   }
 }
 
+/** An address to bind to: an IP or a host name, without scheme or port (which would only fail at bind). */
+export function validateHost(host: string): string | null {
+  if (isIP(host)) return null;
+  // Labels of letters, digits, "-" and "_" (Compose service names have underscores).
+  if (host.length <= 253 && /^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*$/i.test(host)) return null;
+  return `must be an IP address or host name to bind to, without scheme or port (got "${host}")`;
+}
+
 /** A check that returns a problem (completing "NAME ...") or null, as a Reader parser. */
 function check(problem: (text: string) => string | null): (text: string) => string {
   return (text) => {
@@ -54,8 +63,9 @@ export function loadDaemonConfig(env: Env): DaemonConfig {
       if (n > 65535) throw new Error(`must be a port from 0 to 65535 (got "${s}")`);
       return n;
     }, 9464),
-    httpHost: r.raw('HTTP_HOST') ?? '0.0.0.0',
-    retentionDays: r.parse('RUN_RETENTION_DAYS', parseNonNegativeInt, 90),
+    httpHost: r.parse('HTTP_HOST', check(validateHost), '0.0.0.0'),
+    // Far beyond this, "now minus the retention" is no valid date and every prune fails.
+    retentionDays: r.parse('RUN_RETENTION_DAYS', parseIntAtMost(36_500, 'that is 100 years; 0 keeps everything'), 90),
     ...(webhook ? { alertWebhookUrl: r.parse('ALERT_WEBHOOK_URL', parseHttpUrl, '') } : {}),
   };
   if (r.problems.length) throw new ConfigError(r.problems);

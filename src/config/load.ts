@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
-import { DEFAULT_ROLE_MAP, parseRoleMap, TARGET_ROLES, type RoleMap, type TargetRole } from '../core/roles.js';
+import { DEFAULT_ROLE_MAP, KNOWN_ORG_ROLES, parseRoleMap, TARGET_ROLES, type RoleMap, type TargetRole } from '../core/roles.js';
 import {
-  parseDuration, parseHttpUrl, parseNonNegativeInt, parsePercent, parsePositiveInt, parseRate, type Rate,
+  parseApiBaseUrl, parseDuration, parseIntAtMost, parseNonNegativeInt, parsePercent, parsePositiveInt, parseRate, type Rate,
 } from './parse.js';
 import { VARIABLES } from './variables.js';
 import type { OrgRolesFrom } from '../adapters/org.js';
@@ -35,6 +35,12 @@ export interface SyncConfig extends StoreConfig {
   protectedEmails: string[];
   maxDeletes: number;
   maxDeletePercent: number;
+  maxDemotions: number;
+  maxDemotionPercent: number;
+  /** Org roles ROLE_MAP may name: the documented ones plus ORG_ROLE_NAMES. */
+  orgRoleNames: string[];
+  /** SECODA_KEY_OWNER: the API key's owner, never deleted or re-roled. */
+  secodaKeyOwner?: string;
   maxConcurrency: number;
   retryLimit: number;
   httpTimeoutMs: number;
@@ -115,10 +121,17 @@ export function loadSyncConfig(env: Env): SyncConfig {
   const orgUrl = r.required('ORG_API_URL', 'set it to the org-user-management API base, e.g. https://org.example.com/v1');
   const orgToken = r.required('ORG_API_TOKEN', 'set it to the org API bearer token');
   const apiKey = r.required('SECODA_API_KEY', 'create an API key in Secoda (Settings > API) and set it');
+  const orgRoleNames = r.parse('ORG_ROLE_NAMES', parseOrgRoleNames, [...KNOWN_ORG_ROLES]);
+  const keyOwner = r.parse('SECODA_KEY_OWNER', (text) => {
+    if (/[,\s]/.test(text) || !/^[^@]+@[^@]+$/.test(text)) {
+      throw new Error(`must be one email, that of the Secoda user who created SECODA_API_KEY (got "${text}")`);
+    }
+    return text;
+  }, undefined as string | undefined);
   const config: SyncConfig = {
     ...store,
     org: {
-      url: orgUrl ? r.parse('ORG_API_URL', parseHttpUrl, '') : '',
+      url: orgUrl ? r.parse('ORG_API_URL', parseApiBaseUrl, '') : '',
       token: orgToken,
       rate: r.parse('ORG_RATE', parseRate, { limit: 10, windowMs: 1_000 }),
       rolesFrom: r.parse('ORG_ROLES_FROM', (text) => {
@@ -128,25 +141,32 @@ export function loadSyncConfig(env: Env): SyncConfig {
       }, 'auto' as OrgRolesFrom),
     },
     secoda: {
-      url: r.parse('SECODA_API_URL', parseHttpUrl, 'https://api.secoda.co'),
+      url: r.parse('SECODA_API_URL', parseApiBaseUrl, 'https://api.secoda.co'),
       apiKey,
       readRate: r.parse('SECODA_READ_RATE', parseRate, { limit: 10, windowMs: 1_000 }),
       writeRate: r.parse('SECODA_WRITE_RATE', parseRate, { limit: 30, windowMs: 60_000 }),
     },
-    roleMap: r.parse('ROLE_MAP', parseRoleMap, parseRoleMap(DEFAULT_ROLE_MAP)),
+    roleMap: r.parse('ROLE_MAP', (text) => checkOrgRoles(parseRoleMap(text), orgRoleNames), parseRoleMap(DEFAULT_ROLE_MAP)),
     defaultRole: r.parse('DEFAULT_ROLE', (text) => {
       const role = text.toLowerCase();
       if (role === 'none') return null;
+      if (role === 'admin') {
+        throw new Error('must not be admin: every member whose org roles map to nothing (a new role, a typo, an empty role list) would become a Secoda admin; use viewer, editor or none');
+      }
       if (!(TARGET_ROLES as readonly string[]).includes(role)) {
-        throw new Error(`must be one of ${TARGET_ROLES.join(', ')} or none (got "${text}")`);
+        throw new Error(`must be one of editor, viewer or none (got "${text}")`);
       }
       return role as TargetRole;
     }, 'viewer' as TargetRole | null),
     protectedEmails: (r.raw('PROTECTED_EMAILS') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     maxDeletes: r.parse('MAX_DELETES', parseNonNegativeInt, 25),
     maxDeletePercent: r.parse('MAX_DELETE_PERCENT', parsePercent, 20),
+    maxDemotions: r.parse('MAX_DEMOTIONS', parseNonNegativeInt, 25),
+    maxDemotionPercent: r.parse('MAX_DEMOTION_PERCENT', parsePercent, 20),
+    orgRoleNames,
+    ...(keyOwner ? { secodaKeyOwner: keyOwner } : {}),
     maxConcurrency: r.parse('MAX_CONCURRENCY', parsePositiveInt, 4),
-    retryLimit: r.parse('RETRY_LIMIT', parseNonNegativeInt, 5),
+    retryLimit: r.parse('RETRY_LIMIT', parseIntAtMost(MAX_RETRY_LIMIT, 'with backoff up to 10s a request would keep a run waiting for minutes'), 5),
     httpTimeoutMs: r.parse('HTTP_TIMEOUT', parseDuration, 30_000),
   };
   for (const entry of config.protectedEmails) {
@@ -154,6 +174,29 @@ export function loadSyncConfig(env: Env): SyncConfig {
   }
   if (r.problems.length) throw new ConfigError(r.problems);
   return config;
+}
+
+/** More retries than this turn an outage into a run that seems to hang. */
+const MAX_RETRY_LIMIT = 20;
+
+function parseOrgRoleNames(text: string): string[] {
+  const extra = text.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  const bad = extra.find((name) => name.includes(':'));
+  if (bad !== undefined) throw new Error(`has "${bad}": an org role name cannot contain ":" (ROLE_MAP separates with it)`);
+  return [...new Set([...KNOWN_ORG_ROLES, ...extra])];
+}
+
+/** A ROLE_MAP entry naming an org role the API doesn't have (a typo) would silently map nobody. */
+function checkOrgRoles(map: RoleMap, known: readonly string[]): RoleMap {
+  const unknown = map.filter((p) => !known.includes(p.from));
+  if (unknown.length > 0) {
+    const entries = unknown.map((p) => `"${p.from}:${p.to}"`).join(', ');
+    throw new Error(
+      `has ${unknown.length === 1 ? 'an entry' : 'entries'} ${entries} naming an org role the org API does not know ` +
+        `(known: ${known.join(', ')}); fix the spelling, or list the role in ORG_ROLE_NAMES`,
+    );
+  }
+  return map;
 }
 
 /**

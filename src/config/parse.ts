@@ -13,6 +13,7 @@ export function parseRate(text: string): Rate {
   if (!m || windowMs === undefined) throw new Error(`must look like "10/s", "30/min" or "500/h" (got "${text}")`);
   const limit = Number(m[1]);
   if (limit < 1) throw new Error(`must allow at least 1 request per window (got "${text}")`);
+  if (!Number.isSafeInteger(limit)) throw new Error(`is too large a number of requests (got "${text}")`);
   return { limit, windowMs };
 }
 
@@ -20,6 +21,8 @@ export function formatRate(rate: Rate): string {
   const unit = rate.windowMs === 1_000 ? 's' : rate.windowMs === 60_000 ? 'min' : rate.windowMs === 3_600_000 ? 'h' : `${rate.windowMs}ms`;
   return `${rate.limit}/${unit}`;
 }
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** "30" (seconds), "30s", "500ms", "2m" -> milliseconds. */
 export function parseDuration(text: string): number {
@@ -29,12 +32,27 @@ export function parseDuration(text: string): number {
   const unit = (m[2] ?? 's').toLowerCase();
   const ms = unit === 'ms' ? n : unit === 's' ? n * 1_000 : unit === 'h' ? n * 3_600_000 : n * 60_000;
   if (ms <= 0) throw new Error(`must be greater than zero (got "${text}")`);
+  // Below 1 ms rounds to 0, which timers treat as "no timeout" or "at once".
+  if (ms < 1) throw new Error(`must be at least 1ms (got "${text}")`);
+  // Node's timers overflow past 2^31-1 ms and then fire after 1 ms instead.
+  if (ms > MAX_TIMER_MS) throw new Error(`must be at most 24 days (got "${text}")`);
   return Math.round(ms);
 }
 
 export function parseNonNegativeInt(text: string): number {
   if (!/^\s*\d+\s*$/.test(text)) throw new Error(`must be a whole number >= 0 (got "${text}")`);
-  return Number(text);
+  const n = Number(text);
+  if (!Number.isSafeInteger(n)) throw new Error(`is too large (got "${text}")`);
+  return n;
+}
+
+/** A whole number from 0 to `max`; `why` says what a larger value would do. */
+export function parseIntAtMost(max: number, why: string): (text: string) => number {
+  return (text) => {
+    const n = parseNonNegativeInt(text);
+    if (n > max) throw new Error(`must be at most ${max}: ${why} (got "${text}")`);
+    return n;
+  };
 }
 
 export function parsePositiveInt(text: string): number {
@@ -68,4 +86,14 @@ export function parseHttpUrl(text: string): string {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`must use http or https (got ${url.protocol})`);
   if (url.username || url.password) throw new Error('must not carry credentials; put the token in its own variable');
   return url.toString().replace(/\/+$/, '');
+}
+
+/** An API base URL: as parseHttpUrl, and no query or fragment, which the HTTP client would silently drop. */
+export function parseApiBaseUrl(text: string): string {
+  const base = parseHttpUrl(text);
+  const url = new URL(base);
+  if (url.search || url.hash) {
+    throw new Error('must not have a query (?...) or fragment (#...): request paths are appended to it and they would be dropped');
+  }
+  return base;
 }

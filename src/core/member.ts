@@ -15,11 +15,27 @@ export interface Member {
   id?: string;
   /** Invited but not yet accepted: counts as present, never invited twice. */
   pending?: boolean;
+  /** Facts the last-admin guard needs even when another exclusion (e.g. duplicate) is the reported one. */
+  disabled?: boolean;
+  serviceAccount?: boolean;
   /** Set when the member is outside the sync; the reason is reported as skipped. */
   exclusion?: Exclusion;
+  /** How the report names a skipped member when its email alone would not do (no email, duplicate accounts). */
+  label?: string;
 }
 
-export type Exclusion = 'service_account' | 'guest' | 'disabled' | 'protected' | 'unmapped_role';
+export type Exclusion =
+  | 'service_account'
+  | 'guest'
+  | 'disabled'
+  | 'protected'
+  | 'unmapped_role'
+  /** A target role outside the known ones ("owner", "None", missing, a custom role); `role` keeps it for the report. */
+  | 'unknown_role'
+  /** An account with an id but no email: `key` is {@link idKey}(id), `email` is ''. */
+  | 'no_email'
+  /** Two or more target accounts share this key (case variants of one email): all of them are left alone. */
+  | 'duplicate';
 
 /** A user of the org-user-management API, after payload validation. */
 export interface OrgUser {
@@ -44,4 +60,13 @@ export interface SecodaUser {
 
 export function memberKey(email: string): string {
   return email.trim().toLowerCase();
+}
+
+/**
+ * Key of an account without an email. Upper-case "ID": memberKey lower-cases,
+ * so no real email can ever produce it, and such an account never matches a
+ * desired member (nor blocks one's invitation).
+ */
+export function idKey(id: string): string {
+  return `#ID:${id}`;
 }

@@ -1,5 +1,5 @@
-import { memberKey, type Member, type OrgUser, type SecodaUser } from './member.js';
-import { mapRole, roleRank, type RoleMap, type TargetRole } from './roles.js';
+import { idKey, memberKey, type Exclusion, type Member, type OrgUser, type SecodaUser } from './member.js';
+import { KNOWN_TARGET_ROLES, mapRole, roleRank, type RoleMap, type TargetRole } from './roles.js';
 
 export interface OrgNormaliseOptions {
   roleMap: RoleMap;
@@ -30,26 +30,57 @@ export function orgUsersToMembers(users: readonly OrgUser[], options: OrgNormali
   return [...byKey.values()];
 }
 
-/** Secoda users -> members; service accounts, guests and disabled users are marked as outside the sync. */
+/**
+ * Secoda users -> members. Outside the sync (reported as skipped, never acted on):
+ * - an account with no email (it cannot be matched to anyone);
+ * - every account of an email that two or more accounts share (case variants):
+ *   which one is the person is a human's call, and neither may hide or shield
+ *   the other (e.g. a pending twin absorbing the last-admin guard);
+ * - disabled users, service accounts, guests;
+ * - a role the docs don't name ("owner", "None", missing, custom): acting on it
+ *   would mean guessing its rank.
+ * The same id listed twice (a page boundary shifting) is one account.
+ */
 export function secodaUsersToMembers(users: readonly SecodaUser[]): Member[] {
-  return users.map((user) => {
-    const role = user.role.toLowerCase();
-    // Disabled first: a disabled account, service or not, can administer nothing.
-    const exclusion = user.disabled
-      ? ('disabled' as const)
-      : user.is_service_account
-        ? ('service_account' as const)
-        : role === 'guest'
-          ? ('guest' as const)
-          : undefined;
+  const seen = new Set<string>();
+  const unique = users.filter((u) => !seen.has(u.id) && Boolean(seen.add(u.id)));
+  const idsByKey = new Map<string, number>();
+  for (const u of unique) {
+    if (!u.email.trim()) continue;
+    const key = memberKey(u.email);
+    idsByKey.set(key, (idsByKey.get(key) ?? 0) + 1);
+  }
+  return unique.map((user) => {
+    const email = user.email.trim();
+    const role = user.role.trim().toLowerCase();
+    const key = email ? memberKey(email) : idKey(user.id);
+    const duplicate = email !== '' && idsByKey.get(key)! > 1;
+    // Disabled before the rest: a disabled account, service or not, can administer nothing.
+    const exclusion: Exclusion | undefined = !email
+      ? 'no_email'
+      : duplicate
+        ? 'duplicate'
+        : user.disabled
+          ? 'disabled'
+          : user.is_service_account
+            ? 'service_account'
+            : !KNOWN_TARGET_ROLES.includes(role)
+              ? 'unknown_role'
+              : role === 'guest'
+                ? 'guest'
+                : undefined;
+    const label = !email ? `(no email) Secoda id ${user.id}` : duplicate ? `${email} (Secoda id ${user.id})` : undefined;
     return {
-      key: memberKey(user.email),
-      email: user.email.trim(),
+      key,
+      email,
       name: [user.first_name, user.last_name].filter(Boolean).join(' ').trim(),
       role,
       id: user.id,
       pending: user.pending,
+      ...(user.disabled ? { disabled: true } : {}),
+      ...(user.is_service_account ? { serviceAccount: true } : {}),
       ...(exclusion ? { exclusion } : {}),
+      ...(label ? { label } : {}),
     };
   });
 }

@@ -44,6 +44,8 @@ async function main() {
     DATABASE_URL: '',
     SECODA_WRITE_RATE: '20/s',
     PROTECTED_EMAILS: 'ceo@acme.example',
+    // The demo's API key "belongs" to the IT admin: protected, so no warning in the reports.
+    SECODA_KEY_OWNER: 'it-admin@acme.example',
     LOG_LEVEL: 'warn',
   };
 

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadDaemonConfig } from '../../src/config/daemon.js';
 import { ConfigError, loadSyncConfig, readEnv } from '../../src/config/load.js';
 import { VARIABLES } from '../../src/config/variables.js';
 
@@ -26,6 +27,10 @@ describe('configuration', () => {
     expect(c.org.rate).toEqual({ limit: 10, windowMs: 1_000 });
     expect(c.maxDeletes).toBe(25);
     expect(c.maxDeletePercent).toBe(20);
+    expect(c.maxDemotions).toBe(25);
+    expect(c.maxDemotionPercent).toBe(20);
+    expect(c.orgRoleNames).toEqual(['admin', 'developer', 'analyst']);
+    expect(c.secodaKeyOwner).toBeUndefined();
     expect(c.maxConcurrency).toBe(4);
     expect(c.retryLimit).toBe(5);
     expect(c.httpTimeoutMs).toBe(30_000);
@@ -56,6 +61,66 @@ describe('configuration', () => {
     expect(problems({ DATABASE_URL: 'mysql://u:p@h/db' })[0]).toMatch(/^DATABASE_URL must start with postgres/);
     expect(problems({ PROTECTED_EMAILS: 'ceo' })[0]).toMatch(/^PROTECTED_EMAILS/);
     expect(problems({ LOG_LEVEL: 'loud' })[0]).toMatch(/^LOG_LEVEL/);
+  });
+
+  it('ROLE_MAP may only name org roles the API knows (admin, developer, analyst, and ORG_ROLE_NAMES): a typo names the entry', () => {
+    const typo = problems({ ROLE_MAP: 'admin:admin,devloper:editor,analyst:viewer' });
+    expect(typo).toHaveLength(1);
+    expect(typo[0]).toMatch(/^ROLE_MAP has an entry "devloper:editor" naming an org role the org API does not know \(known: admin, developer, analyst\)/);
+    expect(typo[0]).toContain('ORG_ROLE_NAMES');
+    expect(problems({ ROLE_MAP: 'Admin:admin,steward:editor,auditor:viewer' })[0]).toMatch(/entries "steward:editor", "auditor:viewer"/);
+    const extended = loadSyncConfig({ ...base, ORG_ROLE_NAMES: ' Steward , auditor', ROLE_MAP: 'admin:admin,steward:editor,auditor:viewer' });
+    expect(extended.roleMap.map((p) => p.from)).toEqual(['admin', 'steward', 'auditor']);
+    expect(extended.orgRoleNames).toEqual(['admin', 'developer', 'analyst', 'steward', 'auditor']);
+    expect(problems({ ORG_ROLE_NAMES: 'a:b' })[0]).toMatch(/^ORG_ROLE_NAMES has "a:b"/);
+  });
+
+  it('refuses DEFAULT_ROLE=admin and says why', () => {
+    expect(problems({ DEFAULT_ROLE: 'Admin' })).toEqual([expect.stringMatching(/^DEFAULT_ROLE must not be admin: every member whose org roles map to nothing .* would become a Secoda admin/)]);
+    expect(loadSyncConfig({ ...base, DEFAULT_ROLE: 'editor' }).defaultRole).toBe('editor');
+  });
+
+  it('refuses values that would only fail later', () => {
+    expect(problems({ HTTP_TIMEOUT: '0.4ms' })).toEqual(['HTTP_TIMEOUT must be at least 1ms (got "0.4ms")']);
+    expect(loadSyncConfig({ ...base, HTTP_TIMEOUT: '1ms' }).httpTimeoutMs).toBe(1);
+    expect(problems({ HTTP_TIMEOUT: '600h' })[0]).toMatch(/^HTTP_TIMEOUT must be at most 24 days/);
+    expect(problems({ RETRY_LIMIT: '1000' })[0]).toMatch(/^RETRY_LIMIT must be at most 20/);
+    expect(loadSyncConfig({ ...base, RETRY_LIMIT: '20' }).retryLimit).toBe(20);
+    expect(problems({ MAX_DELETES: '99999999999999999999' })[0]).toMatch(/^MAX_DELETES is too large/);
+    expect(problems({ SECODA_WRITE_RATE: '0/min' })[0]).toMatch(/^SECODA_WRITE_RATE must allow at least 1/);
+    expect(problems({ ORG_RATE: '99999999999999999999/s' })[0]).toMatch(/^ORG_RATE is too large/);
+    expect(problems({ ORG_API_URL: 'https://org.example.com/v1?tenant=acme' })[0]).toMatch(/^ORG_API_URL must not have a query/);
+    expect(problems({ SECODA_API_URL: 'https://api.secoda.co/#eu' })[0]).toMatch(/^SECODA_API_URL must not have a query \(\?\.\.\.\) or fragment/);
+    expect(problems({ MAX_DEMOTIONS: '-1' })[0]).toMatch(/^MAX_DEMOTIONS must be a whole number/);
+    expect(problems({ MAX_DEMOTION_PERCENT: '101' })[0]).toMatch(/^MAX_DEMOTION_PERCENT must be a percentage/);
+    expect(problems({ SECODA_KEY_OWNER: 'a@x.com,b@x.com' })[0]).toMatch(/^SECODA_KEY_OWNER must be one email/);
+    expect(problems({ SECODA_KEY_OWNER: '@x.com' })[0]).toMatch(/^SECODA_KEY_OWNER must be one email/);
+    expect(loadSyncConfig({ ...base, SECODA_KEY_OWNER: ' Keys@Acme.com ' }).secodaKeyOwner).toBe('Keys@Acme.com');
+  });
+
+  it('reports every problem of the configuration at once', () => {
+    const all = problems({
+      ROLE_MAP: 'admin:admin,devloper:editor', DEFAULT_ROLE: 'admin', HTTP_TIMEOUT: '0.2ms', MAX_CONCURRENCY: '0',
+      SECODA_READ_RATE: '0/s', RETRY_LIMIT: '500', MAX_DEMOTION_PERCENT: '300', ORG_API_URL: 'https://o.example.com/?x=1',
+    });
+    expect(all.map((p) => p.split(' ')[0])).toEqual([
+      'ORG_API_URL', 'SECODA_READ_RATE', 'ROLE_MAP', 'DEFAULT_ROLE', 'MAX_DEMOTION_PERCENT', 'MAX_CONCURRENCY', 'RETRY_LIMIT', 'HTTP_TIMEOUT',
+    ]);
+  });
+
+  it('daemon: refuses a retention that overflows dates and a host that cannot be bound', () => {
+    const daemonProblems = (env: Record<string, string>) => {
+      try {
+        loadDaemonConfig(env);
+        return [];
+      } catch (err) {
+        return (err as ConfigError).problems;
+      }
+    };
+    expect(daemonProblems({ RUN_RETENTION_DAYS: '1000000000' })[0]).toMatch(/^RUN_RETENTION_DAYS must be at most 36500/);
+    expect(daemonProblems({ HTTP_HOST: 'http://0.0.0.0:9464' })[0]).toMatch(/^HTTP_HOST must be an IP address or host name/);
+    expect(daemonProblems({ HTTP_HOST: '::', RUN_RETENTION_DAYS: '365' })).toEqual([]);
+    expect(loadDaemonConfig({ HTTP_HOST: 'sync_worker.internal' }).httpHost).toBe('sync_worker.internal');
   });
 
   it('never echoes credentials from a URL', () => {

@@ -1,20 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { orgUsersToMembers, protectedMatcher, secodaUsersToMembers, splitName } from '../../src/core/normalise.js';
-import { computePlan, type PlanOptions } from '../../src/core/plan.js';
-import { DEFAULT_ROLE_MAP, parseRoleMap, TARGET_ROLES } from '../../src/core/roles.js';
-import type { OrgUser, SecodaUser } from '../../src/core/member.js';
-
-const roleMap = parseRoleMap(DEFAULT_ROLE_MAP);
-let n = 0;
-const org = (email: string, roles: string[], name = 'Ada Lovelace'): OrgUser => ({ id: `o${++n}`, email, name, roles });
-const secoda = (email: string, role: string, extra: Partial<SecodaUser> = {}): SecodaUser => ({
-  id: `s-${email}`, first_name: 'X', last_name: 'Y', email, role, pending: false, is_service_account: false, disabled: false, ...extra,
-});
-const options = (o: Partial<PlanOptions> = {}): PlanOptions => ({
-  roleOrder: TARGET_ROLES, adminRole: 'admin', isProtected: () => false, deleteHolds: [], maxDeletes: 25, maxDeletePercent: null, ...o,
-});
-const plan = (source: OrgUser[], target: SecodaUser[], o: Partial<PlanOptions> = {}, defaultRole: 'viewer' | null = 'viewer') =>
-  computePlan(orgUsersToMembers(source, { roleMap, defaultRole }), secodaUsersToMembers(target), options(o));
+import { protectedMatcher, secodaUsersToMembers, splitName } from '../../src/core/normalise.js';
+import { org, plan, secoda } from './fixtures.js';
 
 describe('computePlan', () => {
   it('invites missing members, re-roles changed ones, deletes leavers, in revoke-before-grant order', () => {

@@ -20,7 +20,7 @@ const OPS = join(ROOT, 'ops');
 const CLI_COMMANDS = ['reconcile', 'report', 'migrate', 'daemon'];
 /** The commands a recipe may run on its own: the daemon, or one reconcile per schedule. */
 const RECIPE_COMMANDS = ['daemon', 'reconcile'];
-const RECONCILE_FLAGS = ['--dry-run', '--format', '--out', '--max-deletes', '--wait'];
+const RECONCILE_FLAGS = ['--dry-run', '--format', '--out', '--max-deletes', '--max-demotions', '--wait'];
 const REPORT_FORMATS = ['table', 'json', 'markdown'];
 
 /** The daemon's variables (to move into VARIABLES, group 'daemon', once the daemon lands). */

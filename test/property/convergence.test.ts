@@ -119,6 +119,8 @@ function envOf(s: Scenario): Record<string, string> {
     PROTECTED_EMAILS: s.protect.join(','),
     MAX_DELETES: '1000',
     MAX_DELETE_PERCENT: '100',
+    MAX_DEMOTIONS: '1000',
+    MAX_DEMOTION_PERCENT: '100',
     RETRY_LIMIT: String(RETRY_LIMIT),
     MAX_CONCURRENCY: '2',
     LOG_LEVEL: 'warn',
@@ -250,7 +252,9 @@ describe('convergence under faults', () => {
         const r = await h.run(args, { MAX_DELETES: String(g.maxDeletes), MAX_DELETE_PERCENT: String(g.maxPercent), LOG_LEVEL: 'warn' });
         const deletes = h.secoda.requests.filter((q) => q.method === 'DELETE').length;
         const context = JSON.stringify(g);
-        const allowed = g.override !== undefined ? g.leave <= g.override : g.leave <= g.maxDeletes && (g.leave / managed) * 100 <= g.maxPercent;
+        // The percent cap, rounded up to a whole user: leave <= ceil(P% of managed), in integers.
+        const withinPercent = (g.leave - 1) * 100 < g.maxPercent * managed;
+        const allowed = g.override !== undefined ? g.leave <= g.override : g.leave <= g.maxDeletes && withinPercent;
         if (g.leave === 0 || allowed) {
           expect(r.code, context + r.stderr).toBe(0);
           expect(deletes, context).toBe(g.leave);

@@ -1,0 +1,19 @@
+/** Small builders for plan tests: org users, Secoda users, plan options, and a plan over both. */
+import type { OrgUser, SecodaUser } from '../../src/core/member.js';
+import { orgUsersToMembers, secodaUsersToMembers } from '../../src/core/normalise.js';
+import { computePlan, type PlanOptions } from '../../src/core/plan.js';
+import { DEFAULT_ROLE_MAP, parseRoleMap, TARGET_ROLES } from '../../src/core/roles.js';
+
+export const roleMap = parseRoleMap(DEFAULT_ROLE_MAP);
+let n = 0;
+export const org = (email: string, roles: string[], name = 'Ada Lovelace'): OrgUser => ({ id: `o${++n}`, email, name, roles });
+export const secoda = (email: string, role: string, extra: Partial<SecodaUser> = {}): SecodaUser => ({
+  id: `s-${email}`, first_name: 'X', last_name: 'Y', email, role, pending: false, is_service_account: false, disabled: false, ...extra,
+});
+/** Guards off unless a test sets them (counts high, percent caps disabled). */
+export const options = (o: Partial<PlanOptions> = {}): PlanOptions => ({
+  roleOrder: TARGET_ROLES, adminRole: 'admin', isProtected: () => false, deleteHolds: [],
+  maxDeletes: 25, maxDeletePercent: null, maxDemotions: 25, maxDemotionPercent: null, ...o,
+});
+export const plan = (source: OrgUser[], target: SecodaUser[], o: Partial<PlanOptions> = {}, defaultRole: 'viewer' | null = 'viewer') =>
+  computePlan(orgUsersToMembers(source, { roleMap, defaultRole }), secodaUsersToMembers(target), options(o));
