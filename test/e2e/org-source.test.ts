@@ -72,7 +72,8 @@ describe('org list items without roles', () => {
 
   it('ORG_ROLES_FROM=auto (default): roles read from each user\'s record, applied, and the report says how', async () => {
     seedRoles();
-    const r = await h.run(['reconcile']);
+    // Two of five demoted (ana, none) is over the default demotion cap; the key owner named: no warning note.
+    const r = await h.run(['reconcile'], { MAX_DEMOTION_PERCENT: '50', SECODA_KEY_OWNER: 'root@acme.com' });
     expect(r.code, r.stderr).toBe(0);
     const report = r.json();
     expect(report.status).toBe('succeeded');
@@ -93,7 +94,7 @@ describe('org list items without roles', () => {
 
   it('ORG_ROLES_FROM=list: an item without roles is an invalid record, as before: run fails (exit 1), nothing deleted or re-roled', async () => {
     seedRoles();
-    const r = await h.run(['reconcile'], { ORG_ROLES_FROM: 'list' });
+    const r = await h.run(['reconcile'], { ORG_ROLES_FROM: 'list', SECODA_KEY_OWNER: 'root@acme.com' });
     expect(r.code).toBe(1);
     const report = r.json();
     expect(report.status).toBe('failed');
