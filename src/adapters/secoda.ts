@@ -34,7 +34,7 @@ export interface SecodaPageProgress {
  * exists, and the user returned is the one found by re-reading the list — the
  * earlier attempt had created it. Absent for a normal creation.
  */
-export type SecodaInviteResult = SecodaUser & { alreadyExisted?: true };
+export type SecodaInviteResult = SecodaUser & { alreadyExisted?: true; httpStatus: number };
 
 export interface SecodaInvite {
   email: string;
@@ -48,9 +48,9 @@ export interface SecodaAdapter {
   /** POST api/v1/user/. Ambiguous-failure safe; a plain "already exists" is ConflictError (E_CONFLICT). */
   invite(u: SecodaInvite): Promise<SecodaInviteResult>;
   /** PATCH api/v1/user/{id}/ with {"role": role} (lower-cased). */
-  setRole(id: string, role: string): Promise<SecodaUser>;
-  /** DELETE api/v1/user/{id}/; 404 counts as done. */
-  remove(id: string): Promise<void>;
+  setRole(id: string, role: string): Promise<SecodaUser & { httpStatus: number }>;
+  /** DELETE api/v1/user/{id}/; 404 counts as done. `httpStatus`: the answer's status (for the record). */
+  remove(id: string): Promise<{ httpStatus: number }>;
 }
 
 const isNone = (v: unknown): boolean => v === null || v === undefined || (typeof v === 'string' && v.trim().toLowerCase() === 'none');
@@ -213,15 +213,16 @@ export function createSecodaAdapter(client: HttpClient): SecodaAdapter {
       json: { first_name: u.first_name, last_name: u.last_name, email: u.email, role: u.role.trim().toLowerCase() },
       acceptStatus: [400, 409],
     });
-    if (res.status >= 200 && res.status < 300) return parseUser(res, method);
+    if (res.status >= 200 && res.status < 300) return { ...parseUser(res, method), httpStatus: res.status };
     if (!saysAlreadyExists(res)) throw statusError(client, method, res);
-    return resolveExistingOnInvite(client, method, res, u.email, listUsers);
+    return { ...(await resolveExistingOnInvite(client, method, res, u.email, listUsers)), httpStatus: res.status };
   }
 
-  async function setRole(id: string, role: string): Promise<SecodaUser> {
+  async function setRole(id: string, role: string): Promise<SecodaUser & { httpStatus: number }> {
     const method = 'PATCH';
     const wanted = role.trim().toLowerCase();
     let res = await client.request({ method, path: SECODA_PATHS.user(id), json: { role: wanted } });
+    const httpStatus = res.status;
     let via = method;
     if (res.body === undefined) {
       // No body (not what the docs say, but harmless): read the user back.
@@ -233,11 +234,12 @@ export function createSecodaAdapter(client: HttpClient): SecodaAdapter {
     if (user.role !== wanted) {
       throw badResponse(client, via, res, `user ${id} with role "${user.role}" after setting role "${wanted}": the role was not changed`);
     }
-    return user;
+    return { ...user, httpStatus };
   }
 
-  async function remove(id: string): Promise<void> {
-    await client.request({ method: 'DELETE', path: SECODA_PATHS.user(id), acceptStatus: [404] });
+  async function remove(id: string): Promise<{ httpStatus: number }> {
+    const res = await client.request({ method: 'DELETE', path: SECODA_PATHS.user(id), acceptStatus: [404] });
+    return { httpStatus: res.status };
   }
 
   return { listUsers, invite, setRole, remove };

@@ -1,14 +1,21 @@
 /**
  * Applying a plan: deletes, then downgrades, then upgrades, then invites —
  * each phase finishes before the next starts, so access is revoked before it
- * is granted. Every outcome is recorded, and the Secoda snapshot follows
- * every successful write.
+ * is granted. Every outcome is recorded with the HTTP status that settled it,
+ * and the Secoda snapshot follows every successful write.
+ *
+ * Refusals: a 401 (or a 403 on a read inside a write) means the key is
+ * refused: nothing more is sent. A 403 on one write is that user's business
+ * (Secoda refusing to delete the workspace owner, say): the action fails with
+ * the API's reason and the run goes on — unless KEY_REFUSAL_STREAK writes in
+ * a row, on different users, are refused: then it is the key after all.
  */
+import { statusLine } from '../http/errors.js';
 import { splitName } from '../core/normalise.js';
 import type { PlanAction } from '../core/plan.js';
 import type { SecodaUser } from '../core/member.js';
 import type { Logger } from '../observe/logger.js';
-import type { Store } from '../store/types.js';
+import type { ActionOutcome, Store } from '../store/types.js';
 import type { ProgressSink, TargetPort } from './ports.js';
 
 export interface StoredAction extends PlanAction {
@@ -36,6 +43,24 @@ export interface ApplyResult {
   authFailure?: string;
 }
 
+/** Write 403s in a row (completion order, different users) taken to mean the key, not the users. */
+export const KEY_REFUSAL_STREAK = 3;
+
+/**
+ * Recording an outcome failed: nothing more was dispatched. `dispatched`
+ * writes had been sent by then (so the run did write); the actions whose
+ * outcome is missing were marked `unknown` where the store still allowed it.
+ */
+export class ApplyStoreError extends Error {
+  override name = 'ApplyStoreError';
+  constructor(
+    message: string,
+    readonly dispatched: number,
+  ) {
+    super(message);
+  }
+}
+
 function phaseOf(a: PlanAction): number {
   if (a.type === 'delete') return 0;
   if (a.type === 'update_role') return a.direction === 'down' ? 1 : 2;
@@ -45,9 +70,12 @@ function phaseOf(a: PlanAction): number {
 export async function applyPlan(actions: readonly StoredAction[], deps: ApplyDeps): Promise<ApplyResult> {
   const todo = actions.filter((a) => a.status === 'planned');
   const result: ApplyResult = { succeeded: 0, failed: 0, notDispatched: 0, interrupted: false };
+  let dispatched = 0;
   let done = 0;
   /** A failure to record an outcome: nothing more is dispatched, and applyPlan throws it. */
-  let storeFailure: { error: unknown } | undefined;
+  let storeFailure: { error: unknown; action: StoredAction } | undefined;
+  /** Emails of the write 403s since the last other outcome. */
+  const refusedInARow = new Set<string>();
   const stop = () => Boolean(deps.signal?.aborted) || result.authFailure !== undefined || storeFailure !== undefined;
 
   for (let phase = 0; phase <= 3; phase++) {
@@ -61,12 +89,18 @@ export async function applyPlan(actions: readonly StoredAction[], deps: ApplyDep
       let recording: Promise<void> = Promise.resolve();
       while (next < queue.length && !stop()) {
         const action = queue[next++]!;
+        dispatched++;
         const outcome = await sendOne(action, deps, result);
+        if (!outcome.ok && outcome.code === 'E_FORBIDDEN') {
+          refusedInARow.add(action.email.trim().toLowerCase());
+          if (refusedInARow.size >= KEY_REFUSAL_STREAK) result.authFailure ??= keyRefused(refusedInARow.size, outcome);
+        } else refusedInARow.clear();
         await recording;
         recording = new Promise<void>((resolve) => setImmediate(resolve))
           .then(() => recordOne(action, outcome, deps))
-          .catch((error: unknown) => {
-            storeFailure ??= { error };
+          .catch(async (error: unknown) => {
+            storeFailure ??= { error, action };
+            await markUnrecorded(action, outcome, error, deps);
           });
         if (outcome.ok) result.succeeded++;
         else result.failed++;
@@ -76,7 +110,14 @@ export async function applyPlan(actions: readonly StoredAction[], deps: ApplyDep
       await recording;
     };
     await Promise.all(Array.from({ length: Math.max(1, Math.min(deps.concurrency, queue.length)) }, worker));
-    if (storeFailure) throw storeFailure.error;
+    if (storeFailure) {
+      const { error, action } = storeFailure;
+      throw new ApplyStoreError(
+        `could not record the outcome of ${action.type} ${action.email}, sent to Secoda: ${messageOf(error)}; ` +
+          `no further write was started (${dispatched} sent in this run)`,
+        dispatched,
+      );
+    }
     if (stop()) break;
   }
   result.notDispatched = todo.length - done;
@@ -84,9 +125,25 @@ export async function applyPlan(actions: readonly StoredAction[], deps: ApplyDep
   return result;
 }
 
+function keyRefused(n: number, last: { api?: string; hint?: string }): string {
+  const api = last.api ?? 'secoda';
+  return `${api} API refused ${n} writes in a row, each on a different user (${statusLine(403)}): ` +
+    `taken as the key lacking write access, not those users — ${last.hint ?? `check the ${api} API key`}`;
+}
+
 type Outcome =
-  | { ok: true; user?: SecodaUser; startedAt: Date; finishedAt: Date }
-  | { ok: false; status: number | null; error: string; attempts: number; startedAt: Date; finishedAt: Date };
+  | { ok: true; user?: SecodaUser; httpStatus: number | null; remark?: string; startedAt: Date; finishedAt: Date }
+  | {
+      ok: false;
+      status: number | null;
+      code?: string;
+      api?: string;
+      hint?: string;
+      error: string;
+      attempts: number;
+      startedAt: Date;
+      finishedAt: Date;
+    };
 
 /** The write itself, against the target. Never throws: a failure is an outcome. */
 async function sendOne(action: StoredAction, deps: ApplyDeps, result: ApplyResult): Promise<Outcome> {
@@ -94,20 +151,37 @@ async function sendOne(action: StoredAction, deps: ApplyDeps, result: ApplyResul
   const startedAt = new Date();
   try {
     let user: SecodaUser | undefined;
+    let httpStatus: number | null = null;
+    let remark: string | undefined;
     if (action.type === 'delete') {
-      await target.remove(requireId(action));
-    } else if (action.type === 'update_role') {
-      user = await target.setRole(requireId(action), action.to!);
+      httpStatus = (await target.remove(requireId(action)))?.httpStatus ?? null;
+      if (httpStatus === 404) remark = `already gone (${statusLine(404)})`;
     } else {
-      user = await target.invite({ email: action.email, ...splitName(action.name), role: action.to! });
+      const { httpStatus: status, alreadyExisted, ...plain } =
+        action.type === 'update_role'
+          ? await target.setRole(requireId(action), action.to!)
+          : await target.invite({ email: action.email, ...splitName(action.name), role: action.to! });
+      user = plain;
+      httpStatus = status ?? null;
+      if (alreadyExisted) remark = `already existed (${status ? statusLine(status) : 'exists'}): an earlier attempt had created it`;
     }
-    logger.debug({ action: action.type, email: action.email, from: action.from, to: action.to }, `${action.type} ${action.email} done`);
-    return { ok: true, ...(user ? { user } : {}), startedAt, finishedAt: new Date() };
+    logger.debug({ action: action.type, email: action.email, from: action.from, to: action.to, httpStatus }, `${action.type} ${action.email} done`);
+    return { ok: true, ...(user ? { user } : {}), httpStatus, ...(remark ? { remark } : {}), startedAt, finishedAt: new Date() };
   } catch (err) {
-    const e = err as { message?: string; status?: number; attempts?: number; code?: string };
-    if (e.code === 'E_AUTH') result.authFailure = e.message;
+    const e = err as { message?: string; status?: number; attempts?: number; code?: string; api?: string; hint?: string };
+    if (e.code === 'E_AUTH') result.authFailure ??= e.message;
     logger.error({ action: action.type, email: action.email, code: e.code, status: e.status }, `${action.type} ${action.email} failed: ${e.message}`);
-    return { ok: false, status: e.status ?? null, error: e.message ?? String(err), attempts: e.attempts ?? 1, startedAt, finishedAt: new Date() };
+    return {
+      ok: false,
+      status: e.status ?? null,
+      ...(e.code ? { code: e.code } : {}),
+      ...(e.api ? { api: e.api } : {}),
+      ...(e.hint ? { hint: e.hint } : {}),
+      error: e.message ?? String(err),
+      attempts: e.attempts ?? 1,
+      startedAt,
+      finishedAt: new Date(),
+    };
   }
 }
 
@@ -130,10 +204,35 @@ async function recordOne(action: StoredAction, outcome: Outcome, deps: ApplyDeps
   await store.updateAction(action.actionId, {
     status: 'succeeded',
     secodaId: outcome.user?.id ?? action.id ?? null,
-    httpStatus: action.type === 'invite' ? 201 : action.type === 'delete' ? 204 : 200,
+    httpStatus: outcome.httpStatus,
+    ...(outcome.remark ? { error: outcome.remark } : {}),
     startedAt: outcome.startedAt,
     finishedAt: outcome.finishedAt,
   });
+}
+
+/**
+ * Recording failed: one more, best-effort try to say so on the action row,
+ * with what is known — so it never reads `planned` (never sent) when it was sent.
+ */
+async function markUnrecorded(action: StoredAction, outcome: Outcome, error: unknown, deps: ApplyDeps): Promise<void> {
+  const answered = outcome.ok ? `Secoda answered ${outcome.httpStatus ? statusLine(outcome.httpStatus) : 'with success'}` : outcome.error;
+  const row: ActionOutcome = {
+    status: 'unknown',
+    httpStatus: outcome.ok ? outcome.httpStatus : outcome.status,
+    error: `sent; outcome not recorded: ${messageOf(error)} (${answered})`,
+    startedAt: outcome.startedAt,
+    finishedAt: outcome.finishedAt,
+  };
+  try {
+    await deps.store.updateAction(action.actionId, row);
+  } catch (again) {
+    deps.logger.error({ action: action.type, email: action.email, error: messageOf(again) }, `${action.type} ${action.email}: sent, but not recorded (${answered})`);
+  }
+}
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
 }
 
 function requireId(action: PlanAction): string {

@@ -34,11 +34,19 @@ export interface InviteInput {
   role: string;
 }
 
+/** What settled a write, for its record. */
+export interface WriteReceipt {
+  /** Status of the answer that settled it: 201, 200, 204 — or 404 for a delete of a user already gone, the 400/409 that said an invite existed. */
+  httpStatus?: number;
+  /** An invite settled by finding the user that an earlier, ambiguous attempt had created. */
+  alreadyExisted?: true;
+}
+
 export interface TargetPort {
   listUsers(onPage?: (p: PageProgress) => void): Promise<SecodaUser[]>;
-  invite(input: InviteInput): Promise<SecodaUser>;
-  setRole(id: string, role: string): Promise<SecodaUser>;
-  remove(id: string): Promise<void>;
+  invite(input: InviteInput): Promise<SecodaUser & WriteReceipt>;
+  setRole(id: string, role: string): Promise<SecodaUser & WriteReceipt>;
+  remove(id: string): Promise<WriteReceipt | void>;
 }
 
 /** Progress events for people watching a run (terminal bar or periodic log lines). */

@@ -10,7 +10,7 @@ import { TARGET_ROLES } from '../core/roles.js';
 import type { SyncConfig } from '../config/load.js';
 import type { Logger } from '../observe/logger.js';
 import type { RunStatus, Store } from '../store/types.js';
-import { applyPlan, type StoredAction } from './apply.js';
+import { applyPlan, ApplyStoreError, type StoredAction } from './apply.js';
 import type { PageProgress, ProgressSink, SourcePort, TargetPort } from './ports.js';
 import { mergeReads, readSource, type SourceRead } from './pull.js';
 import { buildReport, summarise, type Report } from './report.js';
@@ -38,6 +38,8 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
   const runId = await store.createRun(options.dryRun ? 'dry-run' : 'apply');
   const log = logger.child({ runId });
   log.info({ mode: options.dryRun ? 'dry-run' : 'apply' }, `run ${runId} started`);
+  /** Writes sent to Secoda in this run (an error after one is never "before any write"). */
+  let sent = 0;
 
   try {
     // Reads first, both of them: a failed or malformed read aborts before any write.
@@ -122,6 +124,7 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
         ...(deps.signal ? { signal: deps.signal } : {}),
         ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
       });
+      sent = result.succeeded + result.failed;
       if (result.failed > 0) {
         status = 'failed';
         error = result.authFailure
@@ -140,12 +143,16 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
     });
   } catch (err) {
     const message = (err as Error).message ?? String(err);
-    if (deps.signal?.aborted) {
+    if (err instanceof ApplyStoreError) sent = err.dispatched;
+    // Only the shutdown itself, before any write, is "interrupted before any write"; a store failure is a failure.
+    const byAbort = err instanceof InterruptedError || (err as { code?: string }).code === 'E_ABORTED';
+    if (deps.signal?.aborted && sent === 0 && byAbort) {
       log.warn(`run ${runId} interrupted before its first write`);
       await store.updateRun(runId, { status: 'interrupted', error: `interrupted by ${abortReason(deps.signal)} before any write`, finishedAt: new Date() });
     } else {
-      log.error({ code: (err as { code?: string }).code }, `run ${runId} failed: ${message}`);
-      await store.updateRun(runId, { status: 'failed', error: message, finishedAt: new Date() });
+      const during = deps.signal?.aborted ? ` (${abortReason(deps.signal)} had been requested)` : '';
+      log.error({ code: (err as { code?: string }).code }, `run ${runId} failed: ${message}${during}`);
+      await store.updateRun(runId, { status: 'failed', error: `${message}${during}`, finishedAt: new Date() });
     }
   }
 

@@ -10,13 +10,18 @@
  * - 5xx, timeouts, connection resets / refusals / hang-ups: retried up to
  *   `retryLimit` times with jittered exponential backoff
  *   (`backoffBaseMs` * 2^(n-1), capped at `backoffMaxMs`, "equal jitter").
- * - 429: counts against the same `retryLimit`. It pauses the WHOLE client
- *   (both gates) for Retry-After (seconds or HTTP date), or, when absent /
- *   unparsable, `rateLimitBaseMs` * 2^(n-1) for the n-th 429 of that request;
- *   always capped at `maxRetryAfterMs`. The request is then retried through
- *   the gate like any other attempt.
- * - Any other status (3xx, 4xx) is final: 401/403 -> AuthError, others ->
- *   HttpStatusError, unless listed in the request's `acceptStatus`.
+ * - 429: pauses the WHOLE client (both gates) for Retry-After (seconds or
+ *   HTTP date), never less than `rateLimitBaseMs` (1 s); without a usable
+ *   Retry-After (absent, unparsable, 0) jittered exponential backoff from
+ *   `rateLimitBaseMs`. Retried until at least one full window of the gate
+ *   the request passes has gone by since its first 429, and `retryLimit`
+ *   retries were made (retry-policy.ts `decideRetry`). A Retry-After above
+ *   `maxRetryAfterMs` fails the request at once, and every request of this
+ *   client until that wait is over, without sending it: never early.
+ * - Any other status (3xx, 4xx) is final, unless listed in the request's
+ *   `acceptStatus`: 401, and 403 on a read -> AuthError (the key is
+ *   refused); 403 on a write -> ForbiddenError (this write was refused,
+ *   with the API's reason); others -> HttpStatusError.
  * - A 2xx body that is not JSON -> BadResponseError (final). 204 / empty -> undefined.
  *
  * The concurrency slot is held per attempt (the in-flight request plus its
@@ -31,6 +36,7 @@ import {
   ApiError,
   AuthError,
   BadResponseError,
+  ForbiddenError,
   HttpStatusError,
   NetworkError,
   RateLimitError,
@@ -38,13 +44,14 @@ import {
   statusLine,
   type AttemptRecord,
 } from './errors.js';
-import { SlidingWindowGate, monotonicNow, type PauseState, type Rate } from './gate.js';
+import { SlidingWindowGate, type PauseState, type Rate } from './gate.js';
 import { excerpt, isSecretParam, redactUrl, scrubText } from './redact.js';
-import { AbortSignalFired, abortable, sleep, throwIfAborted } from './wait.js';
-import { backoffDelay, describeFailure, NOT_SENT_CODES, parseRetryAfter, RETRYABLE_CODES } from './retry-policy.js';
+import { AbortSignalFired, abortable, realClock, throwIfAborted, type Clock } from './wait.js';
+import { decideRetry, describeFailure, NOT_SENT_CODES, parseRetryAfter, RETRYABLE_CODES, type RetryPolicy } from './retry-policy.js';
 import { joinUrl, normaliseBaseUrl, type SearchParams } from './url.js';
 
-export { backoffDelay, parseRetryAfter } from './retry-policy.js';
+export { backoffDelay, decideRetry, parseRetryAfter, type RetryCause, type RetryDecision, type RetryPolicy, type RetryState } from './retry-policy.js';
+export { realClock, type Clock } from './wait.js';
 export { joinUrl, normaliseBaseUrl, type SearchParams } from './url.js';
 
 export type { Rate } from './gate.js';
@@ -80,16 +87,18 @@ export interface HttpClientOptions {
   writeRate: Rate;
   /** Max in-flight requests for this API. */
   concurrency: number;
-  /** Retries after the first attempt (5xx, timeout, reset, 429 all count). */
+  /** Retries after the first attempt (5xx, timeout, reset; 429s get at least one gate window besides). */
   retryLimit: number;
-  /** Cap on a 429 pause (default 60_000). */
+  /** Longest Retry-After waited for (default 60_000); a longer one fails the request. */
   maxRetryAfterMs?: number;
   /** First backoff delay for 5xx/timeout/network retries (default 200). */
   backoffBaseMs?: number;
   /** Backoff cap (default 10_000). */
   backoffMaxMs?: number;
-  /** Pause after a 429 without usable Retry-After, doubled per further 429 of the same request (default 1000). */
+  /** Least pause after a 429, and the first one without usable Retry-After, doubled per further 429 (default 1000). */
   rateLimitBaseMs?: number;
+  /** Time source for gates, backoff and the 429 budget (tests pass one that skips ahead). */
+  clock?: Clock;
   /**
    * What an admin should check on 401/403, e.g. 'SECODA_API_KEY' or
    * 'check SECODA_API_KEY'. A bare variable name is prefixed with "check ".
@@ -153,7 +162,9 @@ function plural(n: number, word: string): string {
 
 type AttemptOutcome =
   | { kind: 'answer'; status: number; headers: Record<string, string | string[] | undefined>; text: string; durationMs: number }
-  | { kind: 'failure'; code: string; message: string; timeout: boolean; aborted: boolean; durationMs: number };
+  | { kind: 'failure'; code: string; message: string; timeout: boolean; aborted: boolean; durationMs: number }
+  /** Not sent: the API asked for a wait longer than the cap, and it is not over. */
+  | { kind: 'blocked' };
 
 function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
   try {
@@ -162,6 +173,18 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
     return { ok: false };
   }
 }
+
+/** The reason an error body gives: `detail` / `message` / `error` of a JSON object, else the text itself. */
+function reasonOf(text: string): string {
+  const parsed = parseJson(text);
+  if (parsed.ok && typeof parsed.value === 'object' && parsed.value !== null) {
+    const v = parsed.value as Record<string, unknown>;
+    for (const k of ['detail', 'message', 'error']) if (typeof v[k] === 'string' && v[k]) return v[k] as string;
+  }
+  return text;
+}
+
+const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
 
 function normaliseHint(api: string, hint?: string): string {
   const h = hint?.trim();
@@ -174,19 +197,25 @@ function normaliseHint(api: string, hint?: string): string {
 export function createHttpClient(opts: HttpClientOptions): HttpClient {
   const base = normaliseBaseUrl(opts.baseUrl);
   const api = opts.api;
-  const maxRetryAfterMs = opts.maxRetryAfterMs ?? 60_000;
-  const backoffBaseMs = opts.backoffBaseMs ?? 200;
-  const backoffMaxMs = opts.backoffMaxMs ?? 10_000;
-  const rateLimitBaseMs = opts.rateLimitBaseMs ?? 1000;
-  const retryLimit = Math.max(0, Math.floor(opts.retryLimit));
+  const policy: RetryPolicy = {
+    retryLimit: Math.max(0, Math.floor(opts.retryLimit)),
+    maxRetryAfterMs: opts.maxRetryAfterMs ?? 60_000,
+    backoffBaseMs: opts.backoffBaseMs ?? 200,
+    backoffMaxMs: opts.backoffMaxMs ?? 10_000,
+    rateLimitBaseMs: opts.rateLimitBaseMs ?? 1000,
+  };
+  const clock = opts.clock ?? realClock;
+  const now = () => clock.now();
   const authHint = normaliseHint(api, opts.authHint);
   const log = opts.logger;
   if (!(opts.timeoutMs > 0)) throw new RangeError(`timeoutMs must be > 0 (got ${opts.timeoutMs})`);
   if (!(opts.concurrency >= 1)) throw new RangeError(`concurrency must be >= 1 (got ${opts.concurrency})`);
 
   const pause: PauseState = { until: 0 };
-  const readGate = new SlidingWindowGate(opts.readRate, pause, monotonicNow, opts.gateMarginMs);
-  const writeGate = new SlidingWindowGate(opts.writeRate, pause, monotonicNow, opts.gateMarginMs);
+  const readGate = new SlidingWindowGate(opts.readRate, pause, now, opts.gateMarginMs, clock.sleep);
+  const writeGate = new SlidingWindowGate(opts.writeRate, pause, now, opts.gateMarginMs, clock.sleep);
+  /** Set by a Retry-After above the cap: until then nothing is sent (monotonic ms), and why. */
+  const refused = { until: 0, message: '' };
   const limit = pLimit(opts.concurrency);
 
   const headers = {
@@ -215,7 +244,8 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
     const run = async (): Promise<AttemptOutcome> => {
       throwIfAborted(signal);
       const stamp = await gate.acquire(signal);
-      const started = monotonicNow();
+      if (now() < refused.until) return { kind: 'blocked' };
+      const started = now();
       try {
         const pending = got(url, {
           method: method as HttpMethod,
@@ -236,10 +266,10 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
           status: res.statusCode,
           headers: { ...res.headers },
           text: res.body,
-          durationMs: Math.round(monotonicNow() - started),
+          durationMs: Math.round(now() - started),
         };
       } catch (e) {
-        return { kind: 'failure', ...describeFailure(e), durationMs: Math.round(monotonicNow() - started) };
+        return { kind: 'failure', ...describeFailure(e), durationMs: Math.round(now() - started) };
       }
     };
     return abortable(
@@ -276,7 +306,13 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
     });
     const aborted = () => new AbortedError(`${api} API request ${where} was cancelled`, details());
 
+    /** When this request's first 429 was answered (client clock). */
+    let firstRateLimitAt: number | undefined;
+    const refusedError = () =>
+      new RateLimitError(`${refused.message}: ${where} not sent (${seconds(refused.until - now())} of the wait left)`, details());
+
     for (let attempt = 1; ; attempt++) {
+      if (now() < refused.until) throw refusedError();
       let outcome: AttemptOutcome;
       try {
         outcome = await attemptOnce(gate, method, url, req.json, signal);
@@ -284,7 +320,13 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
         if (e instanceof AbortSignalFired) throw aborted();
         throw e;
       }
-      const retriesLeft = attempt <= retryLimit;
+      if (outcome.kind === 'blocked') throw refusedError();
+      const state = (rateLimitedNow = rateLimited) => ({
+        attempt,
+        rateLimited: rateLimitedNow,
+        sinceFirstRateLimitMs: firstRateLimitAt === undefined ? 0 : now() - firstRateLimitAt,
+        windowMs: gate.windowMs,
+      });
 
       if (outcome.kind === 'failure') {
         if (outcome.aborted || signal?.aborted) throw aborted();
@@ -293,10 +335,10 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
         emit(method, 'error', outcome.durationMs, attempt);
         log?.debug({ api, method, url: safeUrl, attempt, status: 'error', code: outcome.code, ms: outcome.durationMs }, 'http attempt');
         const retryable = outcome.timeout || RETRYABLE_CODES.has(outcome.code);
-        if (retryable && retriesLeft) {
-          const delayMs = backoffDelay(attempt, backoffBaseMs, backoffMaxMs);
-          log?.warn({ api, method, url: safeUrl, attempt, code: outcome.code, delayMs }, 'http attempt failed; retrying');
-          await sleepOrAbort(delayMs, signal, aborted);
+        const decision = decideRetry(policy, { kind: 'transport', retryable }, state());
+        if (decision.retry) {
+          log?.warn({ api, method, url: safeUrl, attempt, code: outcome.code, delayMs: decision.delayMs }, 'http attempt failed; retrying');
+          await sleepOrAbort(decision.delayMs, signal, aborted);
           continue;
         }
         const tries = history.length > 1 ? ` (${plural(history.length, 'attempt')})` : '';
@@ -339,30 +381,37 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
 
       if (status === 429) {
         rateLimited++;
-        if (!retriesLeft) {
+        firstRateLimitAt ??= now();
+        const fromHeader = parseRetryAfter(outcome.headers['retry-after']);
+        const decision = decideRetry(policy, { kind: 'rate-limit', ...(fromHeader !== undefined ? { retryAfterMs: fromHeader } : {}) }, state());
+        if (!decision.retry) {
+          if (decision.reason === 'retry-after-over-cap') {
+            // Waiting less than asked would only earn more 429s: nothing of this API is sent until then.
+            refused.until = Math.max(refused.until, now() + decision.waitMs);
+            refused.message = `${api} API asked to wait ${seconds(decision.waitMs)} (Retry-After), more than the ${seconds(policy.maxRetryAfterMs)} cap`;
+            log?.warn({ api, method, url: safeUrl, attempt, status, retryAfterMs: decision.waitMs }, `${refused.message}; not retried`);
+            throw new RateLimitError(`${refused.message}; not retried (${where})`, details());
+          }
           throw new RateLimitError(
-            `${api} API kept answering ${statusLine(429)} to ${where} (${plural(history.length, 'attempt')})`,
+            `${api} API kept answering ${statusLine(429)} to ${where} for ${seconds(state().sinceFirstRateLimitMs)} ` +
+              `(${plural(history.length, 'attempt')}; the ${seconds(gate.windowMs)} rate window has passed)`,
             details(),
           );
         }
-        const fromHeader = parseRetryAfter(outcome.headers['retry-after']);
-        const wanted = fromHeader ?? rateLimitBaseMs * 2 ** (rateLimited - 1);
-        const pauseMs = Math.min(maxRetryAfterMs, wanted);
-        pause.until = Math.max(pause.until, monotonicNow() + pauseMs);
+        pause.until = Math.max(pause.until, now() + decision.delayMs);
         log?.warn(
-          { api, method, url: safeUrl, attempt, status, pauseMs, retryAfter: fromHeader !== undefined },
+          { api, method, url: safeUrl, attempt, status, pauseMs: decision.delayMs, retryAfter: fromHeader !== undefined },
           `${api} API rate limit hit; pausing all ${api} requests`,
         );
         continue; // the gate holds this and every other attempt until the pause ends
       }
 
       if (status >= 500) {
-        if (retriesLeft) {
-          let delayMs = backoffDelay(attempt, backoffBaseMs, backoffMaxMs);
-          const retryAfter = parseRetryAfter(outcome.headers['retry-after']);
-          if (retryAfter !== undefined) delayMs = Math.max(delayMs, Math.min(retryAfter, maxRetryAfterMs));
-          log?.warn({ api, method, url: safeUrl, attempt, status, delayMs }, 'http attempt failed; retrying');
-          await sleepOrAbort(delayMs, signal, aborted);
+        const retryAfter = parseRetryAfter(outcome.headers['retry-after']);
+        const decision = decideRetry(policy, { kind: 'server-error', ...(retryAfter !== undefined ? { retryAfterMs: retryAfter } : {}) }, state());
+        if (decision.retry) {
+          log?.warn({ api, method, url: safeUrl, attempt, status, delayMs: decision.delayMs }, 'http attempt failed; retrying');
+          await sleepOrAbort(decision.delayMs, signal, aborted);
           continue;
         }
       }
@@ -376,8 +425,13 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
         return { status, body: body as T, headers: outcome.headers, url: safeUrl, attempts: history.length, history };
       }
 
-      if (status === 401 || status === 403) {
+      if (status === 401 || (status === 403 && !WRITE_METHODS.has(method))) {
         throw new AuthError(`${api} API refused ${where}: ${statusLine(status)} — ${authHint}`, { ...details(), status });
+      }
+      if (status === 403) {
+        // A write refused for this one resource (the workspace owner, say), not necessarily the key.
+        const reason = excerpt(scrubText(reasonOf(text), secrets), 160);
+        throw new ForbiddenError(`${api} API refused ${where}: ${statusLine(status)}${reason ? `: ${reason}` : ''}`, { ...details(), status, hint: authHint });
       }
 
       const tries = history.length > 1 ? ` after ${plural(history.length, 'attempt')}` : '';
@@ -404,7 +458,7 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
 
   async function sleepOrAbort(ms: number, signal: AbortSignal | undefined, aborted: () => ApiError): Promise<void> {
     try {
-      await sleep(ms, signal);
+      await clock.sleep(ms, signal);
     } catch (e) {
       if (e instanceof AbortSignalFired) throw aborted();
       throw e;

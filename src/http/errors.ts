@@ -20,6 +20,7 @@ export function statusLine(status: number): string {
 export type ApiErrorCode =
   | 'E_HTTP_STATUS'
   | 'E_AUTH'
+  | 'E_FORBIDDEN'
   | 'E_RATE_LIMITED'
   | 'E_TIMEOUT'
   | 'E_NETWORK'
@@ -116,7 +117,7 @@ export class HttpStatusError extends ApiError {
   }
 }
 
-/** 401 / 403: the key or token is wrong or lacks access. Never retried. */
+/** 401, or 403 on a read: the key or token is wrong or lacks access. Never retried. */
 export class AuthError extends ApiError {
   override name = 'AuthError';
   constructor(message: string, details: ApiErrorDetails & { status: number }) {
@@ -124,7 +125,22 @@ export class AuthError extends ApiError {
   }
 }
 
-/** Still 429 after the retry budget was spent. */
+/**
+ * 403 on a write: the API refused this one change (Secoda refusing to delete
+ * the workspace owner, say). The message carries the API's reason. Not a
+ * verdict on the key by itself; `hint` says what to check when every write
+ * is refused.
+ */
+export class ForbiddenError extends ApiError {
+  override name = 'ForbiddenError';
+  readonly hint: string;
+  constructor(message: string, details: ApiErrorDetails & { status: number; hint: string }) {
+    super('E_FORBIDDEN', message, { ...details, retryable: false });
+    this.hint = details.hint;
+  }
+}
+
+/** Still 429 after the retry budget was spent, or asked to wait longer than the cap. */
 export class RateLimitError extends ApiError {
   override name = 'RateLimitError';
   constructor(message: string, details: ApiErrorDetails) {

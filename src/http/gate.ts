@@ -49,6 +49,7 @@ export class SlidingWindowGate {
     private readonly pause: PauseState = { until: 0 },
     private readonly now: () => number = monotonicNow,
     marginMs?: number,
+    private readonly sleepFor: (ms: number, signal?: AbortSignal) => Promise<void> = sleep,
   ) {
     if (!(rate.limit >= 1) || !(rate.windowMs >= 0)) {
       throw new RangeError(`invalid rate ${JSON.stringify(rate)}: limit must be >= 1 and windowMs >= 0`);
@@ -87,7 +88,7 @@ export class SlidingWindowGate {
           this.record(now);
           return now;
         }
-        await sleep(Math.max(1, wait), signal);
+        await this.sleepFor(Math.max(1, wait), signal);
       }
     } finally {
       release();

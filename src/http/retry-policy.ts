@@ -1,4 +1,9 @@
-/** The retry policy's pure parts: Retry-After, backoff, and which transport failures are worth another try. */
+/**
+ * The retry policy's pure parts: Retry-After, backoff, which transport
+ * failures are worth another try, and the decision itself (`decideRetry`,
+ * after got's calculate-retry-delay.ts): what failed, how often, for how long
+ * -> wait this long, or stop and say why. No clock, no I/O: tested alone.
+ */
 
 /** Retry-After in ms: delta-seconds or HTTP date; undefined when absent or unparsable. */
 export function parseRetryAfter(value: string | string[] | undefined, nowMs: number = Date.now()): number | undefined {
@@ -51,3 +56,80 @@ export function describeFailure(e: unknown): { code: string; message: string; ti
   return { code, message, timeout, aborted };
 }
 
+
+export interface RetryPolicy {
+  /** Retries after the first attempt (5xx, timeouts, resets; for 429s see below). */
+  retryLimit: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  /**
+   * The least any 429 pauses, and the first pause after a 429 without a
+   * usable Retry-After (absent, unparsable or 0), doubled per further 429.
+   */
+  rateLimitBaseMs: number;
+  /** A Retry-After above this is not waited for: the request fails at once. */
+  maxRetryAfterMs: number;
+}
+
+/** What went wrong with the attempt that just ended. */
+export type RetryCause =
+  | { kind: 'rate-limit'; retryAfterMs?: number }
+  | { kind: 'server-error'; retryAfterMs?: number }
+  | { kind: 'transport'; retryable: boolean }
+  | { kind: 'final' };
+
+export interface RetryState {
+  /** 1-based number of the attempt that just ended. */
+  attempt: number;
+  /** 429s this request has had, the one just answered included. */
+  rateLimited: number;
+  /** Time since this request's first 429 was answered (0 for the first). */
+  sinceFirstRateLimitMs: number;
+  /** Window of the gate the request passes: the span over which the server counts the limit it enforces. */
+  windowMs: number;
+}
+
+export type RetryDecision =
+  | { retry: true; delayMs: number }
+  | { retry: false; reason: 'not-retryable' | 'retries-spent' }
+  /** Still 429 after at least one full gate window and `retryLimit` retries. */
+  | { retry: false; reason: 'rate-limited-too-long' }
+  /** Retry-After asked for more than `maxRetryAfterMs`: never retried early. */
+  | { retry: false; reason: 'retry-after-over-cap'; waitMs: number };
+
+/**
+ * Whether and when to try again.
+ *
+ * A 429 is not a failure of the request but the server pacing us, so its
+ * budget is time: retried until at least one full window of the gate has
+ * passed since the first 429 (a 30/min limit needs up to 60 s to free a
+ * slot) AND `retryLimit` retries were made. Its pause is Retry-After, never
+ * below `rateLimitBaseMs` (a "Retry-After: 0" must not turn into a tight
+ * loop); without one, jittered exponential backoff from `rateLimitBaseMs`.
+ */
+export function decideRetry(policy: RetryPolicy, cause: RetryCause, state: RetryState, random: () => number = Math.random): RetryDecision {
+  const retriesLeft = state.attempt <= policy.retryLimit;
+  switch (cause.kind) {
+    case 'final':
+      return { retry: false, reason: 'not-retryable' };
+    case 'transport':
+      if (!cause.retryable) return { retry: false, reason: 'not-retryable' };
+      if (!retriesLeft) return { retry: false, reason: 'retries-spent' };
+      return { retry: true, delayMs: backoffDelay(state.attempt, policy.backoffBaseMs, policy.backoffMaxMs, random) };
+    case 'server-error': {
+      if (!retriesLeft) return { retry: false, reason: 'retries-spent' };
+      const delayMs = backoffDelay(state.attempt, policy.backoffBaseMs, policy.backoffMaxMs, random);
+      const asked = cause.retryAfterMs;
+      return { retry: true, delayMs: asked === undefined ? delayMs : Math.max(delayMs, Math.min(asked, policy.maxRetryAfterMs)) };
+    }
+    case 'rate-limit': {
+      const asked = cause.retryAfterMs;
+      if (asked !== undefined && asked > policy.maxRetryAfterMs) return { retry: false, reason: 'retry-after-over-cap', waitMs: asked };
+      if (!retriesLeft && state.sinceFirstRateLimitMs >= state.windowMs) return { retry: false, reason: 'rate-limited-too-long' };
+      const floor = policy.rateLimitBaseMs;
+      if (asked !== undefined && asked > 0) return { retry: true, delayMs: Math.max(floor, asked) };
+      const backoff = backoffDelay(state.rateLimited, floor, Math.max(floor, policy.maxRetryAfterMs), random);
+      return { retry: true, delayMs: Math.max(floor, backoff) };
+    }
+  }
+}

@@ -50,3 +50,14 @@ export function abortable<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
     );
   });
 }
+
+/**
+ * Time as the HTTP layer sees it: a monotonic `now` (ms) and an abortable
+ * `sleep`. Injectable so that tests can let a minute of backoff pass at once.
+ */
+export interface Clock {
+  now(): number;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export const realClock: Clock = { now: () => performance.now(), sleep };

@@ -58,6 +58,13 @@ export interface SecodaSimOptions {
   onRequest?: (entry: Readonly<RequestLogEntry>) => void;
   /** Called before each list page is served (after auth, faults and rate limits). */
   beforeList?: (page: number) => void | Promise<void>;
+  /**
+   * Per-user write refusals, keyed by user id or email (any case): a PATCH or
+   * DELETE of that user, or a POST inviting that email, is answered with
+   * `status` and `{"detail": message}` (e.g. 403 "cannot delete the
+   * workspace owner"). Other writes are unaffected.
+   */
+  refuseWrites?: Record<string, { status: number; message: string }>;
 }
 
 export interface SecodaSim extends SimBase {
@@ -219,11 +226,22 @@ export async function startSecodaSim(opts: SecodaSimOptions): Promise<SecodaSim>
     return { status: 200, json: render(row) };
   }
 
+  // --- per-user write refusals (option refuseWrites) ---
+  const refusals = new Map(Object.entries(opts.refuseWrites ?? {}).map(([k, v]) => [k.trim().toLowerCase(), v]));
+  function refusalOf(...keys: unknown[]): SimReply | undefined {
+    for (const k of keys) {
+      const r = typeof k === 'string' ? refusals.get(k.trim().toLowerCase()) : undefined;
+      if (r) return detail(r.status, r.message);
+    }
+    return undefined;
+  }
+  // ---
+
   async function handler(req: SimRequest): Promise<SimReply> {
     const { method, route } = req;
     if (route === '/api/v1/user') {
       if (method === 'GET') return list(req.query);
-      if (method === 'POST') return create(req.body);
+      if (method === 'POST') return refusalOf(isObject(req.body) ? req.body.email : undefined) ?? create(req.body);
       return detail(404, 'Not found.');
     }
     const m = USER_PATH.exec(route);
@@ -232,6 +250,8 @@ export async function startSecodaSim(opts: SecodaSimOptions): Promise<SecodaSim>
     if (method !== 'GET' && method !== 'PATCH' && method !== 'DELETE') return detail(404, 'Not found.');
     if (!row) return detail(404, 'Not found.');
     if (method === 'GET') return { status: 200, json: render(row) };
+    const refused = refusalOf(row.value.id, row.value.email);
+    if (refused) return refused;
     if (method === 'PATCH') return patch(row, req.body);
     table.remove(row);
     return { status: 204 };

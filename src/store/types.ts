@@ -7,7 +7,8 @@ export type RunMode = 'dry-run' | 'apply';
 /** running -> one of the final states. `abandoned` / `interrupted` are set by the daemon. */
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'held' | 'abandoned' | 'interrupted';
 export type ActionType = 'invite' | 'update_role' | 'delete';
-export type ActionStatus = 'planned' | 'succeeded' | 'failed' | 'withheld';
+/** `unknown`: the write was sent, but its outcome could not be recorded (the error says what is known). */
+export type ActionStatus = 'planned' | 'succeeded' | 'failed' | 'withheld' | 'unknown';
 
 export interface RunSummary {
   invite: number;

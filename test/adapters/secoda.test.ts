@@ -187,12 +187,14 @@ describe('secoda adapter: writes', () => {
       pending: true,
       is_service_account: false,
       disabled: false,
+      httpStatus: 201,
     });
     const changed = await sec.setRole(u.id, 'VIEWER');
     expect(changed.role).toBe('viewer');
+    expect(changed.httpStatus).toBe(200);
     expect(s.byId(u.id)?.role).toBe('viewer');
-    await sec.remove(u.id);
-    await sec.remove(u.id);
+    expect(await sec.remove(u.id)).toEqual({ httpStatus: 204 });
+    expect(await sec.remove(u.id)).toEqual({ httpStatus: 404 });
     expect(s.byId(u.id)).toBeUndefined();
     expect(s.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
       'POST /api/v1/user/',

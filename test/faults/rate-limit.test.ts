@@ -1,5 +1,5 @@
 /**
- * 429s: Retry-After in seconds, as an HTTP date, and absent. After a 429 the
+ * 429s: Retry-After in seconds, as an HTTP date, absent, 0, and above the cap. After a 429 the
  * whole API pauses — checked on the simulator's request log: no request to
  * that API arrives after the 429 was answered and before the pause ended
  * (except the few already on their way) — and the run converges.
@@ -158,4 +158,39 @@ describe('Secoda write limit slightly below SECODA_WRITE_RATE', () => {
       expect(writes.filter((q) => q.status === 201)).toHaveLength(60);
     });
   }
+});
+
+describe('429 budget and cap, end to end', () => {
+  it('RETRY_LIMIT=0 does not cut a 429 short: two 429s without Retry-After are waited out (>= 1 s each) within the gate window', async () => {
+    const h = await suite.start();
+    seedInvites(h, 1);
+    h.secoda.fault({ method: 'POST', kind: 'status', status: 429, times: 2 });
+    const r = await h.run(['reconcile'], { RETRY_LIMIT: '0', SECODA_WRITE_RATE: '600/min', MAX_CONCURRENCY: '1' });
+    expect(r.code, r.stderr).toBe(0);
+    const posts = h.secoda.requests.filter((q) => q.method === 'POST');
+    expect(posts.map((q) => q.status)).toEqual([429, 429, 201]);
+    expect(posts.every((q) => q.retryAfter === undefined)).toBe(true);
+    expect(posts[1]!.at - posts[0]!.doneAt!).toBeGreaterThanOrEqual(1000 - TOL_MS);
+    expect(posts[2]!.at - posts[1]!.doneAt!).toBeGreaterThanOrEqual(1000 - TOL_MS);
+    expectConverged(h);
+  });
+
+  it('Retry-After above the cap (3600 s > 60 s): the invite fails at once naming the wait, nothing else is sent to Secoda, exit 1', async () => {
+    const h = await suite.start();
+    seedInvites(h, 3);
+    h.secoda.fault({ method: 'POST', kind: 'status', status: 429, retryAfter: '3600' });
+    const started = Date.now();
+    const r = await h.run(['reconcile'], { MAX_CONCURRENCY: '1' });
+    expect(r.code).toBe(1);
+    const report = r.json();
+    expect(report.status).toBe('failed');
+    expect(report.actions.map((a: any) => a.status)).toEqual(['failed', 'failed', 'failed']);
+    expect(report.actions[0].error).toMatch(/^secoda API asked to wait 3600 s \(Retry-After\), more than the 60 s cap; not retried \(POST \S+\)$/);
+    for (const a of report.actions.slice(1)) {
+      expect(a.error).toMatch(/^secoda API asked to wait 3600 s \(Retry-After\), more than the 60 s cap: POST \S+ not sent \(\d+(\.\d)? s of the wait left\)$/);
+    }
+    // One POST reached Secoda: the refused wait was neither shortened nor retried early.
+    expect(h.secoda.requests.filter((q) => q.method === 'POST')).toHaveLength(1);
+    expect(Date.now() - started).toBeLessThan(30_000);
+  });
 });

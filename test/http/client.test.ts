@@ -9,11 +9,13 @@ import {
   RateLimitError,
   TimeoutError,
   AbortedError,
+  ForbiddenError,
   type HttpClientOptions,
   type ResponseEvent,
 } from '../../src/http/index.js';
 import { SlidingWindowGate } from '../../src/http/gate.js';
 import { fastClient } from '../helpers/http-client.js';
+import { warpClock } from './warp-clock.js';
 import { json, maxInAnyWindow, startServer, type TestServer } from './server.js';
 
 const TOKEN = 'tok_SuperSecret_123456';
@@ -165,32 +167,85 @@ describe('429 handling', () => {
     expect(s.seen[1].at - sent429At).toBeLessThan(2500);
   });
 
-  it('without Retry-After backs off exponentially from rateLimitBaseMs', async () => {
+  it('without Retry-After waits at least rateLimitBaseMs before each retry', async () => {
     const s = await server((_req, res, seen) => json(res, seen.n <= 2 ? 429 : 200, {}));
     const c = client(s.url, { rateLimitBaseMs: 200 });
     const res = await c.request({ method: 'GET', path: 'a' });
     expect(res.attempts).toBe(3);
     const t = s.seen.map((r) => r.at);
     expect(t[1] - t[0]).toBeGreaterThanOrEqual(200 - JITTER);
-    expect(t[2] - t[1]).toBeGreaterThanOrEqual(400 - JITTER);
+    expect(t[2] - t[1]).toBeGreaterThanOrEqual(200 - JITTER);
   });
 
-  it('caps Retry-After at maxRetryAfterMs', async () => {
-    const s = await server((_req, res, seen) => json(res, seen.n === 1 ? 429 : 200, {}, seen.n === 1 ? { 'retry-after': '30' } : {}));
+  it('a Retry-After at the cap is waited for', async () => {
+    const s = await server((_req, res, seen) => json(res, seen.n === 1 ? 429 : 200, {}, seen.n === 1 ? { 'retry-after': '0.3' } : {}));
     const c = client(s.url, { maxRetryAfterMs: 300 });
-    const t0 = performance.now();
     await c.request({ method: 'GET', path: 'a' });
-    expect(performance.now() - t0).toBeLessThan(1500);
     expect(s.seen[1].at - s.seen[0].at).toBeGreaterThanOrEqual(300 - JITTER);
   });
+});
 
-  it('429s count against retryLimit and end in RateLimitError', async () => {
-    const s = await server((_req, res) => json(res, 429, {}, { 'retry-after': '0' }));
-    const c = client(s.url, { retryLimit: 2 });
-    const err = await c.request({ method: 'GET', path: 'a' }).catch((e: unknown) => e);
+describe('429 budget (a clock that skips the waits; requests on real sockets)', () => {
+  /** Writes at Secoda's documented 30/min, default 429 policy (1 s least pause, 60 s cap), RETRY_LIMIT 3. */
+  function writer(url: string, clock: ReturnType<typeof warpClock>) {
+    return client(url, { writeRate: { limit: 30, windowMs: 60_000 }, retryLimit: 3, rateLimitBaseMs: 1000, maxRetryAfterMs: 60_000, clock });
+  }
+
+  for (const header of [undefined, '0'] as const) {
+    const what = header === undefined ? 'without Retry-After' : 'with Retry-After: 0';
+    it(`a 429 ${what}: pauses >= 1 s, backs off, keeps retrying for a full 60 s window (more than RETRY_LIMIT tries), then fails naming it`, async () => {
+      const clock = warpClock();
+      const arrivals: number[] = [];
+      const s = await server((_req, res) => {
+        arrivals.push(clock.now());
+        json(res, 429, { detail: 'Request was throttled.' }, header === undefined ? {} : { 'retry-after': header });
+      });
+      const err = await writer(s.url, clock).request({ method: 'POST', path: 'api/v1/user/', json: {} }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(RateLimitError);
+      expect(err).toMatchObject({ code: 'E_RATE_LIMITED', status: 429, retryable: true, api: 'secoda', method: 'POST' });
+      expect((err as Error).message).toMatch(/^secoda API kept answering 429 Too Many Requests to POST \S+ for \d+(\.\d)? s \(\d+ attempts; the 60 s rate window has passed\)$/);
+      // More tries than RETRY_LIMIT allows (4), spread over at least one full window.
+      expect(arrivals.length).toBeGreaterThan(4);
+      expect(arrivals.at(-1)! - arrivals[0]!).toBeGreaterThanOrEqual(60_000);
+      const gaps = arrivals.slice(1).map((t, i) => t - arrivals[i]!);
+      for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(1000 - JITTER);
+      // Backing off: the late pauses are far longer than the first (1 s doubling, jittered within [d/2, d]).
+      expect(Math.max(...gaps)).toBeGreaterThanOrEqual(8000);
+      expect(gaps[0]).toBeLessThan(1000 + JITTER);
+      // And no longer than needed: the try after the window's end is the last one.
+      expect(arrivals.at(-2)! - arrivals[0]!).toBeLessThan(60_000);
+    });
+  }
+
+  it('429s without Retry-After, then an answer: the request succeeds after more tries than RETRY_LIMIT', async () => {
+    const clock = warpClock();
+    const s = await server((_req, res, seen) => json(res, seen.n <= 6 ? 429 : 201, { id: 'u1' }));
+    const res = await writer(s.url, clock).request({ method: 'POST', path: 'api/v1/user/', json: {} });
+    expect(res.status).toBe(201);
+    expect(res.attempts).toBe(7);
+    expect(s.seen).toHaveLength(7);
+  });
+
+  it('a Retry-After above the cap fails the request at once naming the wait; nothing is sent until that wait is over', async () => {
+    const clock = warpClock();
+    const s = await server((_req, res, seen) => (seen.n === 1 ? json(res, 429, {}, { 'retry-after': '3600' }) : json(res, 200, {})));
+    const c = writer(s.url, clock);
+    const err = await c.request({ method: 'POST', path: 'api/v1/user/', json: {} }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RateLimitError);
-    expect(err).toMatchObject({ code: 'E_RATE_LIMITED', status: 429, attempts: 3, retryable: true, api: 'secoda' });
-    expect(s.seen).toHaveLength(3);
+    expect((err as Error).message).toBe(
+      `secoda API asked to wait 3600 s (Retry-After), more than the 60 s cap; not retried (POST ${s.url}/api/v1/user/)`,
+    );
+    expect(err).toMatchObject({ code: 'E_RATE_LIMITED', status: 429, attempts: 1, api: 'secoda', method: 'POST' });
+    expect(s.seen).toHaveLength(1);
+    expect(clock.skipped()).toBe(0); // not a moment of waiting
+    // Any request of this API (a read too) fails without being sent while the wait lasts.
+    const later = await c.request({ method: 'GET', path: 'api/v1/user/' }).catch((e: unknown) => e);
+    expect(later).toBeInstanceOf(RateLimitError);
+    expect((later as Error).message).toMatch(/^secoda API asked to wait 3600 s \(Retry-After\), more than the 60 s cap: GET \S+ not sent \(\d+(\.\d)? s of the wait left\)$/);
+    expect(s.seen).toHaveLength(1);
+    clock.advance(3_600_000);
+    expect((await c.request({ method: 'GET', path: 'api/v1/user/' })).status).toBe(200);
+    expect(s.seen).toHaveLength(2);
   });
 });
 
@@ -307,6 +362,24 @@ describe('errors are readable and carry no secret', () => {
     expect(err).toMatchObject({ code: 'E_AUTH', status: 401, retryable: false, attempts: 1, api: 'secoda', method: 'GET' });
     expect(s.seen).toHaveLength(1);
     assertNoSecret(err);
+  });
+
+  it('403 on a write -> ForbiddenError with the API\'s reason, scrubbed; 403 on a read stays AuthError', async () => {
+    const s = await server((req, res) =>
+      json(res, 403, { detail: req.method === 'GET' ? 'no access' : `cannot delete the workspace owner (key ${TOKEN})` }),
+    );
+    const c = client(s.url);
+    const err = await c.request({ method: 'DELETE', path: 'api/v1/user/u1/' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ForbiddenError);
+    expect((err as Error).message).toBe(
+      `secoda API refused DELETE ${s.url}/api/v1/user/u1/: 403 Forbidden: cannot delete the workspace owner (key [REDACTED])`,
+    );
+    expect(err).toMatchObject({ code: 'E_FORBIDDEN', status: 403, retryable: false, attempts: 1, hint: 'check SECODA_API_KEY' });
+    assertNoSecret(err);
+    const read = await c.request({ method: 'GET', path: 'api/v1/user/' }).catch((e: unknown) => e);
+    expect(read).toBeInstanceOf(AuthError);
+    expect(read).toMatchObject({ code: 'E_AUTH', status: 403 });
+    expect(s.seen).toHaveLength(2);
   });
 
   it('403 on the org client names ORG_API_TOKEN', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, joinUrl, normaliseBaseUrl, parseRetryAfter } from '../../src/http/client.js';
+import { backoffDelay, decideRetry, joinUrl, normaliseBaseUrl, parseRetryAfter, type RetryPolicy } from '../../src/http/client.js';
 import { SlidingWindowGate } from '../../src/http/gate.js';
 import { redactUrl, scrubText } from '../../src/http/redact.js';
 
@@ -29,6 +29,58 @@ describe('backoffDelay', () => {
     expect(backoffDelay(3, 200, 10_000, () => 1)).toBe(800);
     expect(backoffDelay(20, 200, 10_000, () => 1)).toBe(10_000);
     expect(backoffDelay(20, 200, 10_000, () => 0)).toBe(5_000);
+  });
+});
+
+describe('decideRetry (the retry decision alone)', () => {
+  const policy: RetryPolicy = { retryLimit: 3, backoffBaseMs: 200, backoffMaxMs: 10_000, rateLimitBaseMs: 1000, maxRetryAfterMs: 60_000 };
+  const at = (attempt: number, sinceFirstRateLimitMs = 0, windowMs = 60_000) => ({ attempt, rateLimited: attempt, sinceFirstRateLimitMs, windowMs });
+  const low = () => 0;
+  const high = () => 1;
+
+  it('a 429 without Retry-After, or with Retry-After: 0, pauses at least 1 s and backs off exponentially (jittered)', () => {
+    for (const cause of [{ kind: 'rate-limit' } as const, { kind: 'rate-limit', retryAfterMs: 0 } as const]) {
+      expect(decideRetry(policy, cause, at(1), low)).toEqual({ retry: true, delayMs: 1000 });
+      expect(decideRetry(policy, cause, at(1), high)).toEqual({ retry: true, delayMs: 1000 });
+      expect(decideRetry(policy, cause, at(2), low)).toEqual({ retry: true, delayMs: 1000 });
+      expect(decideRetry(policy, cause, at(2), high)).toEqual({ retry: true, delayMs: 2000 });
+      expect(decideRetry(policy, cause, at(5, 20_000), high)).toEqual({ retry: true, delayMs: 16_000 });
+      // Capped at maxRetryAfterMs.
+      expect(decideRetry(policy, cause, at(12, 59_000), high)).toEqual({ retry: true, delayMs: 60_000 });
+    }
+  });
+
+  it('a small Retry-After is raised to 1 s; one up to the cap is honoured', () => {
+    expect(decideRetry(policy, { kind: 'rate-limit', retryAfterMs: 200 }, at(1))).toEqual({ retry: true, delayMs: 1000 });
+    expect(decideRetry(policy, { kind: 'rate-limit', retryAfterMs: 7000 }, at(1))).toEqual({ retry: true, delayMs: 7000 });
+    expect(decideRetry(policy, { kind: 'rate-limit', retryAfterMs: 60_000 }, at(1))).toEqual({ retry: true, delayMs: 60_000 });
+  });
+
+  it('a Retry-After above the cap stops at once, whatever the budget left', () => {
+    expect(decideRetry(policy, { kind: 'rate-limit', retryAfterMs: 3_600_000 }, at(1))).toEqual({ retry: false, reason: 'retry-after-over-cap', waitMs: 3_600_000 });
+  });
+
+  it('429s are retried until one full gate window has passed AND retryLimit retries were made', () => {
+    const cause = { kind: 'rate-limit' } as const;
+    // Retries spent, window not over: go on.
+    expect(decideRetry(policy, cause, at(9, 59_999))).toMatchObject({ retry: true });
+    // Window over, retries left: go on.
+    expect(decideRetry(policy, cause, at(2, 120_000))).toMatchObject({ retry: true });
+    // Both spent: stop.
+    expect(decideRetry(policy, cause, at(4, 60_000))).toEqual({ retry: false, reason: 'rate-limited-too-long' });
+    // The window is the gate's: 1 s for a 10/s read gate.
+    expect(decideRetry(policy, cause, at(4, 1000, 1000))).toEqual({ retry: false, reason: 'rate-limited-too-long' });
+  });
+
+  it('5xx and transport failures: retryLimit retries with backoff; 5xx honours a Retry-After up to the cap', () => {
+    expect(decideRetry(policy, { kind: 'server-error' }, at(1), high)).toEqual({ retry: true, delayMs: 200 });
+    expect(decideRetry(policy, { kind: 'server-error', retryAfterMs: 5000 }, at(1), high)).toEqual({ retry: true, delayMs: 5000 });
+    expect(decideRetry(policy, { kind: 'server-error', retryAfterMs: 600_000 }, at(1), high)).toEqual({ retry: true, delayMs: 60_000 });
+    expect(decideRetry(policy, { kind: 'server-error' }, at(4))).toEqual({ retry: false, reason: 'retries-spent' });
+    expect(decideRetry(policy, { kind: 'transport', retryable: true }, at(3), high)).toEqual({ retry: true, delayMs: 800 });
+    expect(decideRetry(policy, { kind: 'transport', retryable: true }, at(4))).toEqual({ retry: false, reason: 'retries-spent' });
+    expect(decideRetry(policy, { kind: 'transport', retryable: false }, at(1))).toEqual({ retry: false, reason: 'not-retryable' });
+    expect(decideRetry(policy, { kind: 'final' }, at(1))).toEqual({ retry: false, reason: 'not-retryable' });
   });
 });
 
