@@ -17,6 +17,12 @@ export class RunLockBusyError extends Error {
   }
 }
 
+/** The lock could not even be asked for (the database did not answer). */
+export class RunLockError extends Error {
+  override name = 'RunLockError';
+  readonly code = 'E_RUN_LOCK';
+}
+
 export interface HeldRunLock {
   lock: RunLock;
   /** Runs a previous holder left `running` (it was killed), now marked abandoned. */
@@ -27,9 +33,20 @@ export interface HeldRunLock {
 export async function takeRunLock(store: Store, label: string, waitMs: number, logger: Logger, signal?: AbortSignal): Promise<HeldRunLock> {
   const started = Date.now();
   for (;;) {
-    const lock = await store.tryRunLock(label);
+    let lock: RunLock | null;
+    try {
+      lock = await store.tryRunLock(label);
+    } catch (err) {
+      throw new RunLockError((err as Error).message);
+    }
     if (lock) {
-      const abandoned = await store.markAbandonedRuns();
+      let abandoned: number;
+      try {
+        abandoned = await store.markAbandonedRuns();
+      } catch (err) {
+        await lock.release();
+        throw new RunLockError((err as Error).message);
+      }
       if (abandoned > 0) logger.warn({ abandoned }, `${abandoned} run(s) left running by a stopped process recorded as abandoned`);
       return { lock, abandoned };
     }

@@ -10,7 +10,7 @@
  *   npm run bench -- --quick           smaller sizes, a smoke run (< 1 min); BENCH_QUICK=1 too
  *   --out FILE                         write the results there (quick runs write nothing by default)
  *   --check                            exit 1 when a target is missed
- *   --only plan,store,rate,margin,latency,resync    run some scenarios only
+ *   --only plan,store,orgsnap,rate,margin,latency,resync    run some scenarios only
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -21,6 +21,7 @@ import { startOrgSim, startSecodaSim, type OrgSim, type SecodaSim } from '../sim
 import { makeWorld, type World, type WorldSpec } from './data.js';
 import { childEnv, cliPath, distDir, freshDb, log, runChild, runNode, serverVersion, type BenchDb } from './harness.js';
 import type { NaiveResult } from './naive.js';
+import { orgSnapshotGrowth } from './org-growth.js';
 import type { ApplyWindow } from './db-child.js';
 import type { PlanChildResult } from './plan-child.js';
 import type { StoreChildResult } from './store-child.js';
@@ -43,6 +44,7 @@ const SIZES = quick
   ? {
       plan: [1_000, 10_000],
       store: 10_000,
+      orgsnap: { users: 2_000, runs: 12, changeEvery: 4 },
       rate: { unchanged: 30, reRole: 30, invite: 50, remove: 20 } satisfies WorldSpec,
       margin: 0,
       latency: { unchanged: 50, reRole: 50, invite: 70, remove: 30 } satisfies WorldSpec,
@@ -51,6 +53,7 @@ const SIZES = quick
   : {
       plan: [1_000, 10_000, 100_000],
       store: 100_000,
+      orgsnap: { users: 10_000, runs: 96, changeEvery: 4 },
       rate: { unchanged: 500, reRole: 600, invite: 1_000, remove: 400 } satisfies WorldSpec,
       margin: 400,
       latency: { unchanged: 500, reRole: 300, invite: 500, remove: 200 } satisfies WorldSpec,
@@ -470,6 +473,9 @@ async function main(): Promise<void> {
   log(`${quick ? 'quick' : 'full'} run on ${serverUrl ? 'Postgres (BENCH_DATABASE_URL)' : 'PGlite'}; built code in ${distDir}`);
   await scenario('plan', planEngine);
   await scenario('store', snapshotStore);
+  await scenario('orgsnap', async () => {
+    rows.push(await orgSnapshotGrowth({ serverUrl, workDir, ...SIZES.orgsnap }));
+  });
   await scenario('rate', rateBound);
   await scenario('margin', gateMargin);
   await scenario('latency', latencyBound);

@@ -1,9 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { buildReport, exitCodeOf } from '../app/report.js';
-import { reconcile } from '../app/reconcile.js';
-import { RunLockBusyError, takeRunLock, type HeldRunLock } from '../app/run-lock.js';
-import { wireAdapters } from '../app/wire.js';
+import { reconcileLocked } from '../app/run.js';
+import { RunLockBusyError } from '../app/run-lock.js';
 import { loadStoreConfig, loadSyncConfig, readEnv, secretsOfEnv, type StoreConfig } from '../config/load.js';
 import { createLogger, type Logger } from '../observe/logger.js';
 import { createProgress } from '../observe/progress.js';
@@ -44,14 +43,14 @@ export async function reconcileCommand(args: string[], io: CliIo): Promise<numbe
   const scrub = makeScrubber(secrets);
 
   const store = await openStoreWaiting(storeOptions(config, io), waitSeconds * 1000, io.signal);
-  let held: HeldRunLock | undefined;
   try {
-    held = await takeRunLock(store, values['dry-run'] ? 'reconcile --dry-run' : 'reconcile', waitSeconds * 1000, log, io.signal);
     const progress = createProgress({ tty: Boolean(io.stderr.isTTY), stream: io.stderr as NodeJS.WriteStream, logger: log });
-    // No abort signal for the HTTP clients: on SIGINT/SIGTERM in-flight requests finish.
-    const adapters = wireAdapters(config, { logger: log });
-    const report = await reconcile(
-      { config, store, ...adapters, logger: log, onProgress: progress.sink, ...(io.signal ? { signal: io.signal } : {}) },
+    // No abort signal for the HTTP clients: on SIGINT/SIGTERM, or losing the run lock, in-flight requests finish.
+    const report = await reconcileLocked(
+      {
+        config, store, logger: log, label: values['dry-run'] ? 'reconcile --dry-run' : 'reconcile', waitMs: waitSeconds * 1000,
+        onProgress: progress.sink, ...(io.signal ? { signal: io.signal } : {}),
+      },
       {
         dryRun: Boolean(values['dry-run']),
         ...(maxDeletes !== undefined ? { maxDeletesOverride: maxDeletes } : {}),
@@ -73,7 +72,6 @@ export async function reconcileCommand(args: string[], io: CliIo): Promise<numbe
     }
     throw err;
   } finally {
-    await held?.lock.release();
     await store.close();
   }
 }

@@ -4,10 +4,9 @@
  * the daemon; the next tick re-plans from fresh reads.
  */
 import cron, { type ScheduledTask } from 'node-cron';
-import { reconcile } from '../app/reconcile.js';
 import type { Report } from '../app/report.js';
-import { RunLockBusyError, takeRunLock } from '../app/run-lock.js';
-import { wireAdapters } from '../app/wire.js';
+import { reconcileLocked } from '../app/run.js';
+import { RunLockBusyError, RunLockError } from '../app/run-lock.js';
 import type { DaemonConfig } from '../config/daemon.js';
 import type { SyncConfig } from '../config/load.js';
 import type { Logger } from '../observe/logger.js';
@@ -129,46 +128,39 @@ export class Daemon {
   private async runOnce(): Promise<TickOutcome> {
     const { store, logger, sync } = this.deps;
     if (!(await this.lead())) return 'not-leader';
-    let held;
+    // Shutdown or losing leadership mid-run stops dispatching writes (losing the run lock too: reconcileLocked).
+    const runAbort = new AbortController();
+    this.runAbort = runAbort;
+    const onStop = () => runAbort.abort();
+    this.stopping.signal.addEventListener('abort', onStop);
+    const started = Date.now();
     try {
-      held = await takeRunLock(store, 'daemon', 0, logger);
+      await reconcileLocked({
+        config: sync, store, logger, label: 'daemon', waitMs: 0, signal: runAbort.signal,
+        wire: { signal: this.hardStop.signal, onResponse: this.metrics.onResponse },
+        onProgress: createProgress({ tty: false, logger, intervalMs: 30_000 }).sink,
+        after: async (r) => {
+          this.lastRun = { id: r.runId, status: r.status, finishedAt: r.finishedAt };
+          this.metrics.recordRun(r, (Date.now() - started) / 1000);
+          await this.afterRun(r);
+        },
+      }, { dryRun: false });
     } catch (err) {
       if (err instanceof RunLockBusyError) {
         logger.info({ holder: err.holder }, `tick skipped: another reconcile is running (${err.holder ?? 'another process'})`);
         this.metrics.skippedTicks.inc({ reason: 'run-locked' });
         return 'busy';
       }
-      logger.error({ err: (err as Error).message }, 'tick skipped: cannot take the run lock');
-      return 'busy';
-    }
-    // Shutdown, or losing the run lock or leadership mid-run, stops dispatching writes.
-    const runAbort = new AbortController();
-    this.runAbort = runAbort;
-    const onStop = () => runAbort.abort();
-    this.stopping.signal.addEventListener('abort', onStop);
-    void held.lock.lost.then((why) => {
-      logger.error({ why }, 'run lock lost: stopping this run');
-      runAbort.abort('losing the run lock');
-    });
-    const started = Date.now();
-    try {
-      const progress = createProgress({ tty: false, logger, intervalMs: 30_000 });
-      const adapters = wireAdapters(sync, { logger, signal: this.hardStop.signal, onResponse: this.metrics.onResponse });
-      const report = await reconcile(
-        { config: sync, store, ...adapters, logger, onProgress: progress.sink, signal: runAbort.signal },
-        { dryRun: false },
-      );
-      this.lastRun = { id: report.runId, status: report.status, finishedAt: report.finishedAt };
-      this.metrics.recordRun(report, (Date.now() - started) / 1000);
-      await this.afterRun(report);
-    } catch (err) {
+      if (err instanceof RunLockError) {
+        logger.error({ err: err.message }, 'tick skipped: cannot take the run lock');
+        return 'busy';
+      }
       // reconcile records its own failures; this is the database itself failing.
       logger.error({ err: (err as Error).message }, 'run failed outside reconcile; the daemon keeps going');
       this.metrics.runs.inc({ status: 'failed', mode: 'apply' });
     } finally {
       this.stopping.signal.removeEventListener('abort', onStop);
       this.runAbort = undefined;
-      await held.lock.release();
     }
     return 'ran';
   }

@@ -11,7 +11,7 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import { describeCause, databaseUrlScrubber, redactDatabaseUrl, StoreError } from './errors.js';
 import { defaultMigrationsFolder, migratePglite, migratePostgres } from './migrate.js';
-import { acquireDirLock } from './lockfile.js';
+import { acquireDirLock, type DirLock } from './lockfile.js';
 import { createQueryStore } from './queries.js';
 import { LEADER_LOCK_KEY, memoryRunLocker, postgresRunLocker, RUN_LOCK_KEY, type RunLocker } from './run-lock.js';
 import type { Store, StoreOptions } from './types.js';
@@ -106,10 +106,11 @@ function withRunLock(store: Omit<Store, LockMethods>, run: RunLocker, leader: Ru
 async function openPglite(dataDir: string, migrationsFolder: string, opts: OpenStoreOptions): Promise<Store> {
   const dir = resolve(dataDir);
   let client: PGlite;
-  let unlock: () => void = () => {};
+  let dirLock: DirLock | undefined;
+  const unlock = () => dirLock?.release();
   try {
     mkdirSync(dir, { recursive: true });
-    unlock = acquireDirLock(dir);
+    dirLock = acquireDirLock(dir);
     client = await PGlite.create({ dataDir: dir });
   } catch (err) {
     unlock();
@@ -134,5 +135,6 @@ async function openPglite(dataDir: string, migrationsFolder: string, opts: OpenS
       if (!client.closed) await client.close();
       unlock();
     },
-  }), memoryRunLocker(), memoryRunLocker());
+    // Losing the lock file (removed, or taken over) loses the run lock and the leadership with it.
+  }), memoryRunLocker(dirLock!.lost), memoryRunLocker(dirLock!.lost));
 }

@@ -2,38 +2,15 @@
  * The Store over a drizzle pg database: the same queries serve PGlite and
  * postgres.js. Every error leaving here is a StoreError (see errors.ts).
  */
-import { and, asc, count, desc, eq, lt, ne, sql } from 'drizzle-orm';
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import type { OrgUser, SecodaUser } from '../core/member.js';
+import { and, asc, desc, eq, lt, ne, sql } from 'drizzle-orm';
+import type { SecodaUser } from '../core/member.js';
 import { describeCause, StoreError } from './errors.js';
-import { actions, orgUsers, runs, secodaUsers } from './schema.js';
+import { countOrgSnapshot, listOrgSnapshot, orgSnapshotSize, pruneOrgSnapshots, saveOrgSnapshot } from './org-snapshot.js';
+import { actions, runs, secodaUsers } from './schema.js';
+import { chunks, jsonParam, rowsOf, ROWS_PER_JSON_INSERT, type Db } from './sql.js';
 import type { ActionOutcome, ActionRecord, NewAction, RunRecord, RunStatus, Store } from './types.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Db = PgDatabase<PgQueryResultHKT, any>;
-
-export function* chunks<T>(items: readonly T[], size: number): Generator<T[]> {
-  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
-}
-
-/**
- * Rows per INSERT ... SELECT FROM json_to_recordset(<one JSON parameter>):
- * bounds the parameter (a few MB). Bulk inserts go this way, not through
- * drizzle multi-row VALUES: building that SQL costs ~30 us a row in drizzle
- * (100k Secoda users: 3.4-6.4 s on Postgres), the JSON way ~10x less.
- */
-export const ROWS_PER_JSON_INSERT = 20_000;
-
-/** One JSON parameter, typed text first so no driver re-encodes it as a JSON string. */
-function jsonParam(rows: readonly unknown[]) {
-  return sql`${JSON.stringify(rows)}::text::json`;
-}
-
-/** Rows of a raw execute: postgres.js answers an array, PGlite `{ rows }`. */
-function rowsOf(result: unknown): Record<string, unknown>[] {
-  if (Array.isArray(result)) return result as Record<string, unknown>[];
-  return ((result as { rows?: Record<string, unknown>[] }).rows ?? []);
-}
+export { chunks, ROWS_PER_JSON_INSERT, type Db } from './sql.js';
 
 type RunRow = typeof runs.$inferSelect;
 type ActionRow = typeof actions.$inferSelect;
@@ -238,26 +215,10 @@ export function createQueryStore(db: Db, opts: QueryStoreOptions): Omit<Store, '
         return rows.map(toActionRecord);
       }),
 
-    saveOrgSnapshot: (runId, users: OrgUser[]) =>
-      op('saveOrgSnapshot', async () => {
-        const values = users.map((u, position) => ({ position, id: u.id, email: u.email, name: u.name, roles: u.roles }));
-        await db.transaction(async (tx) => {
-          // Saving again replaces the run's snapshot rather than failing on the key.
-          await tx.delete(orgUsers).where(eq(orgUsers.runId, runId));
-          for (const chunk of chunks(values, ROWS_PER_JSON_INSERT)) {
-            await tx.execute(sql`
-              insert into ${orgUsers} (run_id, position, id, email, name, roles)
-              select ${runId}::int, r.position, r.id, r.email, r.name, r.roles
-              from json_to_recordset(${jsonParam(chunk)}) as r(position int, id text, email text, name text, roles text[])`);
-          }
-        });
-      }),
-
-    countOrgSnapshot: (runId) =>
-      op('countOrgSnapshot', async () => {
-        const [row] = await db.select({ n: count() }).from(orgUsers).where(eq(orgUsers.runId, runId));
-        return Number(row?.n ?? 0);
-      }),
+    saveOrgSnapshot: (runId, users) => op('saveOrgSnapshot', () => saveOrgSnapshot(db, runId, users)),
+    countOrgSnapshot: (runId) => op('countOrgSnapshot', () => countOrgSnapshot(db, runId)),
+    listOrgSnapshot: (runId) => op('listOrgSnapshot', () => listOrgSnapshot(db, runId)),
+    orgSnapshotSize: () => op('orgSnapshotSize', () => orgSnapshotSize(db)),
 
     replaceSecodaSnapshot: (users) =>
       op('replaceSecodaSnapshot', async () => {
@@ -314,11 +275,14 @@ export function createQueryStore(db: Db, opts: QueryStoreOptions): Omit<Store, '
     pruneRuns: (before) =>
       op('pruneRuns', async () => {
         // A run still `running` belongs to a live process (or is marked abandoned first): never pulled from under it.
-        const rows = await db
-          .delete(runs)
-          .where(and(lt(runs.startedAt, before), ne(runs.status, 'running')))
-          .returning({ id: runs.id });
-        return rows.length;
+        return db.transaction(async (tx) => {
+          const rows = await tx
+            .delete(runs)
+            .where(and(lt(runs.startedAt, before), ne(runs.status, 'running')))
+            .returning({ id: runs.id });
+          await pruneOrgSnapshots(tx as unknown as Db);
+          return rows.length;
+        });
       }),
 
     ping: async () => {

@@ -4,7 +4,8 @@
  * dedicated connection — not a pooled one, whose session lock would be
  * released or lost behind our back — and that connection closing counts as
  * losing the lock. On PGlite the data directory's lock file already keeps
- * other processes out, so an in-process flag is enough.
+ * other processes out, so an in-process flag is enough; losing that file
+ * loses the flag's lock too.
  */
 import { hostname } from 'node:os';
 import postgres from 'postgres';
@@ -26,18 +27,20 @@ export interface RunLocker {
   holder(): Promise<string | null>;
 }
 
-export function memoryRunLocker(): RunLocker {
+/** `dirLost`: the data directory's lock file stopped being ours; every lock held then is lost too. */
+export function memoryRunLocker(dirLost: Promise<string> = new Promise<string>(() => {})): RunLocker {
   let held: string | null = null;
   return {
     async tryAcquire(label) {
       if (held) return null;
       held = label;
-      let release!: () => void;
-      const lost = new Promise<string>(() => {});
-      release = () => {
-        held = null;
+      const lost = dirLost.then((why) => `${why}: another process may be using the embedded database`);
+      return {
+        lost,
+        release: async () => {
+          held = null;
+        },
       };
-      return { lost, release: async () => release() };
     },
     async holder() {
       return held ? `${held} (this process)` : null;

@@ -6,12 +6,12 @@
  */
 import { sql } from 'drizzle-orm';
 import {
+  type AnyPgColumn,
   boolean,
   index,
   integer,
   jsonb,
   pgTable,
-  primaryKey,
   text,
   timestamp,
 } from 'drizzle-orm/pg-core';
@@ -40,8 +40,10 @@ export const runs = pgTable(
     /** Things a reader of the report should know that are neither holds nor errors (how data was read, warnings). */
     notes: jsonb('notes').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
     error: text('error'),
+    /** The org's user list this run pulled (org_snapshots.version); null when it read none. */
+    orgSnapshot: integer('org_snapshot').references((): AnyPgColumn => orgSnapshots.version),
   },
-  (t) => [index('runs_status_idx').on(t.status), index('runs_started_at_idx').on(t.startedAt)],
+  (t) => [index('runs_status_idx').on(t.status), index('runs_started_at_idx').on(t.startedAt), index('runs_org_snapshot_idx').on(t.orgSnapshot)],
 );
 
 export const actions = pgTable(
@@ -83,20 +85,40 @@ export const secodaUsers = pgTable('secoda_users', {
 });
 
 /**
- * The org's users as pulled in one run. Duplicates are kept (the source may
- * send them), so the key is (run_id, position): the pull order.
+ * The org's user lists, stored once per version: a run points to the version
+ * it pulled, and a pull equal to a stored version (the hash of its sorted
+ * content) adds nothing. A pull that differs adds one version and only the
+ * records that changed (see org_members), so 10,000 users pulled every 15
+ * minutes cost a few MB, not a copy per run.
  */
-export const orgUsers = pgTable(
-  'org_users',
+export const orgSnapshots = pgTable(
+  'org_snapshots',
   {
-    runId: integer('run_id')
-      .notNull()
-      .references(() => runs.id, { onDelete: 'cascade' }),
-    position: integer('position').notNull(),
+    version: integer('version').primaryKey().generatedAlwaysAsIdentity(),
+    /** sha256 of the sorted records; null for versions migrated from the per-run table (0002). */
+    hash: text('hash'),
+    users: integer('users').notNull(),
+    createdAt: timestamp('created_at', tz).notNull().defaultNow(),
+  },
+  (t) => [index('org_snapshots_hash_idx').on(t.hash)],
+);
+
+/**
+ * The org's records across versions: a row belongs to every version from
+ * `from_version` up to, not including, `to_version` (null: still current).
+ * The source may list a record twice: `copy` numbers the copies (0, 1, ...).
+ */
+export const orgMembers = pgTable(
+  'org_members',
+  {
+    rowId: integer('row_id').primaryKey().generatedAlwaysAsIdentity(),
     id: text('id').notNull(),
     email: text('email').notNull(),
     name: text('name').notNull(),
     roles: text('roles').array().notNull(),
+    copy: integer('copy').notNull().default(0),
+    fromVersion: integer('from_version').notNull(),
+    toVersion: integer('to_version'),
   },
-  (t) => [primaryKey({ name: 'org_users_pkey', columns: [t.runId, t.position] })],
+  (t) => [index('org_members_versions_idx').on(t.fromVersion, t.toVersion)],
 );

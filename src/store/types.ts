@@ -85,9 +85,16 @@ export interface Store {
   updateAction(id: number, outcome: ActionOutcome): Promise<void>;
   listActions(runId: number): Promise<ActionRecord[]>;
 
-  /** The org's users as pulled in this run (batched). */
+  /**
+   * The org's users as pulled in this run. Stored once per distinct list: a
+   * pull equal to an earlier one writes no row. Saving again replaces.
+   */
   saveOrgSnapshot(runId: number, users: OrgUser[]): Promise<void>;
   countOrgSnapshot(runId: number): Promise<number>;
+  /** The run's org snapshot, sorted by record (the pull order is not kept); [] when it stored none. */
+  listOrgSnapshot(runId: number): Promise<OrgUser[]>;
+  /** What all org snapshots take: versions, record rows, bytes on disk (for the benchmark and operators). */
+  orgSnapshotSize(): Promise<{ versions: number; rows: number; bytes: number }>;
 
   /** Replaces the whole Secoda snapshot (last known Secoda state), batched, in one transaction. */
   replaceSecodaSnapshot(users: SecodaUser[]): Promise<void>;
@@ -99,7 +106,7 @@ export interface Store {
 
   /** Marks runs still `running` as `abandoned` (a killed process left them); returns how many. */
   markAbandonedRuns(): Promise<number>;
-  /** Deletes runs (and their actions and org snapshots) that started before `before`. */
+  /** Deletes runs (and their actions) that started before `before`, and the org snapshots no run left points to. */
   pruneRuns(before: Date): Promise<number>;
 
   /**

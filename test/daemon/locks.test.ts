@@ -2,7 +2,8 @@
  * One run at a time per database:
  * - PGlite (always, whatever TEST_DATABASE_URL says): the data directory's
  *   lock file admits one process; a second daemon or a reconcile fails naming
- *   the holder; a lock file whose process no longer runs is taken over.
+ *   the holder; a lock file whose process no longer runs, or another host's
+ *   lock no longer refreshed, is taken over.
  * - Postgres (TEST_DATABASE_URL): two daemons on one database never overlap,
  *   the standby logs "not the leader" and takes over when the leader stops;
  *   a leader whose lock connections drop stops writing and leads again later;
@@ -11,7 +12,7 @@
  *   tick during a one-shot run is skipped.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -34,6 +35,7 @@ afterEach(async () => {
 
 const LOCK_FILE = 'secoda-user-sync.lock';
 const ONCE = { SYNC_SCHEDULE: '0 0 1 1 *', RUN_ON_START: 'true' };
+const HOUR_AGO = new Date(Date.now() - 3_600_000);
 
 /** The embedded store in `dir`, even when the harness runs on Postgres. */
 function pgliteEnv(dir: string, extra: Record<string, string> = {}): Record<string, string> {
@@ -54,7 +56,7 @@ describe('PGlite: one process per data directory', () => {
     const a = spawnCli(['daemon'], pgliteEnv(dir, ONCE), h.cwd);
     await a.waitForLine(runFinished, 'the first daemon\'s run');
     const owner = JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8'));
-    expect(owner).toMatchObject({ pid: a.pid, host: hostname(), command: 'daemon' });
+    expect(owner).toMatchObject({ pid: a.pid, host: hostname(), command: 'daemon', leaseMs: 60_000 });
     const before = requestCount();
 
     const port = await freePort();
@@ -86,7 +88,7 @@ describe('PGlite: one process per data directory', () => {
     expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
   });
 
-  it('a lock file whose process no longer runs is taken over; one of another host is not', async () => {
+  it('a lock file whose process no longer runs is taken over, and one of another host once its lease has run out', async () => {
     seedInSync(h, 2);
     const dir = await pgliteDir();
     const gone = spawnSync(process.execPath, ['-e', '0']).pid;
@@ -98,8 +100,10 @@ describe('PGlite: one process per data directory', () => {
     expect((await d.stop('SIGTERM')).code).toBe(0);
     expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
 
-    // A lock file that is not even JSON (a crash mid-write) is taken over too.
+    // A lock file that is not even JSON (an older version crashed mid-write) is taken over once it is
+    // a few seconds old (the lock is written atomically now: an unreadable one is nobody's).
     writeFileSync(join(dir, LOCK_FILE), '{"pid": 12');
+    utimesSync(join(dir, LOCK_FILE), HOUR_AGO, HOUR_AGO);
     const d2 = spawnCli(['daemon'], pgliteEnv(dir, ONCE), h.cwd);
     expect((await d2.waitForLine(runFinished, 'a run after the second takeover')).status).toBe('succeeded');
     expect((await d2.stop('SIGTERM')).code).toBe(0);
@@ -118,12 +122,22 @@ describe('PGlite: one process per data directory', () => {
     expect((await d4.waitForLine(runFinished, 'a run over a lock file with its own pid')).status).toBe('succeeded');
     expect((await d4.stop('SIGTERM')).code).toBe(0);
 
-    // Another host's lock cannot be checked from here: refused, naming that host.
-    writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: gone, host: 'elsewhere.example', startedAt: '2026-01-01T00:00:00.000Z', command: 'daemon' }));
+    // A recreated container (another host name): its lock is taken over once its holder has not
+    // refreshed it for its lease.
+    const elsewhere = { pid: gone, host: 'elsewhere.example', startedAt: '2026-01-01T00:00:00.000Z', command: 'daemon', token: 't', leaseMs: 60_000 };
+    writeFileSync(join(dir, LOCK_FILE), JSON.stringify(elsewhere));
+    utimesSync(join(dir, LOCK_FILE), HOUR_AGO, HOUR_AGO);
+    const d5 = spawnCli(['daemon'], pgliteEnv(dir, ONCE), h.cwd);
+    expect((await d5.waitForLine(runFinished, 'a run over another host\'s expired lock')).status).toBe('succeeded');
+    expect((await d5.stop('SIGTERM')).code).toBe(0);
+
+    // Another host's lock still refreshed: refused, naming that host and the lease.
+    writeFileSync(join(dir, LOCK_FILE), JSON.stringify(elsewhere));
     const before = requestCount();
     const d3 = spawnCli(['daemon'], pgliteEnv(dir, ONCE), h.cwd);
     expect((await d3.exited).code, d3.stderr()).toBe(1);
-    expect(d3.stderr()).toContain(`in use by process ${gone} on elsewhere.example`);
+    expect(d3.stderr()).toContain(`in use by process ${gone} on elsewhere.example (daemon, since 2026-01-01T00:00:00.000Z); last refreshed `);
+    expect(d3.stderr()).toMatch(/last refreshed \d+s ago, taken over if not refreshed for 60s/);
     expect(requestCount()).toBe(before);
   });
 });

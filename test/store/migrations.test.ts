@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
@@ -11,7 +11,7 @@ import { defaultMigrationsFolder } from '../../src/store/migrate.js';
 import { openStore, runMigrations } from '../../src/store/open.js';
 import { createTestDbConfig, type TestDbConfig, testServerUrl } from '../helpers/db.js';
 
-const EXPECTED_TABLES = ['actions', 'org_users', 'runs', 'secoda_users'];
+const EXPECTED_TABLES = ['actions', 'org_members', 'org_snapshots', 'runs', 'secoda_users'];
 
 /** Runs raw SQL against the config's database (the store must be closed for PGlite). */
 async function rawQuery<T = Record<string, unknown>>(cfg: TestDbConfig, text: string): Promise<T[]> {
@@ -78,6 +78,53 @@ describe('migrations', () => {
       { column_name: 'started_at', data_type: 'timestamp with time zone' },
       { column_name: 'summary', data_type: 'jsonb' },
     ]);
+  });
+
+  it('0002 turns the per-run copies of the org (org_users) into versions every run reads back the same', async () => {
+    const cfg = await freshConfig();
+    // The database as the version before 0002 left it.
+    const before = await mkdtemp(join(tmpdir(), 'sus-drizzle-0001-'));
+    try {
+      await cp(defaultMigrationsFolder(), before, { recursive: true });
+      const journalFile = join(before, 'meta', '_journal.json');
+      const journal = JSON.parse(await readFile(journalFile, 'utf8'));
+      journal.entries = journal.entries.filter((e: { tag: string }) => e.tag < '0002');
+      await writeFile(journalFile, JSON.stringify(journal));
+      await runMigrations({ ...cfg, migrationsFolder: before });
+      const created = await rawQuery<{ id: number }>(cfg, `insert into runs (mode, status) select 'apply', 'succeeded' from generate_series(1, 5) returning id`);
+      const [r1, r2, r3, r4, r5] = created.map((r) => r.id).sort((a, b) => a - b) as [number, number, number, number, number];
+      const u = (n: number, roles = "'{analyst}'") => `'o-${n}', 'p${n}@x.io', 'P ${n}', ${roles}`;
+      const A = [u(1, "'{admin,developer}'"), u(1, "'{admin,developer}'"), u(2), u(3)];
+      const B = [u(1, "'{admin,developer}'"), u(2), u(4)];
+      const values = [[r1, A], [r2, A], [r3, B], [r5, A]].flatMap(([run, rows]) =>
+        (rows as string[]).map((row, position) => `(${run}, ${position}, ${row})`));
+      await rawQuery(cfg, `insert into org_users (run_id, position, id, email, name, roles) values ${values.join(', ')}`);
+    } finally {
+      await rm(before, { recursive: true, force: true });
+    }
+
+    const store = await openStore(cfg);
+    try {
+      const runs = (await store.listRuns(10)).map((r) => r.id).sort((a, b) => a - b);
+      const [r1, r2, r3, r4, r5] = runs as [number, number, number, number, number];
+      const p = (n: number, roles = ['analyst']) => ({ id: `o-${n}`, email: `p${n}@x.io`, name: `P ${n}`, roles });
+      const A = [p(1, ['admin', 'developer']), p(1, ['admin', 'developer']), p(2), p(3)];
+      const B = [p(1, ['admin', 'developer']), p(2), p(4)];
+      const key = (x: object) => JSON.stringify(x);
+      for (const [run, users] of [[r1, A], [r2, A], [r3, B], [r4, []], [r5, A]] as const) {
+        expect((await store.listOrgSnapshot(run)).map(key).sort(), `run ${run}`).toEqual(users.map(key).sort());
+        expect(await store.countOrgSnapshot(run)).toBe(users.length);
+      }
+      // One row per unbroken stretch: o-1 (both copies' first), o-2 throughout; the second o-1 and o-3 left and came back; o-4 once.
+      expect(await store.orgSnapshotSize()).toMatchObject({ versions: 4, rows: 7 });
+      // A new run pulling the last list again adds nothing.
+      const next = await store.createRun('apply');
+      await store.saveOrgSnapshot(next, A);
+      expect(await store.orgSnapshotSize()).toMatchObject({ versions: 4, rows: 7 });
+      expect((await store.listOrgSnapshot(next)).map(key).sort()).toEqual(A.map(key).sort());
+    } finally {
+      await store.close();
+    }
   });
 
   it('fails with a StoreError when the migrations folder is missing', async () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { OrgUser, SecodaUser } from '../../src/core/member.js';
+import type { SecodaUser } from '../../src/core/member.js';
 import type { Store } from '../../src/store/types.js';
 import { openTestStore, type TestStore } from '../helpers/db.js';
 
@@ -68,28 +68,4 @@ describe('Secoda snapshot', () => {
   });
 });
 
-describe('org snapshot', () => {
-  it('saves a few thousand users per run, in order, with duplicates kept', async () => {
-    const runA = await store.createRun('dry-run');
-    const runB = await store.createRun('dry-run');
-    const users: OrgUser[] = Array.from({ length: 12_345 }, (_, i) => ({
-      id: `o-${i}`,
-      email: `Person${i}@Example.com`,
-      name: `Person ${i}`,
-      roles: i % 2 ? ['member'] : ['admin', 'billing', 'weird "role", {x}'],
-    }));
-    users.push(users[7]); // the source may list someone twice
-    const started = performance.now();
-    await store.saveOrgSnapshot(runA, users);
-    const ms = performance.now() - started;
-    expect(await store.countOrgSnapshot(runA)).toBe(users.length);
-    expect(await store.countOrgSnapshot(runB)).toBe(0);
-    // Saving again replaces, it does not append or fail.
-    await store.saveOrgSnapshot(runA, users.slice(0, 10));
-    expect(await store.countOrgSnapshot(runA)).toBe(10);
-    await store.saveOrgSnapshot(runB, []);
-    expect(await store.countOrgSnapshot(runB)).toBe(0);
-    // Informational only: timing depends on the machine.
-    console.info(`saveOrgSnapshot(${users.length}) on ${store.kind}: ${ms.toFixed(0)} ms`);
-  });
-});
+// The org snapshot: test/store/org-snapshots.test.ts.
