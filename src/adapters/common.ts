@@ -45,6 +45,23 @@ export function badResponse(client: HttpClient, method: string, res: HttpRespons
   });
 }
 
+/**
+ * A list read that collected less than the API itself reported (`count`
+ * users or `total_pages` pages), twice. Acting on it would invite the users
+ * it missed again (or never see them), so the run fails before any write.
+ */
+export class IncompleteReadError extends BadResponseError {
+  override name = 'IncompleteReadError';
+  constructor(
+    message: string,
+    details: ConstructorParameters<typeof BadResponseError>[1],
+    readonly reported: { users: number | null; pages: number | null },
+    readonly collected: { users: number; pages: number },
+  ) {
+    super(message, details);
+  }
+}
+
 /** Short, value-free description of zod issues: "email: expected string, received undefined; roles: ...". */
 export function describeIssues(error: z.ZodError, max = 3): string {
   const parts = error.issues.slice(0, max).map((i) => {
