@@ -14,12 +14,26 @@ export function bodyText(body: unknown): string {
   return typeof body === 'string' ? body : JSON.stringify(body);
 }
 
-const EXISTS = /already|exists?\b|duplicate|in use|taken/i;
+/** Wording that says the thing is there already. "exist" alone is not enough: "does not exist" has it too. */
+const EXISTS = /\balready\b|\bexists\b|\bduplicated?\b|\bin use\b|\btaken\b/i;
+/**
+ * The same words denied within one clause ("does not exist", "No user with this
+ * email exists", "is not taken"): a 400 saying so is a plain failure, and
+ * resolving it as "already exists" would hide it.
+ */
+const DENIED =
+  /\b(?:not|no|never|none|doesn'?t|don'?t|isn'?t|aren'?t|wasn'?t|weren'?t|cannot|can'?t)\b[^.;:!?"\]\n]{0,40}?\b(?:already|exists?|duplicated?|in use|taken)\b/i;
 
-/** A 409, or a 400 whose body says the email is already there. */
+/** True when a message positively says "already exists" (or duplicate / in use / taken), never for its denial. */
+export function textSaysAlreadyExists(text: string): boolean {
+  return EXISTS.test(text) && !DENIED.test(text);
+}
+
+/** A 409, or a 400 whose body says the email is already there (and neither denies it). */
 export function saysAlreadyExists(res: HttpResponse): boolean {
-  if (res.status === 409) return true;
-  return res.status === 400 && EXISTS.test(bodyText(res.body));
+  const text = bodyText(res.body);
+  if (res.status === 409) return !DENIED.test(text);
+  return res.status === 400 && textSaysAlreadyExists(text);
 }
 
 
@@ -43,6 +57,23 @@ export function badResponse(client: HttpClient, method: string, res: HttpRespons
     attempts: res.attempts,
     history: res.history,
   });
+}
+
+/**
+ * A list read that collected less than the API itself reported (`count`
+ * users or `total_pages` pages), twice. Acting on it would invite the users
+ * it missed again (or never see them), so the run fails before any write.
+ */
+export class IncompleteReadError extends BadResponseError {
+  override name = 'IncompleteReadError';
+  constructor(
+    message: string,
+    details: ConstructorParameters<typeof BadResponseError>[1],
+    readonly reported: { users: number | null; pages: number | null },
+    readonly collected: { users: number; pages: number },
+  ) {
+    super(message, details);
+  }
 }
 
 /** Short, value-free description of zod issues: "email: expected string, received undefined; roles: ...". */

@@ -2,8 +2,15 @@
  * Adapter for Secoda's user API (the target). Paths: ./secoda-paths.ts.
  *
  * Reading the target must be all-or-nothing: a page without a `results`
- * array, a record without id or email, an unrecognised boolean, a next page
- * already visited -> BadResponseError (names page and record index).
+ * array, a record without an id, an unrecognised boolean, a next page
+ * already visited -> BadResponseError (names page and record index). A
+ * record with an id but no email (a service account, say) is delivered with
+ * `email: ''` and roles are delivered as sent (trimmed, lower-cased; '' when
+ * missing, 'none' for "None"): what they mean is the core's decision.
+ *
+ * Completeness: when the pages report `count` or `total_pages`, a read that
+ * collects fewer unique users (or pages) is read once more, then fails with
+ * IncompleteReadError. More users than `count` is accepted: see listUsers.
  *
  * Quirks accepted (published samples leak Python): "None" for null,
  * "True"/"False" (any case) for booleans, capitalised roles (lower-cased here).
@@ -15,7 +22,9 @@ import { z } from 'zod';
 import type { SecodaUser } from '../core/member.js';
 import type { HttpClient, HttpResponse } from '../http/client.js';
 import { SECODA_PAGE_PARAM, SECODA_PATHS } from './secoda-paths.js';
-import { badResponse, describeIssues, resolveExistingOnInvite, saysAlreadyExists, statusError } from './common.js';
+import { badResponse, describeIssues, IncompleteReadError, resolveExistingOnInvite, saysAlreadyExists, statusError } from './common.js';
+
+export { IncompleteReadError } from './common.js';
 
 export interface SecodaPageProgress {
   /** 1-based page just read. */
@@ -75,10 +84,12 @@ export const SecodaUserRecord = z.object({
     (v) => (isNone(v) ? undefined : typeof v === 'number' ? String(v) : v),
     z.string().refine((s) => s.trim().length > 0, 'empty'),
   ),
-  email: z.preprocess((v) => (isNone(v) ? undefined : v), z.string().refine((s) => s.trim().length > 0, 'empty')),
+  // No email (missing, null, "None", blank) is a fact about the account, not a broken answer.
+  email: optText.transform((s) => s.trim()),
   first_name: optText,
   last_name: optText,
-  role: z.preprocess((v) => (isNone(v) ? '' : v), z.string().transform((s) => s.trim().toLowerCase())),
+  // Only a real null / missing is ''; the string "None" is kept as 'none' so the report can tell them apart.
+  role: z.preprocess((v) => (v === null || v === undefined ? '' : v), z.string().transform((s) => s.trim().toLowerCase())),
   pending: boolish,
   is_service_account: boolish,
   disabled: boolish,
@@ -114,6 +125,28 @@ function pageNumberOf(v: unknown): number | null | 'bad' {
   return Number.isSafeInteger(n) && n >= 1 ? n : 'bad';
 }
 
+interface ListRead {
+  users: SecodaUser[];
+  pages: number;
+  /** Largest `count` / `total_pages` any page reported; null when none did. */
+  reportedUsers: number | null;
+  reportedPages: number | null;
+  /** The last page's answer (for the error's URL and attempt history). */
+  last: HttpResponse;
+}
+
+/** Why a read is short of what its pages claimed, or null when it is not. */
+function shortfall(r: ListRead): string | null {
+  const parts: string[] = [];
+  if (r.reportedUsers !== null && r.users.length < r.reportedUsers) {
+    parts.push(`the list reported ${r.reportedUsers} users (count) but ${r.users.length} unique users were collected`);
+  }
+  if (r.reportedPages !== null && r.pages < r.reportedPages) {
+    parts.push(`the list reported ${r.reportedPages} pages (total_pages) but ended after ${r.pages}`);
+  }
+  return parts.length > 0 ? parts.join('; ') : null;
+}
+
 function field(obj: unknown, key: string): unknown {
   return typeof obj === 'object' && obj !== null && !Array.isArray(obj) ? (obj as Record<string, unknown>)[key] : undefined;
 }
@@ -144,12 +177,15 @@ export function createSecodaAdapter(client: HttpClient): SecodaAdapter {
     return fromLink;
   }
 
-  async function listUsers(onPage?: (p: SecodaPageProgress) => void): Promise<SecodaUser[]> {
+  /** One read of every page, with what the pages claimed about the whole. */
+  async function readAll(onPage?: (p: SecodaPageProgress) => void): Promise<ListRead> {
     const users: SecodaUser[] = [];
     // A user served on two pages (users added before it while paging) is one user: the later copy wins.
     const positionOf = new Map<string, number>();
     const visited = new Set<number>();
     let maxPages = 10_000;
+    let reportedUsers: number | null = null;
+    let reportedPages: number | null = null;
     for (let page = 1; ; ) {
       visited.add(page);
       const res = await client.request({ method: 'GET', path: SECODA_PATHS.users(), searchParams: { [SECODA_PAGE_PARAM]: page } });
@@ -177,9 +213,14 @@ export function createSecodaAdapter(client: HttpClient): SecodaAdapter {
       });
       const count = asCount(env.data.count);
       const totalPages = asCount(env.data.total_pages);
+      // The largest claim of the read: a workspace that shrinks while we page must not hide a user we skipped.
+      if (count !== null) reportedUsers = Math.max(reportedUsers ?? 0, count);
+      if (totalPages !== null) reportedPages = Math.max(reportedPages ?? 0, totalPages);
       if (page === 1) {
         if (totalPages !== null) maxPages = totalPages + 10;
-        else if (count !== null && results.length > 0) maxPages = Math.ceil(count / results.length) + 10;
+        // A count no larger than the first page may be that page's own count (the schema's wording
+        // allows it): no bound from it, or a long list would look endless.
+        else if (count !== null && count > results.length && results.length > 0) maxPages = Math.ceil(count / results.length) + 10;
       }
       onPage?.({
         page,
@@ -188,7 +229,7 @@ export function createSecodaAdapter(client: HttpClient): SecodaAdapter {
         ...(totalPages !== null ? { totalPages } : {}),
       });
       const next = nextPageOf(env.data, page, res);
-      if (next === null) return users;
+      if (next === null) return { users, pages: visited.size, reportedUsers, reportedPages, last: res };
       if (visited.has(next)) {
         throw badResponse(client, 'GET', res, `a user list that loops: page ${page} points to page ${next}, which was already read`);
       }
@@ -197,6 +238,30 @@ export function createSecodaAdapter(client: HttpClient): SecodaAdapter {
       }
       page = next;
     }
+  }
+
+  /**
+   * Every user, or an error. A read that collected fewer unique users than a
+   * page's `count`, or fewer pages than `total_pages`, is read once more
+   * (users moving between pages while we read); still short, IncompleteReadError.
+   * More users than `count` is accepted: users join while we page, and the
+   * schema's "total count of items returned" may be read as a page's count —
+   * failing on it would fail every run against such a server, while the harm
+   * this guards against (missed users invited again) only comes from fewer.
+   */
+  async function listUsers(onPage?: (p: SecodaPageProgress) => void): Promise<SecodaUser[]> {
+    let read = await readAll(onPage);
+    if (shortfall(read) === null) return read.users;
+    read = await readAll(onPage);
+    const short = shortfall(read);
+    if (short === null) return read.users;
+    const e = badResponse(client, 'GET', read.last, `an incomplete user list on two reads in a row: ${short}`);
+    throw new IncompleteReadError(
+      e.message,
+      { api: client.api, method: 'GET', url: read.last.url, status: read.last.status, attempts: read.last.attempts, history: read.last.history },
+      { users: read.reportedUsers, pages: read.reportedPages },
+      { users: read.users.length, pages: read.pages },
+    );
   }
 
   function parseUser(res: HttpResponse, method: string): SecodaUser {

@@ -31,6 +31,15 @@
  * `${origin}/resource/all/?page=N`, every third user (by insertion order) has
  * a capitalised role ("Editor"). Created users are pending. Duplicate email
  * (case-insensitive, trimmed) -> 400 `{"email":["user with this email already exists."]}`.
+ * Every request is checked against Secoda's published OpenAPI (vendored as
+ * `secoda-openapi.json`; `openApi: false` turns it off): unknown path 404,
+ * undocumented method 405, undocumented query parameter (only `page` on the
+ * list) or a body the operation's schema does not allow 400, each with
+ * `{"detail": "<the violation> (METHOD /path)"}`. Switches for what the docs
+ * leave open: `patchRole` ('accept' | 'reject' | 'ignore' a PATCH `role`),
+ * `countMeans` ('total' | 'page'), `shortReads` (lists that claim more users
+ * than they serve). Seeds may carry any role ("None", "owner", null), a null
+ * email, `omit: ['role' | 'email']`, and emails that differ only in case.
  *
  * Org: prefix default '/v1'. Invites create the user at once (as if the
  * invitation were accepted) and answer 201 with it; duplicate email -> 409.
@@ -38,7 +47,7 @@
  * PUT roles and reset-password answer 204. `name_search` is supported.
  */
 export { startSecodaSim, SECODA_ROLES, SECODA_WORKSPACE_ID } from './secoda.js';
-export type { SecodaSim, SecodaSimOptions, SecodaSimUser, SecodaSeed } from './secoda.js';
+export type { SecodaSim, SecodaSimOptions, SecodaSimUser, SecodaSeed, PatchRoleMode, ShortReads } from './secoda.js';
 export { startOrgSim, ORG_ROLES } from './org.js';
 export type { OrgSim, OrgSimOptions, OrgSimUser, OrgInfo, OrgListRoles, OrgCountMeans } from './org.js';
 export type { SimBase, SimRequest } from './server.js';

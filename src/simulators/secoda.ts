@@ -1,6 +1,12 @@
 /**
  * Simulator of Secoda's user API (`/api/v1/user/...`), quirks included.
  * Behaviour summary: see src/simulators/index.ts.
+ *
+ * Every request is checked against Secoda's published OpenAPI (a vendored
+ * copy of ../shared/api/secoda-users.openapi.json: ./secoda-openapi.json),
+ * so a request shape the docs do not allow fails in the tests, not in
+ * production. Where the docs allow several readings, a switch picks one:
+ * `patchRole`, `countMeans`.
  */
 import { randomUUID } from 'node:crypto';
 import { createSimServer, type SimBase, type SimRequest } from './server.js';
@@ -14,6 +20,8 @@ import {
   type SimReply,
 } from './http-util.js';
 import { Table, type Row } from './table.js';
+import { createRequestValidator } from './openapi.js';
+import SECODA_OPENAPI from './secoda-openapi.json' with { type: 'json' };
 
 export const SECODA_ROLES = ['admin', 'editor', 'viewer', 'guest'] as const;
 export const SECODA_WORKSPACE_ID = 'f71585fa-251c-4102-8d81-c97c57c8d435';
@@ -38,7 +46,35 @@ export interface SecodaSimUser {
   disabled: boolean;
 }
 
-export type SecodaSeed = Partial<SecodaSimUser> & Record<string, unknown>;
+/**
+ * A user to seed. Any `role` is kept and served as given (lower-cased only
+ * when it is one of SECODA_ROLES): "None", "owner", null, a custom role.
+ * `email: null` is served as null ("None" with quirks). `omit` lists keys
+ * left out of the record altogether (`['role']`, `['email']`).
+ */
+export type SecodaSeed = Omit<Partial<SecodaSimUser>, 'role' | 'email'> & {
+  role?: string | null;
+  email?: string | null;
+  omit?: readonly string[];
+} & Record<string, unknown>;
+
+/**
+ * PATCH /api/v1/user/{id} with `role`: the operation's description says the
+ * role is editable, its body schema lists only the names.
+ * - 'accept' (default): the description's reading — Secoda's own docs call
+ *   the role editable and there is no other documented way to change it.
+ * - 'reject': the schema's reading, strictly: 400 `unknown property "role"`.
+ * - 'ignore': the schema's reading as a serializer that drops unknown
+ *   fields would apply it: 200 with the user, role unchanged.
+ */
+export type PatchRoleMode = 'accept' | 'reject' | 'ignore';
+
+/** Lists that claim more than they serve: the last `missing` users (default 1) are counted but never served. */
+export interface ShortReads {
+  /** How many list reads (a read starts at page 1) are short. */
+  times: number | 'always';
+  missing?: number;
+}
 
 export interface SecodaSimOptions {
   apiKey: string;
@@ -65,6 +101,16 @@ export interface SecodaSimOptions {
    * workspace owner"). Other writes are unaffected.
    */
   refuseWrites?: Record<string, { status: number; message: string }>;
+  /** Check every request against the published OpenAPI; a violation is answered 400 (404/405 for path/method). Default true. */
+  openApi?: boolean;
+  patchRole?: PatchRoleMode;
+  /**
+   * What a list page's `count` is. 'total' (default): every user — the
+   * sample's 315 users over 7 pages says so. 'page': the users on this page,
+   * as the schema's "total count of items returned" can also be read.
+   */
+  countMeans?: 'total' | 'page';
+  shortReads?: ShortReads | null;
 }
 
 export interface SecodaSim extends SimBase {
@@ -82,6 +128,8 @@ export interface SecodaSim extends SimBase {
   /** Replace the before-list-page hook (null removes it). */
   onPage(hook: ((page: number) => void | Promise<void>) | null): void;
   setQuirks(on: boolean): void;
+  /** Replace the short-read switch (null: every read complete). */
+  setShortReads(spec: ShortReads | null): void;
 }
 
 const copy = (u: SecodaSimUser): SecodaSimUser => ({
@@ -91,6 +139,16 @@ const copy = (u: SecodaSimUser): SecodaSimUser => ({
 });
 
 const USER_PATH = /^\/api\/v1\/user\/([^/]+)$/;
+const isSecodaRole = (r: unknown): r is string => typeof r === 'string' && (SECODA_ROLES as readonly string[]).includes(r.toLowerCase());
+
+/** The validator for one reading of the PATCH role gap. Throws on a document it cannot fully check. */
+export function secodaRequestValidator(patchRole: PatchRoleMode) {
+  return createRequestValidator(SECODA_OPENAPI, {
+    // The list's only request parameter; the reference shows it in links.next and meta.page, the fragments do not declare it.
+    extraQuery: { 'GET /api/v1/user': ['page'] },
+    ...(patchRole === 'reject' ? {} : { extraBodyProperties: { 'PATCH /api/v1/user/{id}': { role: { type: 'string' } } } }),
+  });
+}
 
 export async function startSecodaSim(opts: SecodaSimOptions): Promise<SecodaSim> {
   const pageSize = opts.pageSize ?? 50;
@@ -100,6 +158,21 @@ export async function startSecodaSim(opts: SecodaSimOptions): Promise<SecodaSim>
   const reads = opts.readLimit ? new SlidingWindow(opts.readLimit) : null;
   let quirks = opts.quirks ?? true;
   let beforeList = opts.beforeList ?? null;
+  const patchRole = opts.patchRole ?? 'accept';
+  const countMeans = opts.countMeans ?? 'total';
+  let shortReads = opts.shortReads ?? null;
+  let shortLeft = 0;
+  let shortNow = false;
+  const setShort = (spec: ShortReads | null) => {
+    const missing = spec?.missing ?? 1;
+    if (spec && (!Number.isInteger(missing) || missing < 1)) throw new Error('shortReads.missing must be an integer >= 1');
+    if (spec && spec.times !== 'always' && (!Number.isInteger(spec.times) || spec.times < 0)) throw new Error("shortReads.times must be an integer >= 0 or 'always'");
+    shortReads = spec;
+    shortLeft = spec && spec.times !== 'always' ? spec.times : 0;
+    shortNow = false;
+  };
+  setShort(shortReads);
+  const validator = opts.openApi === false ? undefined : secodaRequestValidator(patchRole);
   const table = new Table<SecodaSimUser>((u) => u.id, (u) => u.email);
   let origin = '';
 
@@ -108,7 +181,7 @@ export async function startSecodaSim(opts: SecodaSimOptions): Promise<SecodaSim>
     if (!quirks) return out;
     for (const k of Object.keys(out)) if (out[k] === null) out[k] = 'None';
     if (typeof out.pending === 'boolean') out.pending = out.pending ? 'True' : 'False';
-    if (row.seq % 3 === 2 && typeof out.role === 'string' && out.role.length > 0) {
+    if (row.seq % 3 === 2 && isSecodaRole(out.role)) {
       out.role = out.role[0].toUpperCase() + out.role.slice(1);
     }
     return out;
@@ -120,8 +193,8 @@ export async function startSecodaSim(opts: SecodaSimOptions): Promise<SecodaSim>
       id: s.id ?? randomUUID(),
       first_name: s.first_name ?? '',
       last_name: s.last_name ?? '',
-      email: s.email ?? `user-${randomUUID().slice(0, 8)}@example.com`,
-      role: typeof s.role === 'string' ? s.role.toLowerCase() : 'viewer',
+      email: s.email === undefined ? `user-${randomUUID().slice(0, 8)}@example.com` : (s.email as string),
+      role: !('role' in s) ? 'viewer' : isSecodaRole(s.role) ? s.role.toLowerCase() : (s.role as unknown as string),
       workspace_id: s.workspace_id ?? SECODA_WORKSPACE_ID,
       profile_picture: s.profile_picture ?? null,
       pending: s.pending ?? false,
@@ -135,7 +208,8 @@ export async function startSecodaSim(opts: SecodaSimOptions): Promise<SecodaSim>
       disabled: s.disabled ?? false,
     };
     // Extra keys (e.g. deliberately odd fields) are kept and served.
-    for (const k in s) if (!(k in u)) (u as unknown as Record<string, unknown>)[k] = s[k];
+    for (const k in s) if (!(k in u) && k !== 'omit') (u as unknown as Record<string, unknown>)[k] = s[k];
+    for (const k of s.omit ?? []) if (k !== 'id') delete (u as unknown as Record<string, unknown>)[k];
     return u;
   }
 
@@ -144,10 +218,16 @@ export async function startSecodaSim(opts: SecodaSimOptions): Promise<SecodaSim>
     const page = raw === null ? 1 : parseIntStrict(raw, 1);
     if (page === null) return detail(400, 'Invalid page.');
     if (beforeList) await beforeList(page);
-    const rows = table.live();
-    const count = rows.length;
+    // A read starts at page 1: that is where a short read begins (or does not).
+    if (page === 1) {
+      shortNow = shortReads !== null && (shortReads.times === 'always' || shortLeft > 0);
+      if (shortNow && shortReads!.times !== 'always') shortLeft--;
+    }
+    const all = table.live();
+    const rows = shortNow ? all.slice(0, Math.max(0, all.length - (shortReads?.missing ?? 1))) : all;
     const start = (page - 1) * pageSize;
-    const next = start + pageSize < count ? page + 1 : null;
+    const next = start + pageSize < rows.length ? page + 1 : null;
+    const results = rows.slice(start, start + pageSize).map(render);
     const prev = page > 1 ? page - 1 : null;
     const link = (p: number | null): unknown =>
       p === null ? none(null) : quirks ? `${origin}/resource/all/?page=${p}` : `${origin}/api/v1/user/?page=${p}`;
@@ -156,9 +236,9 @@ export async function startSecodaSim(opts: SecodaSimOptions): Promise<SecodaSim>
       json: {
         links: { next: link(next), previous: link(prev) },
         meta: { page, previous_page: none(prev), next_page: none(next) },
-        count,
-        total_pages: Math.max(1, Math.ceil(count / pageSize)),
-        results: rows.slice(start, start + pageSize).map(render),
+        count: countMeans === 'page' ? results.length : all.length,
+        total_pages: Math.max(1, Math.ceil(all.length / pageSize)),
+        results,
       },
     };
   }
@@ -214,7 +294,8 @@ export async function startSecodaSim(opts: SecodaSimOptions): Promise<SecodaSim>
     const bad = checkName(body, 'first_name') ?? checkName(body, 'last_name');
     if (bad) return bad;
     let role: string | undefined;
-    if (body.role !== undefined) {
+    // 'ignore': a serializer without the field drops it unread, whatever its value.
+    if (body.role !== undefined && patchRole !== 'ignore') {
       const r = checkRole(body.role);
       if (typeof r !== 'string') return r;
       role = r;
@@ -267,6 +348,7 @@ export async function startSecodaSim(opts: SecodaSimOptions): Promise<SecodaSim>
       onRequest: opts.onRequest,
       limiterFor: (method) => (method === 'GET' || method === 'HEAD' || method === 'OPTIONS' ? reads : writes),
       handler,
+      ...(validator ? { validate: validator } : {}),
     },
     () => [writes, reads].filter((l): l is SlidingWindow => l !== null),
   );
@@ -302,6 +384,7 @@ export async function startSecodaSim(opts: SecodaSimOptions): Promise<SecodaSim>
     setQuirks: (on: boolean) => {
       quirks = on;
     },
+    setShortReads: setShort,
   });
 }
 

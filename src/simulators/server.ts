@@ -11,10 +11,17 @@
  *   4. rate limit for the method's class -> 429 (a queued wrap fault is not consumed)
  *   5. wrap fault (truncated / lose-response) consumed, real handler runs
  * The body is read and `latencyMs` waited before anything is answered.
+ *
+ * With `validate` (an OpenAPI request validator), a request whose path,
+ * method or query the document does not allow is answered 404/405/400 right
+ * after auth (no fault consumed, no rate slot); one whose JSON body it does
+ * not allow (malformed JSON included) is answered 400 once the body is read,
+ * in place of any fault or handler (a fault it matched stays consumed).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { FaultQueue, isPreHandlerFault, type FaultSpec } from './faults.js';
+import type { RequestValidator } from './openapi.js';
 import {
   bearerOk,
   detail,
@@ -54,6 +61,8 @@ export interface SimServerOptions {
   limiterFor: (method: string) => SlidingWindow | null;
   onRequest?: (entry: Readonly<RequestLogEntry>) => void;
   handler: (req: SimRequest) => SimReply | Promise<SimReply>;
+  /** Check requests against a published API description (see module doc). */
+  validate?: RequestValidator;
 }
 
 /** What both simulators expose. */
@@ -143,8 +152,10 @@ export async function createSimServer(
     let early: SimReply | undefined;
     let pre: FaultSpec | undefined;
     let wrap: FaultSpec | undefined;
+    let rejected: SimReply | undefined;
     if (!auth) early = detail(401, 'Authentication credentials were not provided.');
     else if (opts.forbid) early = detail(403, 'You do not have permission to perform this action.');
+    else if ((rejected = invalid(method, route, url.searchParams, pathname))) early = rejected;
     else {
       const f = faults.peek(method, pathname, route ?? pathname);
       if (f && isPreHandlerFault(f.kind)) {
@@ -174,6 +185,8 @@ export async function createSimServer(
     const raw = await readBody(req);
     if (latencyMs > 0) await sleep(latencyMs);
     if (early) return finish(entry, res, early);
+    const badBody = route !== null && opts.validate ? invalidBody(method, route, raw, pathname) : undefined;
+    if (badBody) return finish(entry, res, badBody);
     if (pre) return applyPreFault(pre, entry, req, res);
 
     let reply: SimReply;
@@ -211,6 +224,25 @@ export async function createSimServer(
       return finish(entry, res, { status: 200, raw: cut, contentType: 'application/json' });
     }
     finish(entry, res, reply);
+  }
+
+  function invalid(method: string, route: string | null, query: URLSearchParams, pathname: string): SimReply | undefined {
+    if (!opts.validate || route === null) return undefined;
+    const v = opts.validate.request(method, route, query, `${method} ${pathname}`);
+    return v ? detail(v.status, v.message) : undefined;
+  }
+
+  function invalidBody(method: string, route: string, raw: string, pathname: string): SimReply | undefined {
+    let body: unknown;
+    if (raw.trim() !== '') {
+      try {
+        body = JSON.parse(raw);
+      } catch {
+        return detail(400, `request body: not valid JSON (${method} ${pathname})`);
+      }
+    }
+    const v = opts.validate!.body(method, route, body, `${method} ${pathname}`);
+    return v ? detail(v.status, v.message) : undefined;
   }
 
   function applyPreFault(f: FaultSpec, entry: RequestLogEntry, req: IncomingMessage, res: ServerResponse): void {

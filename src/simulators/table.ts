@@ -1,6 +1,7 @@
 /**
  * Insertion-ordered in-memory table: O(1) add / lookup by id / lookup by
- * key (lower-cased email), O(1) remove (tombstone), and O(page) slices.
+ * key (lower-cased email; the oldest of several), O(1) remove (tombstone;
+ * O(k) for k accounts sharing an email), and O(page) slices.
  * Removals are compacted lazily, once, on the next ordered read.
  */
 
@@ -17,6 +18,8 @@ export class Table<T> {
   private nextSeq = 0;
   private readonly byId = new Map<string, Row<T>>();
   private readonly byKey = new Map<string, Row<T>>();
+  /** Later rows sharing a key (case-duplicate accounts can be seeded), oldest first; most keys have none. */
+  private readonly sameKey = new Map<string, Row<T>[]>();
 
   constructor(
     private readonly idOf: (v: T) => unknown,
@@ -29,7 +32,10 @@ export class Table<T> {
     const id = this.idOf(value);
     if (typeof id === 'string' && !this.byId.has(id)) this.byId.set(id, row);
     const key = emailKey(this.emailOf(value));
-    if (key !== undefined && !this.byKey.has(key)) this.byKey.set(key, row);
+    if (key !== undefined) {
+      if (!this.byKey.has(key)) this.byKey.set(key, row);
+      else this.sameKey.set(key, [...(this.sameKey.get(key) ?? []), row]);
+    }
     return row;
   }
 
@@ -49,7 +55,15 @@ export class Table<T> {
     const id = this.idOf(row.value);
     if (typeof id === 'string' && this.byId.get(id) === row) this.byId.delete(id);
     const key = emailKey(this.emailOf(row.value));
-    if (key !== undefined && this.byKey.get(key) === row) this.byKey.delete(key);
+    if (key === undefined) return;
+    const later = this.sameKey.get(key) ?? [];
+    const rest = this.byKey.get(key) === row ? later.slice(1) : later.filter((r) => r !== row);
+    if (this.byKey.get(key) === row) {
+      if (later.length > 0) this.byKey.set(key, later[0]);
+      else this.byKey.delete(key);
+    }
+    if (rest.length > 0) this.sameKey.set(key, rest);
+    else this.sameKey.delete(key);
   }
 
   /** Live rows in insertion order (the internal array: do not mutate). */
@@ -70,6 +84,7 @@ export class Table<T> {
     this.dirty = false;
     this.byId.clear();
     this.byKey.clear();
+    this.sameKey.clear();
   }
 }
 

@@ -119,7 +119,7 @@ describe('secoda adapter: listUsers', () => {
     expect((err as Error).message).toContain('page 1: no "results" array');
   });
 
-  it('a record without id or email aborts the read, naming page and record', async () => {
+  it('a record without an id aborts the read, naming page and record (one without an email does not: see secoda-read.test.ts)', async () => {
     const s = await sim({ pageSize: 2 });
     s.seed(seedUsers(4));
     s.onPage((n) => {
@@ -127,13 +127,13 @@ describe('secoda adapter: listUsers', () => {
         s.fault({
           kind: 'body',
           path: '/api/v1/user',
-          body: page([{ id: 'x', email: 'ok@x.io' }, { id: 'y', first_name: 'No', role: 'viewer' }]),
+          body: page([{ id: 'x', email: 'ok@x.io' }, { first_name: 'No', email: 'noid@x.io', role: 'viewer' }]),
         });
       }
     });
     const err = await createSecodaAdapter(secodaClient(s.url)).listUsers().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BadResponseError);
-    expect((err as Error).message).toMatch(/malformed user on page 2, record 1: email: /);
+    expect((err as Error).message).toMatch(/malformed user on page 2, record 1: id: /);
 
     s.onPage(null);
     s.fault({ kind: 'body', path: '/api/v1/user', body: page([{ id: 'None', email: 'a@x.io' }]) });
@@ -278,6 +278,35 @@ describe('secoda adapter: writes', () => {
     const err = await createSecodaAdapter(secodaClient(s.url)).setRole(u.id, 'editor').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BadResponseError);
     expect((err as Error).message).toContain('the role was not changed');
+  });
+
+  // The PATCH body schema lists only the names, its description says the role is editable: each reading.
+  it("setRole against patchRole 'reject' (the schema, strictly): fails with the server's 400, role untouched", async () => {
+    const s = await sim({ patchRole: 'reject' });
+    const [u] = s.seed([{ email: 'r@example.com', role: 'viewer' }]);
+    const err = await createSecodaAdapter(secodaClient(s.url)).setRole(u.id, 'editor').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HttpStatusError);
+    expect((err as Error).message).toContain(`400 Bad Request: {"detail":"request body: unknown property \\"role\\" (PATCH /api/v1/user/${u.id}/)"}`);
+    expect(s.byId(u.id)?.role).toBe('viewer');
+  });
+
+  it("setRole against patchRole 'ignore' (the schema, leniently): 200 but the role was not changed -> an error", async () => {
+    const s = await sim({ patchRole: 'ignore' });
+    const [u] = s.seed([{ email: 'i@example.com', role: 'viewer' }]);
+    const err = await createSecodaAdapter(secodaClient(s.url)).setRole(u.id, 'editor').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BadResponseError);
+    expect((err as Error).message).toContain(`user ${u.id} with role "viewer" after setting role "editor": the role was not changed`);
+  });
+
+  it('every request the adapter sends passes the OpenAPI check (accept reading)', async () => {
+    const s = await sim({ pageSize: 2 });
+    s.seed(seedUsers(3));
+    const sec = createSecodaAdapter(secodaClient(s.url));
+    const [first] = await sec.listUsers();
+    const u = await sec.invite({ email: 'ok@example.com', first_name: 'O', last_name: 'K', role: 'Viewer' });
+    await sec.setRole(first.id, 'editor');
+    await sec.remove(u.id);
+    expect(s.requests.map((r) => r.status)).toEqual([200, 200, 201, 200, 204]);
   });
 
   it('keeps the Secoda paths in one place, with trailing slashes', () => {

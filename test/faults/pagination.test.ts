@@ -207,7 +207,7 @@ describe('Secoda pagination drift', () => {
     expect(again.code).toBe(0);
   });
 
-  it('a Secoda user removed while paging (another slides onto a page already read): no duplicate invite; the run says to run again; the next run converges', async () => {
+  it('a Secoda user removed while paging (another slides onto a page already read): the read is short of `count`, read again; no duplicate invite, nothing left to do', async () => {
     const h = await suite.start({ secoda: { pageSize: 50 } });
     h.org.seed([{ email: 'root@acme.com', roles: ['admin'] }, ...Array.from({ length: 80 }, (_, i) => ({ email: `u${pad(i)}@acme.com`, roles: ['analyst'] }))]);
     h.secoda.seed([
@@ -222,15 +222,14 @@ describe('Secoda pagination drift', () => {
         h.secoda.remove('gone@acme.com'); // someone deletes a user by hand: u048 slides onto page 1
       }
     });
+    // Page 1 said 82 users, the read collected 81 (u048 missed): before issue 7 that invite failed as
+    // "already exists" and the run exited 1; now the short read is read again and the run is clean.
     const r = await h.run(['reconcile']);
-    expect(r.code).toBe(1);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json().actions).toEqual([]);
+    expect(h.writes()).toEqual([]);
+    expect(h.secoda.requests.filter((q) => q.method === 'GET').map((q) => q.query.page)).toEqual(['1', '2', '1', '2']);
     expect(duplicateEmails(h.secoda.users())).toEqual([]);
-    const failed = r.json().actions.filter((a: any) => a.status === 'failed');
-    expect(failed.map((a: any) => [a.type, a.email])).toEqual([['invite', 'u048@acme.com']]);
-    expect(failed[0].error).toMatch(/secoda API says u048@acme.com already exists .*run again/);
-    const again = await h.run(['reconcile']);
-    expect(again.code, again.stderr).toBe(0);
-    expect(again.json().actions).toEqual([]);
     expect(Object.keys(managedSecoda(h.secoda.users()))).toHaveLength(81);
   });
 });
