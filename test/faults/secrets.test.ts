@@ -21,12 +21,13 @@ function seed(h: Harness) {
     { email: 'root@acme.com', roles: ['admin'] },
     { email: 'new1@acme.com', roles: ['analyst'] },
     { email: 'new2@acme.com', roles: ['developer'] },
-    ...Array.from({ length: 8 }, (_, i) => ({ email: `same${i}@acme.com`, roles: ['analyst'] })),
+    // Upgrades (viewer -> editor): eight demotions of ten would be held by the mass-demotion guard.
+    ...Array.from({ length: 8 }, (_, i) => ({ email: `same${i}@acme.com`, roles: ['developer'] })),
   ]);
   h.secoda.seed([
     { email: 'root@acme.com', role: 'admin' },
     { email: 'left@acme.com', role: 'viewer' },
-    ...Array.from({ length: 8 }, (_, i) => ({ email: `same${i}@acme.com`, role: 'editor' })),
+    ...Array.from({ length: 8 }, (_, i) => ({ email: `same${i}@acme.com`, role: 'viewer' })),
   ]);
 }
 
