@@ -42,7 +42,8 @@ describe('daemon schedule', () => {
     expect(overlaps(runs)).toEqual([]);
     // RUN_ON_START=false: no run before the first tick, and each run starts on a tick (an even second).
     const first = runs[0]!;
-    expect(Date.parse(first.startedAt)).toBeGreaterThanOrEqual(Date.parse(String(started.next)));
+    // (Not compared with the logged `next`: under load node-cron's getNextRun() can already name the tick after.)
+    expect(Date.parse(first.startedAt)).toBeGreaterThanOrEqual(Number(started.time));
     const starts = runs.map((r) => Date.parse(r.startedAt));
     for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBeGreaterThanOrEqual(1_500);
   });
