@@ -100,5 +100,5 @@ describe('PGlite: the lock file is taken over mid-apply', () => {
     expectStoppedWriting(result, cutAt, 450);
     expect(result.stderr).toContain(`the lock file ${lockPath} was taken over by process 4242 on elsewhere.example`);
     expect(JSON.parse(readFileSync(lockPath, 'utf8'))).toEqual(intruder);
-  });
+  }, 120_000); // with TEST_DATABASE_URL it also creates an embedded database (initdb): slow on a busy machine
 });
