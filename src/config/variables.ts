@@ -199,17 +199,5 @@ export type NamesIn<G extends VariableGroup> = { [N in VariableName]: Table[N]['
 
 export const VARIABLES: readonly VariableSpec[] = Object.entries(TABLE).map(([name, spec]) => ({ name, ...spec }) as VariableSpec);
 
-export function variable(name: string): VariableSpec {
-  const spec = VARIABLES.find((v) => v.name === name);
-  if (!spec) throw new Error(`unknown variable ${name}`);
-  return spec;
-}
-
-/** The default of a variable that has one, e.g. for tests and tools that build a config by hand. */
-export function defaultOf(name: VariableName): string {
-  const value = variable(name).default;
-  if (value === undefined) throw new Error(`${name} has no default`);
-  return value;
-}
-
-export const DEFAULT_ROLE_MAP = defaultOf('ROLE_MAP');
+/** For tests and tools that build a role map without reading the environment. */
+export const DEFAULT_ROLE_MAP = TABLE.ROLE_MAP.default;
