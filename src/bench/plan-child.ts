@@ -7,7 +7,8 @@
  */
 import { orgUsersToMembers, protectedMatcher, secodaUsersToMembers } from '../core/normalise.js';
 import { computePlan, type PlanOptions } from '../core/plan.js';
-import { parseRoleMap, DEFAULT_ROLE_MAP, TARGET_ROLES } from '../core/roles.js';
+import { parseRoleMap, TARGET_ROLES } from '../core/roles.js';
+import { DEFAULT_ROLE_MAP } from '../config/variables.js';
 import { planInputs } from './data.js';
 
 export interface PlanChildResult {

@@ -1,8 +1,13 @@
 /** Small parsers for env values; each throws a message that completes "VARIABLE ...". */
+import cron from 'node-cron';
+import { isIP } from 'node:net';
+import type { Rate } from '../http/gate.js';
 
-export interface Rate {
-  limit: number;
-  windowMs: number;
+/** Several problems of one variable (e.g. two bad PROTECTED_EMAILS entries), each completing "VARIABLE ...". */
+export class VariableProblems extends Error {
+  constructor(readonly each: string[]) {
+    super(each.join('; '));
+  }
 }
 
 const WINDOWS: Record<string, number> = { s: 1_000, sec: 1_000, m: 60_000, min: 60_000, h: 3_600_000, hr: 3_600_000 };
@@ -15,11 +20,6 @@ export function parseRate(text: string): Rate {
   if (limit < 1) throw new Error(`must allow at least 1 request per window (got "${text}")`);
   if (!Number.isSafeInteger(limit)) throw new Error(`is too large a number of requests (got "${text}")`);
   return { limit, windowMs };
-}
-
-export function formatRate(rate: Rate): string {
-  const unit = rate.windowMs === 1_000 ? 's' : rate.windowMs === 60_000 ? 'min' : rate.windowMs === 3_600_000 ? 'h' : `${rate.windowMs}ms`;
-  return `${rate.limit}/${unit}`;
 }
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -96,4 +96,85 @@ export function parseApiBaseUrl(text: string): string {
     throw new Error('must not have a query (?...) or fragment (#...): request paths are appended to it and they would be dropped');
   }
   return base;
+}
+
+/** One of `values`, any case; answers the lower-case value. */
+export function oneOf<T extends string>(values: readonly T[]): (text: string) => T {
+  return (text) => {
+    const value = text.toLowerCase();
+    if (!(values as readonly string[]).includes(value)) throw new Error(`must be one of ${values.join(', ')} (got "${text}")`);
+    return value as T;
+  };
+}
+
+/** A check that returns a problem (completing "NAME ...") or null, as a parser answering the text. */
+export function check(problem: (text: string) => string | null): (text: string) => string {
+  return (text) => {
+    const found = problem(text);
+    if (found) throw new Error(found);
+    return text;
+  };
+}
+
+export function validateSchedule(expression: string): string | null {
+  const fields = expression.trim().split(/\s+/).length;
+  if (fields !== 5 && fields !== 6) return `must have 5 fields (minute hour day month weekday) or 6 with seconds first; got ${fields} in "${expression}"`;
+  const result = cron.validateDetailed(expression);
+  if (result.valid) return null;
+  return `is not a valid cron expression ("${expression}"): ${result.errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`;
+}
+
+export function validateTimezone(zone: string): string | null {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return null;
+  } catch {
+    return `is not a known IANA time zone (got "${zone}"; e.g. UTC, Europe/Berlin, America/New_York)`;
+  }
+}
+
+/** An address to bind to: an IP or a host name, without scheme or port (which would only fail at bind). */
+export function validateHost(host: string): string | null {
+  if (isIP(host)) return null;
+  // Labels of letters, digits, "-" and "_" (Compose service names have underscores).
+  if (host.length <= 253 && /^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*$/i.test(host)) return null;
+  return `must be an IP address or host name to bind to, without scheme or port (got "${host}")`;
+}
+
+export function parsePort(text: string): number {
+  const n = parseNonNegativeInt(text);
+  if (n > 65535) throw new Error(`must be a port from 0 to 65535 (got "${text}")`);
+  return n;
+}
+
+/** A postgres:// URL, or '' for none. The message never echoes the URL (it holds a password). */
+export function parseDatabaseUrl(text: string): string | undefined {
+  if (!text) return undefined;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new Error('must be a postgres://user:password@host:5432/database URL');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new Error(`must start with postgres:// or postgresql:// (got ${url.protocol}//)`);
+  }
+  return text;
+}
+
+/** A comma list of emails or @domain suffixes; '' is none. */
+export function parseEmailList(text: string): string[] {
+  const entries = text.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = entries.filter((entry) => !entry.includes('@'));
+  if (bad.length) throw new VariableProblems(bad.map((entry) => `has "${entry}", which is neither an email nor an @domain suffix`));
+  return entries;
+}
+
+/** One email: that of the Secoda user who created SECODA_API_KEY; '' is none. */
+export function parseKeyOwner(text: string): string | undefined {
+  if (!text) return undefined;
+  if (/[,\s]/.test(text) || !/^[^@]+@[^@]+$/.test(text)) {
+    throw new Error(`must be one email, that of the Secoda user who created SECODA_API_KEY (got "${text}")`);
+  }
+  return text;
 }

@@ -1,54 +1,203 @@
 /**
- * Every environment variable the tool reads, in one table: the loader, the
- * `--help` text and `.env.example` (checked by a test) all come from here.
+ * Every environment variable the tool reads, in one table: its default, how it
+ * is parsed and checked, and its description. The loaders only walk this table;
+ * `--help` and `.env.example` (rewritten by `npm run env:example`, checked by a
+ * test) are printed from it. Order here is the order of help, .env.example and
+ * of the problems a bad configuration reports.
  */
+import { ORG_ROLES_FROM } from '../adapters/org.js';
+import {
+  check, oneOf, parseApiBaseUrl, parseBoolean, parseDatabaseUrl, parseDuration, parseEmailList, parseHttpUrl, parseIntAtMost,
+  parseKeyOwner, parseNonNegativeInt, parsePercent, parsePort, parsePositiveInt, parseRate, validateHost, validateSchedule,
+  validateTimezone,
+} from './parse.js';
+import { parseDefaultRole, parseKnownRoleMap, parseOrgRoleNames } from './parse-roles.js';
+
 export type VariableGroup = 'sync' | 'store' | 'common' | 'daemon';
 
-export interface VariableSpec {
-  name: string;
+/** Another variable's parsed value, for the few checks that span two variables. */
+export type Lookup = (name: string) => unknown;
+
+interface Spec<T> {
   group: VariableGroup;
-  /** Shown in help and .env.example; undefined = required (for its group). */
+  /** Heading of its block in .env.example. */
+  section: string;
+  /** Used when the variable is unset or blank; undefined = required (for its group). */
   default?: string;
+  /** Why and how to set a required variable, when it is missing. */
+  required?: string;
+  /** Value .env.example shows for a required variable. */
+  example?: string;
   secret?: boolean;
   description: string;
+  /** Turns the text (trimmed; the default when unset) into the value; throws a message completing "NAME ...". */
+  parse: (text: string, lookup: Lookup) => T;
 }
 
-export const VARIABLES: readonly VariableSpec[] = [
-  { name: 'ORG_API_URL', group: 'sync', description: 'Base URL of the org-user-management API, with any version prefix (e.g. https://org.example.com/v1)' },
-  { name: 'ORG_API_TOKEN', group: 'sync', secret: true, description: 'Bearer token for the org-user-management API' },
-  { name: 'SECODA_API_URL', group: 'sync', default: 'https://api.secoda.co', description: 'Secoda API base: https://api.secoda.co (US), https://eapi.secoda.co (EU), https://aapi.secoda.co (APAC) or https://<customer>.secoda.co (on-premise)' },
-  { name: 'SECODA_API_KEY', group: 'sync', secret: true, description: 'Secoda API key (it has the access of the user who created it: use an admin)' },
-  { name: 'DATABASE_URL', group: 'store', default: '', secret: true, description: 'postgres:// URL for the run history and snapshots; empty = embedded PGlite in DATA_DIR' },
-  { name: 'DATA_DIR', group: 'store', default: './.data', description: 'Directory of the embedded PGlite database (used when DATABASE_URL is empty)' },
-  { name: 'ROLE_MAP', group: 'sync', default: 'admin:admin,developer:editor,analyst:viewer', description: 'orgRole:secodaRole pairs, highest first; a member with several org roles gets the first listed match' },
-  { name: 'DEFAULT_ROLE', group: 'sync', default: 'viewer', description: 'Secoda role for members whose roles map to nothing (editor or viewer; admin is refused), or "none" to leave them out of the sync' },
-  { name: 'PROTECTED_EMAILS', group: 'sync', default: '', description: 'Comma list of emails or @domain suffixes the sync never invites, re-roles or deletes' },
-  { name: 'MAX_DELETES', group: 'sync', default: '25', description: 'Mass-delete guard: more planned deletes than this withholds all deletes (exit 3)' },
-  { name: 'MAX_DELETE_PERCENT', group: 'sync', default: '20', description: 'Mass-delete guard: more planned deletes than this percent of managed Secoda users (rounded up to a whole user) withholds all deletes (exit 3)' },
-  { name: 'SECODA_READ_RATE', group: 'sync', default: '10/s', description: 'Most Secoda GET requests started in any window (N/s, N/min, N/h)' },
-  { name: 'SECODA_WRITE_RATE', group: 'sync', default: '30/min', description: "Most Secoda writes (POST, PATCH, PUT, DELETE) started in any window; Secoda documents 30/min" },
-  { name: 'ORG_RATE', group: 'sync', default: '10/s', description: 'Most org API requests started in any window' },
-  { name: 'MAX_CONCURRENCY', group: 'sync', default: '4', description: 'Most requests in flight at once, per API' },
-  { name: 'RETRY_LIMIT', group: 'sync', default: '5', description: 'Retries of a request after 5xx, timeouts, resets and 429s' },
-  { name: 'HTTP_TIMEOUT', group: 'sync', default: '30s', description: 'Timeout of each HTTP attempt ("30", "30s", "500ms")' },
-  { name: 'ORG_ROLES_FROM', group: 'sync', default: 'auto', description: "Where org users' roles come from: auto (the list's, or each user's record when list items carry none), list (list items must carry roles), user (always each user's record: one extra request per user)" },
-  { name: 'MAX_DEMOTIONS', group: 'sync', default: '25', description: 'Mass-demotion guard: more planned role downgrades than this withholds all downgrades (exit 3)' },
-  { name: 'MAX_DEMOTION_PERCENT', group: 'sync', default: '20', description: 'Mass-demotion guard: more planned downgrades than this percent of managed Secoda users (rounded up to a whole user) withholds all downgrades (exit 3)' },
-  { name: 'ORG_ROLE_NAMES', group: 'sync', default: '', description: 'Comma list of org roles beyond admin, developer and analyst that ROLE_MAP may name; ROLE_MAP naming any other role is refused' },
-  { name: 'SECODA_KEY_OWNER', group: 'sync', default: '', description: 'Email of the Secoda user who created SECODA_API_KEY: never deleted or re-roled; unset, every report warns' },
-  { name: 'SYNC_SCHEDULE', group: 'daemon', default: '*/15 * * * *', description: 'daemon: when to reconcile, a cron expression (5 fields, or 6 with seconds first)' },
-  { name: 'SYNC_TIMEZONE', group: 'daemon', default: 'UTC', description: 'daemon: IANA time zone of SYNC_SCHEDULE (e.g. Europe/Berlin)' },
-  { name: 'RUN_ON_START', group: 'daemon', default: 'true', description: 'daemon: reconcile once right after start, before the first scheduled tick' },
-  { name: 'SHUTDOWN_TIMEOUT', group: 'daemon', default: '30s', description: 'daemon: on SIGTERM/SIGINT, how long in-flight requests may take before the process exits anyway' },
-  { name: 'HTTP_PORT', group: 'daemon', default: '9464', description: 'daemon: port of /healthz, /readyz and /metrics; 0 disables the server' },
-  { name: 'HTTP_HOST', group: 'daemon', default: '0.0.0.0', description: 'daemon: address the health and metrics server binds to' },
-  { name: 'ALERT_WEBHOOK_URL', group: 'daemon', default: '', secret: true, description: 'daemon: Slack/Teams incoming webhook; gets a message after a failed or held run, and when runs recover' },
-  { name: 'RUN_RETENTION_DAYS', group: 'daemon', default: '90', description: 'daemon: runs (and their actions) older than this are pruned, at most once a day; 0 keeps everything' },
-  { name: 'LOG_LEVEL', group: 'common', default: 'info', description: 'fatal, error, warn, info, debug, trace or silent' },
-];
-
-export function variable(name: string): VariableSpec {
-  const spec = VARIABLES.find((v) => v.name === name);
-  if (!spec) throw new Error(`unknown variable ${name}`);
-  return spec;
+export interface VariableSpec extends Spec<unknown> {
+  name: string;
 }
+
+const SOURCE = 'Source: the org-user-management API';
+const TARGET = 'Target: Secoda';
+const RULES = 'Sync rules';
+const HTTP = 'HTTP';
+const STORAGE = 'Storage';
+const DAEMON = 'Daemon (secoda-user-sync daemon)';
+const LOGGING = 'Logging';
+
+const text = (t: string): string => t;
+/** More retries than this turn an outage into a run that seems to hang. */
+const MAX_RETRY_LIMIT = 20;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const TABLE = {
+  ORG_API_URL: {
+    group: 'sync', section: SOURCE, required: 'set it to the org-user-management API base, e.g. https://org.example.com/v1', example: 'https://org.example.com/v1',
+    description: 'Base URL of the org-user-management API, with any version prefix (e.g. https://org.example.com/v1)', parse: parseApiBaseUrl,
+  },
+  ORG_API_TOKEN: {
+    group: 'sync', section: SOURCE, required: 'set it to the org API bearer token', secret: true,
+    description: 'Bearer token for the org-user-management API', parse: text,
+  },
+  ORG_RATE: {
+    group: 'sync', section: SOURCE, default: '10/s',
+    description: 'Most org API requests started in any window (N/s, N/min, N/h)', parse: parseRate,
+  },
+  ORG_ROLES_FROM: {
+    group: 'sync', section: SOURCE, default: 'auto',
+    description: "Where org users' roles come from: auto (the list's, or each user's record when list items carry none), list (list items must carry roles), user (always each user's record: one extra request per user)",
+    parse: oneOf(ORG_ROLES_FROM),
+  },
+  SECODA_API_URL: {
+    group: 'sync', section: TARGET, default: 'https://api.secoda.co',
+    description: 'Secoda API base: https://api.secoda.co (US), https://eapi.secoda.co (EU), https://aapi.secoda.co (APAC) or https://<customer>.secoda.co (on-premise)',
+    parse: parseApiBaseUrl,
+  },
+  SECODA_API_KEY: {
+    group: 'sync', section: TARGET, required: 'create an API key in Secoda (Settings > API) and set it', secret: true,
+    description: 'Secoda API key (it has the access of the user who created it: use an admin)', parse: text,
+  },
+  SECODA_READ_RATE: {
+    group: 'sync', section: TARGET, default: '10/s',
+    description: 'Most Secoda GET requests started in any window (N/s, N/min, N/h)', parse: parseRate,
+  },
+  SECODA_WRITE_RATE: {
+    group: 'sync', section: TARGET, default: '30/min',
+    description: 'Most Secoda writes (POST, PATCH, PUT, DELETE) started in any window; Secoda documents 30/min', parse: parseRate,
+  },
+  ROLE_MAP: {
+    group: 'sync', section: RULES, default: 'admin:admin,developer:editor,analyst:viewer',
+    description: 'orgRole:secodaRole pairs, highest first; a member with several org roles gets the first listed match',
+    parse: (t: string, lookup: Lookup) => parseKnownRoleMap(t, lookup('ORG_ROLE_NAMES') as string[]),
+  },
+  DEFAULT_ROLE: {
+    group: 'sync', section: RULES, default: 'viewer',
+    description: 'Secoda role for members whose roles map to nothing (editor or viewer; admin is refused), or "none" to leave them out of the sync',
+    parse: parseDefaultRole,
+  },
+  PROTECTED_EMAILS: {
+    group: 'sync', section: RULES, default: '',
+    description: 'Comma list of emails or @domain suffixes the sync never invites, re-roles or deletes', parse: parseEmailList,
+  },
+  MAX_DELETES: {
+    group: 'sync', section: RULES, default: '25',
+    description: 'Mass-delete guard: more planned deletes than this withholds all deletes (exit 3); `reconcile --max-deletes N` lifts it and MAX_DELETE_PERCENT once',
+    parse: parseNonNegativeInt,
+  },
+  MAX_DELETE_PERCENT: {
+    group: 'sync', section: RULES, default: '20',
+    description: 'Mass-delete guard: more planned deletes than this percent of managed Secoda users (rounded up to a whole user) withholds all deletes (exit 3)',
+    parse: parsePercent,
+  },
+  MAX_DEMOTIONS: {
+    group: 'sync', section: RULES, default: '25',
+    description: 'Mass-demotion guard: more planned role downgrades than this withholds all downgrades (exit 3); `reconcile --max-demotions N` lifts it and MAX_DEMOTION_PERCENT once',
+    parse: parseNonNegativeInt,
+  },
+  MAX_DEMOTION_PERCENT: {
+    group: 'sync', section: RULES, default: '20',
+    description: 'Mass-demotion guard: more planned downgrades than this percent of managed Secoda users (rounded up to a whole user) withholds all downgrades (exit 3)',
+    parse: parsePercent,
+  },
+  ORG_ROLE_NAMES: {
+    group: 'sync', section: RULES, default: '',
+    description: 'Comma list of org roles beyond admin, developer and analyst that ROLE_MAP may name; ROLE_MAP naming any other role is refused',
+    parse: parseOrgRoleNames,
+  },
+  SECODA_KEY_OWNER: {
+    group: 'sync', section: RULES, default: '',
+    description: 'Email of the Secoda user who created SECODA_API_KEY: never deleted or re-roled; unset, every report warns', parse: parseKeyOwner,
+  },
+  MAX_CONCURRENCY: {
+    group: 'sync', section: HTTP, default: '4',
+    description: 'Most requests in flight at once, per API', parse: parsePositiveInt,
+  },
+  RETRY_LIMIT: {
+    group: 'sync', section: HTTP, default: '5',
+    description: 'Retries of a request after 5xx, timeouts, resets and 429s',
+    parse: parseIntAtMost(MAX_RETRY_LIMIT, 'with backoff up to 10s a request would keep a run waiting for minutes'),
+  },
+  HTTP_TIMEOUT: {
+    group: 'sync', section: HTTP, default: '30s',
+    description: 'Timeout of each HTTP attempt ("30", "30s", "500ms")', parse: parseDuration,
+  },
+  DATABASE_URL: {
+    group: 'store', section: STORAGE, default: '', secret: true,
+    description: 'postgres:// URL for the run history and snapshots; empty = embedded PGlite in DATA_DIR', parse: parseDatabaseUrl,
+  },
+  DATA_DIR: {
+    group: 'store', section: STORAGE, default: './.data',
+    description: 'Directory of the embedded PGlite database (used when DATABASE_URL is empty)', parse: text,
+  },
+  SYNC_SCHEDULE: {
+    group: 'daemon', section: DAEMON, default: '*/15 * * * *',
+    description: 'daemon: when to reconcile, a cron expression (5 fields, or 6 with seconds first)', parse: check(validateSchedule),
+  },
+  SYNC_TIMEZONE: {
+    group: 'daemon', section: DAEMON, default: 'UTC',
+    description: 'daemon: IANA time zone of SYNC_SCHEDULE (e.g. Europe/Berlin)', parse: check(validateTimezone),
+  },
+  RUN_ON_START: {
+    group: 'daemon', section: DAEMON, default: 'true',
+    description: 'daemon: reconcile once right after start, before the first scheduled tick', parse: parseBoolean,
+  },
+  SHUTDOWN_TIMEOUT: {
+    group: 'daemon', section: DAEMON, default: '30s',
+    description: 'daemon: on SIGTERM/SIGINT, how long in-flight requests may take before the process exits anyway', parse: parseDuration,
+  },
+  HTTP_PORT: {
+    group: 'daemon', section: DAEMON, default: '9464',
+    description: 'daemon: port of /healthz, /readyz and /metrics; 0 disables the server', parse: parsePort,
+  },
+  HTTP_HOST: {
+    group: 'daemon', section: DAEMON, default: '0.0.0.0',
+    description: 'daemon: address the health and metrics server binds to', parse: check(validateHost),
+  },
+  ALERT_WEBHOOK_URL: {
+    group: 'daemon', section: DAEMON, default: '', secret: true,
+    description: 'daemon: Slack/Teams incoming webhook; gets a message after a failed or held run, and when runs recover',
+    parse: (t: string) => (t ? parseHttpUrl(t) : undefined),
+  },
+  RUN_RETENTION_DAYS: {
+    group: 'daemon', section: DAEMON, default: '90',
+    description: 'daemon: runs (and their actions) older than this are pruned, at most once a day; 0 keeps everything',
+    // Far beyond this, "now minus the retention" is no valid date and every prune fails.
+    parse: parseIntAtMost(36_500, 'that is 100 years; 0 keeps everything'),
+  },
+  LOG_LEVEL: {
+    group: 'common', section: LOGGING, default: 'info',
+    description: 'fatal, error, warn, info, debug, trace or silent (logs go to stderr)', parse: oneOf(LOG_LEVELS),
+  },
+} satisfies Record<string, Spec<unknown>>;
+
+type Table = typeof TABLE;
+export type VariableName = keyof Table;
+export type ValueOf<N extends VariableName> = ReturnType<Table[N]['parse']>;
+/** The variables of the given groups. */
+export type NamesIn<G extends VariableGroup> = { [N in VariableName]: Table[N]['group'] extends G ? N : never }[VariableName];
+
+export const VARIABLES: readonly VariableSpec[] = Object.entries(TABLE).map(([name, spec]) => ({ name, ...spec }) as VariableSpec);
+
+/** For tests and tools that build a role map without reading the environment. */
+export const DEFAULT_ROLE_MAP = TABLE.ROLE_MAP.default;

@@ -13,8 +13,6 @@ export const KNOWN_TARGET_ROLES: readonly string[] = [...TARGET_ROLES, 'guest'];
 /** Org roles the org-user-management API documents; ORG_ROLE_NAMES adds a deployment's own. */
 export const KNOWN_ORG_ROLES = ['admin', 'developer', 'analyst'] as const;
 
-export const DEFAULT_ROLE_MAP = 'admin:admin,developer:editor,analyst:viewer';
-
 /** Ordered pairs: the first pair whose org role a member holds wins. */
 export type RoleMap = ReadonlyArray<{ from: string; to: TargetRole }>;
 

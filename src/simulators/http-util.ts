@@ -1,10 +1,8 @@
 /** Small helpers shared by the simulators. Only node:http. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Rate as RateSpec } from '../http/gate.js';
 
-export interface RateSpec {
-  limit: number;
-  windowMs: number;
-}
+export type { RateSpec };
 
 export type RetryAfterMode = 'seconds' | 'date' | 'none';
 

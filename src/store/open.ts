@@ -16,9 +16,6 @@ import { createQueryStore } from './queries.js';
 import { LEADER_LOCK_KEY, memoryRunLocker, postgresRunLocker, RUN_LOCK_KEY, type RunLocker } from './run-lock.js';
 import type { Store, StoreOptions } from './types.js';
 
-/** Where the embedded database lives when DATA_DIR is not given. */
-export const DEFAULT_DATA_DIR = './.data';
-
 export interface OpenStoreOptions extends StoreOptions {
   /** Folder of the drizzle-kit migrations; default: drizzle/ at the package root. */
   migrationsFolder?: string;
@@ -31,7 +28,7 @@ export interface OpenStoreOptions extends StoreOptions {
 export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   const migrationsFolder = opts.migrationsFolder ?? defaultMigrationsFolder();
   if (opts.databaseUrl) return openPostgres(opts.databaseUrl, migrationsFolder, opts);
-  return openPglite(opts.dataDir || DEFAULT_DATA_DIR, migrationsFolder, opts);
+  return openPglite(opts.dataDir, migrationsFolder, opts);
 }
 
 /**

@@ -2,7 +2,8 @@
 import type { OrgUser, SecodaUser } from '../../src/core/member.js';
 import { orgUsersToMembers, secodaUsersToMembers } from '../../src/core/normalise.js';
 import { computePlan, type PlanOptions } from '../../src/core/plan.js';
-import { DEFAULT_ROLE_MAP, parseRoleMap, TARGET_ROLES } from '../../src/core/roles.js';
+import { DEFAULT_ROLE_MAP } from '../../src/config/variables.js';
+import { parseRoleMap, TARGET_ROLES } from '../../src/core/roles.js';
 
 export const roleMap = parseRoleMap(DEFAULT_ROLE_MAP);
 let n = 0;

@@ -19,7 +19,8 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memberKey, type OrgUser } from '../../src/core/member.js';
 import { orgUsersToMembers, protectedMatcher } from '../../src/core/normalise.js';
-import { DEFAULT_ROLE_MAP, parseRoleMap } from '../../src/core/roles.js';
+import { DEFAULT_ROLE_MAP } from '../../src/config/variables.js';
+import { parseRoleMap } from '../../src/core/roles.js';
 import type { FaultSpec, SecodaSimUser } from '../../src/simulators/index.js';
 import { startHarness, type CliResult, type Harness } from '../helpers/harness.js';
 

@@ -12,7 +12,8 @@ import { describe, expect, it } from 'vitest';
 import { memberKey, type Member, type OrgUser, type SecodaUser } from '../../src/core/member.js';
 import { orgUsersToMembers, protectedMatcher, secodaUsersToMembers } from '../../src/core/normalise.js';
 import { computePlan, type Plan, type PlanAction, type PlanOptions } from '../../src/core/plan.js';
-import { DEFAULT_ROLE_MAP, parseRoleMap, TARGET_ROLES, type TargetRole } from '../../src/core/roles.js';
+import { DEFAULT_ROLE_MAP } from '../../src/config/variables.js';
+import { parseRoleMap, TARGET_ROLES, type TargetRole } from '../../src/core/roles.js';
 
 const roleMap = parseRoleMap(DEFAULT_ROLE_MAP);
 const LOCALS = ['ann', 'bob', 'cy', 'dee', 'eve', 'fay', 'gus', 'hal', 'ivy', 'jo'];
