@@ -1,7 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
-import { DEFAULT_ROLE_MAP, KNOWN_ORG_ROLES, parseRoleMap, TARGET_ROLES, type RoleMap, type TargetRole } from '../core/roles.js';
+import type { RoleMap } from '../core/roles.js';
+import { KNOWN_ORG_ROLES } from '../adapters/org-roles.js';
+import { DEFAULT_ROLE_MAP, parseRoleMap, SECODA_ROLES, type SecodaRole } from '../adapters/secoda-roles.js';
 import {
   parseApiBaseUrl, parseDuration, parseIntAtMost, parseNonNegativeInt, parsePercent, parsePositiveInt, parseRate, type Rate,
 } from './parse.js';
@@ -31,7 +33,7 @@ export interface SyncConfig extends StoreConfig {
   org: { url: string; token: string; rate: Rate; rolesFrom: OrgRolesFrom };
   secoda: { url: string; apiKey: string; readRate: Rate; writeRate: Rate };
   roleMap: RoleMap;
-  defaultRole: TargetRole | null;
+  defaultRole: SecodaRole | null;
   protectedEmails: string[];
   maxDeletes: number;
   maxDeletePercent: number;
@@ -153,11 +155,11 @@ export function loadSyncConfig(env: Env): SyncConfig {
       if (role === 'admin') {
         throw new Error('must not be admin: every member whose org roles map to nothing (a new role, a typo, an empty role list) would become a Secoda admin; use viewer, editor or none');
       }
-      if (!(TARGET_ROLES as readonly string[]).includes(role)) {
+      if (!(SECODA_ROLES as readonly string[]).includes(role)) {
         throw new Error(`must be one of editor, viewer or none (got "${text}")`);
       }
-      return role as TargetRole;
-    }, 'viewer' as TargetRole | null),
+      return role as SecodaRole;
+    }, 'viewer' as SecodaRole | null),
     protectedEmails: (r.raw('PROTECTED_EMAILS') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     maxDeletes: r.parse('MAX_DELETES', parseNonNegativeInt, 25),
     maxDeletePercent: r.parse('MAX_DELETE_PERCENT', parsePercent, 20),
