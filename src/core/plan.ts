@@ -1,7 +1,9 @@
 /**
  * The plan engine: desired members + current members + options -> actions.
  * Pure and side-agnostic: it never learns which API is the source or the
- * target, so the reverse direction is a matter of swapping adapters.
+ * target — the target's roles and admin role come in as options, holds and
+ * skip reasons go out as data (worded in src/render) — so the reverse
+ * direction is a matter of swapping adapters (test/core/reverse.test.ts).
  */
 import type { Exclusion, Member } from './member.js';
 import { capHold, guardLastAdmin, isActivePerson, withhold, type Hold } from './guards.js';
@@ -63,10 +65,10 @@ export interface PlanOptions {
   adminRole: string;
   isProtected: (key: string) => boolean;
   /**
-   * Member key of the account whose API key the target adapter uses:
-   * left alone like a protected member — never deleted,
-   * re-roled (not even upgraded) or invited. null = not named: the plan notes
-   * the risk. undefined = not applicable (no note).
+   * Member key of the account whose API key the target adapter uses: left
+   * alone like a protected member — never deleted, re-roled (not even
+   * upgraded) or invited. null = not named: the plan notes the risk.
+   * undefined = not applicable (no note).
    */
   keyOwner?: string | null;
   /** Caller-side reasons (bad or incomplete source data), already worded, that withhold every delete. */
