@@ -6,7 +6,8 @@
 import { orgUsersToMembers, protectedMatcher, secodaUsersToMembers } from '../core/normalise.js';
 import { memberKey } from '../core/member.js';
 import { computePlan } from '../core/plan.js';
-import { TARGET_ROLES } from '../core/roles.js';
+import { SECODA_VOCABULARY } from '../adapters/secoda-roles.js';
+import { planText } from '../render/holds.js';
 import type { SyncConfig } from '../config/load.js';
 import type { Logger } from '../observe/logger.js';
 import type { RunStatus, Store } from '../store/types.js';
@@ -63,20 +64,18 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
     const current = secodaUsersToMembers(secodaUsers);
     const override = options.maxDeletesOverride;
     const planFor = (read: SourceRead) => {
-      const members = orgUsersToMembers(read.users, { roleMap: config.roleMap, defaultRole: config.defaultRole });
+      const members = orgUsersToMembers(read.users, { roleMap: config.roleMap, defaultRole: config.defaultRole, roleOrder: SECODA_VOCABULARY.roles });
       return {
         desired: members,
         plan: computePlan(members, current, {
-          roleOrder: TARGET_ROLES,
-          adminRole: 'admin',
+          roleOrder: SECODA_VOCABULARY.roles,
+          adminRole: SECODA_VOCABULARY.adminRole,
           isProtected: protectedMatcher(config.protectedEmails),
           deleteHolds: read.deleteHolds,
           maxDeletes: override ?? config.maxDeletes,
           maxDeletePercent: override !== undefined ? null : config.maxDeletePercent,
-          overrideHint: 'review the plan (reconcile --dry-run), then run reconcile --max-deletes {n}',
           maxDemotions: options.maxDemotionsOverride ?? config.maxDemotions,
           maxDemotionPercent: options.maxDemotionsOverride !== undefined ? null : config.maxDemotionPercent,
-          demotionOverrideHint: 'review the plan (reconcile --dry-run), then run reconcile --max-demotions {n}',
           keyOwner: config.secodaKeyOwner ? memberKey(config.secodaKeyOwner) : null,
         }),
       };
@@ -91,7 +90,8 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
       source = mergeReads(source, await readSource(deps.source, log, onOrgPage));
       ({ desired, plan } = planFor(source));
     }
-    for (const hold of plan.holds) log.warn({ hold }, 'held');
+    const worded = planText(plan);
+    for (const hold of worded.holds) log.warn({ hold }, 'held');
 
     const ids = await store.addActions(runId, plan.actions.map((a, seq) => ({
       seq, type: a.type, email: a.email, name: a.name || null, secodaId: a.id ?? null,
@@ -102,9 +102,9 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
       sourceUsers: desired.length,
       targetUsers: secodaUsers.length,
       targetManaged: plan.managed,
-      holds: plan.holds,
-      skipped: plan.skipped,
-      notes: [...source.notes, ...plan.notes],
+      holds: worded.holds,
+      skipped: worded.skipped,
+      notes: [...source.notes, ...worded.notes],
       summary: summarise(plan.actions, plan.unchanged, plan.skipped.length),
     });
     log.info(

@@ -7,8 +7,8 @@
  */
 import { orgUsersToMembers, protectedMatcher, secodaUsersToMembers } from '../core/normalise.js';
 import { computePlan, type PlanOptions } from '../core/plan.js';
-import { parseRoleMap, TARGET_ROLES } from '../core/roles.js';
 import { DEFAULT_ROLE_MAP } from '../config/variables.js';
+import { parseRoleMap, SECODA_VOCABULARY } from '../adapters/secoda-roles.js';
 import { planInputs } from './data.js';
 
 export interface PlanChildResult {
@@ -36,20 +36,19 @@ const { org, secoda } = planInputs(n);
 const inputRss = process.resourceUsage().maxRSS * 1024;
 const roleMap = parseRoleMap(DEFAULT_ROLE_MAP);
 const options: PlanOptions = {
-  roleOrder: TARGET_ROLES,
-  adminRole: 'admin',
+  roleOrder: SECODA_VOCABULARY.roles,
+  adminRole: SECODA_VOCABULARY.adminRole,
   isProtected: protectedMatcher(['ceo@bench.example', '@board.bench.example']),
   deleteHolds: [],
   maxDeletes: 25,
   maxDeletePercent: 20,
-  overrideHint: 'reconcile --max-deletes {n}',
   maxDemotions: 25,
   maxDemotionPercent: 20,
 };
 
 function once() {
   const t0 = performance.now();
-  const desired = orgUsersToMembers(org, { roleMap, defaultRole: 'viewer' });
+  const desired = orgUsersToMembers(org, { roleMap, defaultRole: 'viewer', roleOrder: SECODA_VOCABULARY.roles });
   const current = secodaUsersToMembers(secoda);
   const t1 = performance.now();
   const plan = computePlan(desired, current, options);

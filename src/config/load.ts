@@ -2,7 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import type { OrgRolesFrom } from '../adapters/org.js';
-import type { RoleMap, TargetRole } from '../core/roles.js';
+import type { SecodaRole } from '../adapters/secoda-roles.js';
+import type { RoleMap } from '../core/roles.js';
 import type { Rate } from '../http/gate.js';
 import { readVariables, type Env, type Values } from './read.js';
 import { VARIABLES } from './variables.js';
@@ -19,7 +20,7 @@ export interface SyncConfig extends StoreConfig {
   org: { url: string; token: string; rate: Rate; rolesFrom: OrgRolesFrom };
   secoda: { url: string; apiKey: string; readRate: Rate; writeRate: Rate };
   roleMap: RoleMap;
-  defaultRole: TargetRole | null;
+  defaultRole: SecodaRole | null;
   protectedEmails: string[];
   maxDeletes: number;
   maxDeletePercent: number;

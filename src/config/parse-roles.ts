@@ -1,5 +1,7 @@
 /** Parsers of the role variables (ROLE_MAP, DEFAULT_ROLE, ORG_ROLE_NAMES); each throws a message completing "VARIABLE ...". */
-import { KNOWN_ORG_ROLES, parseRoleMap, TARGET_ROLES, type RoleMap, type TargetRole } from '../core/roles.js';
+import { KNOWN_ORG_ROLES } from '../adapters/org-roles.js';
+import { parseRoleMap, SECODA_ROLES, type SecodaRole } from '../adapters/secoda-roles.js';
+import type { RoleMap } from '../core/roles.js';
 
 /** Org roles ROLE_MAP may name: the documented ones plus a deployment's own. */
 export function parseOrgRoleNames(text: string): string[] {
@@ -24,14 +26,14 @@ export function parseKnownRoleMap(text: string, known: readonly string[]): RoleM
 }
 
 /** null ("none") leaves unmapped members out of the sync. */
-export function parseDefaultRole(text: string): TargetRole | null {
+export function parseDefaultRole(text: string): SecodaRole | null {
   const role = text.toLowerCase();
   if (role === 'none') return null;
   if (role === 'admin') {
     throw new Error('must not be admin: every member whose org roles map to nothing (a new role, a typo, an empty role list) would become a Secoda admin; use viewer, editor or none');
   }
-  if (!(TARGET_ROLES as readonly string[]).includes(role)) {
+  if (!(SECODA_ROLES as readonly string[]).includes(role)) {
     throw new Error(`must be one of editor, viewer or none (got "${text}")`);
   }
-  return role as TargetRole;
+  return role as SecodaRole;
 }

@@ -17,38 +17,47 @@ export function percentAllowance(maxPercent: number, managed: number): number {
   return Math.max(0, Math.ceil((maxPercent * managed) / 100 - 1e-9));
 }
 
-export interface CapSpec {
-  /** "delete" / "demotion": names the guard and the actions in the hold. */
-  noun: string;
-  /** The variables named in the hold, e.g. MAX_DELETES / MAX_DELETE_PERCENT. */
-  countVar: string;
-  percentVar: string;
+/** Why the plan withholds actions: data for the report, worded in src/render. */
+export type Hold =
+  /** A caller-side reason (bad or incomplete source data), already worded: every delete is withheld. */
+  | { kind: 'source'; reason: string }
+  /** The source listed nobody while the target has `managed` members: every delete is withheld. */
+  | { kind: 'empty_source'; managed: number }
+  | CapHold
+  /** `email` is the last active holder of `role`: its delete or demotion is withheld. */
+  | { kind: 'last_admin'; email: string; role: string; action: 'delete' | 'update_role' };
+
+/** More deletes (or demotions) than a cap allows: all of them are withheld. */
+export interface CapHold {
+  kind: 'mass_delete' | 'mass_demotion';
+  /** Actions planned. */
+  count: number;
+  managed: number;
   max: number;
   /** null: no percent cap (lifted by a one-run override). */
   maxPercent: number | null;
-  /** How to lift the guard once; `{n}` is replaced by the number of actions. */
-  overrideHint?: string | undefined;
+  overCount: boolean;
+  overPercent: boolean;
 }
 
-/** The hold message when `actions` exceed either cap, else null. */
-export function capHold(count: number, managed: number, cap: CapSpec): string | null {
+/** The hold when `count` actions exceed either cap, else null. */
+export function capHold(
+  kind: CapHold['kind'], count: number, managed: number, max: number, maxPercent: number | null,
+): CapHold | null {
   if (count === 0) return null;
-  const overCount = count > cap.max;
-  const percent = managed > 0 ? (count / managed) * 100 : 0;
-  const overPercent = cap.maxPercent !== null && count > percentAllowance(cap.maxPercent, managed);
+  const overCount = count > max;
+  const overPercent = maxPercent !== null && count > percentAllowance(maxPercent, managed);
   if (!overCount && !overPercent) return null;
-  const caps = [
-    overCount ? `${cap.countVar}=${cap.max}` : null,
-    overPercent ? `${cap.percentVar}=${cap.maxPercent}% (${percent.toFixed(1)}% of ${managed} managed)` : null,
-  ].filter(Boolean).join(' and ');
-  return (
-    `mass-${cap.noun} guard: ${count} ${cap.noun}s planned, over ${caps}; no ${cap.noun}s made` +
-    (cap.overrideHint ? `. To allow them once: ${cap.overrideHint.replace('{n}', String(count))}` : '')
-  );
+  return { kind, count, managed, max, maxPercent, overCount, overPercent };
 }
 
 export function withhold(actions: readonly PlanAction[]): void {
   for (const a of actions) a.status = 'withheld';
+}
+
+/** Can administer the workspace today: accepted, enabled, a person. */
+export function isActivePerson(m: Member): boolean {
+  return !m.pending && !m.disabled && !m.serviceAccount && m.exclusion !== 'disabled' && m.exclusion !== 'service_account';
 }
 
 /**
@@ -62,12 +71,7 @@ export function withhold(actions: readonly PlanAction[]): void {
  * admin it still is one after the run. A pending or disabled twin counts for
  * nothing, and an account with a role outside the known ones is no admin.
  */
-/** Can administer the workspace today: accepted, enabled, a person. */
-export function isActivePerson(m: Member): boolean {
-  return !m.pending && !m.disabled && !m.serviceAccount && m.exclusion !== 'disabled' && m.exclusion !== 'service_account';
-}
-
-export function guardLastAdmin(current: readonly Member[], revoking: readonly PlanAction[], adminRole: string): string[] {
+export function guardLastAdmin(current: readonly Member[], revoking: readonly PlanAction[], adminRole: string): Hold[] {
   const idOf = (m: { id?: string | undefined; key: string }) => m.id ?? `key:${m.key}`;
   const activeAdmins = new Set(
     current
@@ -79,5 +83,5 @@ export function guardLastAdmin(current: readonly Member[], revoking: readonly Pl
   if (losing.length < activeAdmins.size) return [];
   const kept = losing[0]!;
   kept.status = 'withheld';
-  return [`last-admin guard: ${kept.email} is the last remaining ${adminRole}; not ${kept.type === 'delete' ? 'deleted' : 'demoted'}`];
+  return [{ kind: 'last_admin', email: kept.email, role: adminRole, action: kept.type === 'delete' ? 'delete' : 'update_role' }];
 }

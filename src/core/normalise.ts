@@ -1,10 +1,14 @@
 import { idKey, memberKey, type Exclusion, type Member, type OrgUser, type SecodaUser } from './member.js';
-import { KNOWN_TARGET_ROLES, mapRole, roleRank, type RoleMap, type TargetRole } from './roles.js';
+import { mapRole, roleRank, type RoleMap } from './roles.js';
+// secodaUsersToMembers, the one user of this, is on its way to the Secoda adapter.
+import { KNOWN_SECODA_ROLES } from '../adapters/secoda-roles.js';
 
 export interface OrgNormaliseOptions {
   roleMap: RoleMap;
   /** Role for members whose org roles map to nothing; null leaves them out of the sync. */
-  defaultRole: TargetRole | null;
+  defaultRole: string | null;
+  /** Target roles, highest first: an email seen twice keeps its highest. */
+  roleOrder: readonly string[];
 }
 
 /**
@@ -25,7 +29,7 @@ export function orgUsersToMembers(users: readonly OrgUser[], options: OrgNormali
       ...(role === null ? { exclusion: 'unmapped_role' as const } : {}),
     };
     const seen = byKey.get(key);
-    if (!seen || roleRank(member.role) < roleRank(seen.role)) byKey.set(key, member);
+    if (!seen || roleRank(member.role, options.roleOrder) < roleRank(seen.role, options.roleOrder)) byKey.set(key, member);
   }
   return [...byKey.values()];
 }
@@ -64,7 +68,7 @@ export function secodaUsersToMembers(users: readonly SecodaUser[]): Member[] {
           ? 'disabled'
           : user.is_service_account
             ? 'service_account'
-            : !KNOWN_TARGET_ROLES.includes(role)
+            : !KNOWN_SECODA_ROLES.includes(role)
               ? 'unknown_role'
               : role === 'guest'
                 ? 'guest'

@@ -1,10 +1,12 @@
 /**
  * The plan engine: desired members + current members + options -> actions.
  * Pure and side-agnostic: it never learns which API is the source or the
- * target, so the reverse direction is a matter of swapping adapters.
+ * target — the target's roles and admin role come in as options, holds and
+ * skip reasons go out as data (worded in src/render) — so the reverse
+ * direction is a matter of swapping adapters (test/core/reverse.test.ts).
  */
-import type { Member } from './member.js';
-import { capHold, guardLastAdmin, isActivePerson, withhold } from './guards.js';
+import type { Exclusion, Member } from './member.js';
+import { capHold, guardLastAdmin, isActivePerson, withhold, type Hold } from './guards.js';
 import { roleRank } from './roles.js';
 
 export type PlanActionType = 'delete' | 'update_role' | 'invite';
@@ -27,14 +29,34 @@ export interface Plan {
   /** In apply order: deletes, downgrades, upgrades, invites. */
   actions: PlanAction[];
   unchanged: number;
-  skipped: { email: string; reason: string }[];
+  skipped: Skip[];
   /** Why destructive actions were withheld; empty when nothing was. */
-  holds: string[];
+  holds: Hold[];
   /** Facts and warnings for the report that withhold nothing (duplicate accounts, an unprotected key owner). */
-  notes: string[];
+  notes: PlanNote[];
   /** Current members the sync manages (not excluded, not protected). */
   managed: number;
 }
+
+export type { Hold } from './guards.js';
+
+/** A member left out of the sync, and why; worded in src/render. */
+export interface Skip {
+  /** The member's email, or its label when that alone would not do. */
+  email: string;
+  /** key_owner: the account whose API key the target adapter uses. */
+  kind: Exclusion | 'key_owner';
+  /** unknown_role only: the role as the target gave it ('' when missing). */
+  role?: string;
+}
+
+export type PlanNote =
+  /** `accounts` target accounts share these (lower-cased) emails: all left alone. */
+  | { kind: 'duplicates'; accounts: number; emails: string[] }
+  /** No key owner named: the target adapter's own account is unprotected. */
+  | { kind: 'key_owner_unset' }
+  | { kind: 'key_owner_absent'; key: string }
+  | { kind: 'key_owner_not_admin'; key: string; adminRole: string };
 
 export interface PlanOptions {
   /** Target roles, highest first: decides downgrade vs upgrade. */
@@ -43,52 +65,33 @@ export interface PlanOptions {
   adminRole: string;
   isProtected: (key: string) => boolean;
   /**
-   * Member key of the account whose API key the target adapter uses
-   * (SECODA_KEY_OWNER): left alone like a protected member — never deleted,
-   * re-roled (not even upgraded) or invited. null = not named: the plan notes
-   * the risk. undefined = not applicable (no note).
+   * Member key of the account whose API key the target adapter uses: left
+   * alone like a protected member — never deleted, re-roled (not even
+   * upgraded) or invited. null = not named: the plan notes the risk.
+   * undefined = not applicable (no note).
    */
   keyOwner?: string | null;
-  /** Caller-side reasons (bad or incomplete source data) that withhold every delete. */
+  /** Caller-side reasons (bad or incomplete source data), already worded, that withhold every delete. */
   deleteHolds: readonly string[];
   /** Mass-delete guard: more planned deletes than this withholds them all. */
   maxDeletes: number;
   /** Mass-delete guard, in percent of managed members; null disables the percent cap. */
   maxDeletePercent: number | null;
-  /** How a user lifts the mass-delete guard for one run (named in the hold message). */
-  overrideHint?: string;
   /** Mass-demotion guard: more planned downgrades than this withholds them all. */
   maxDemotions: number;
   /** Mass-demotion guard, in percent of managed members; null disables the percent cap. */
   maxDemotionPercent: number | null;
-  /** How a user lifts the mass-demotion guard for one run. */
-  demotionOverrideHint?: string;
-}
-
-const REASONS: Record<string, string> = {
-  service_account: 'service account',
-  guest: 'guest',
-  disabled: 'disabled',
-  protected: 'protected (PROTECTED_EMAILS)',
-  key_owner: 'protected (SECODA_KEY_OWNER)',
-  unmapped_role: 'no mapped role (DEFAULT_ROLE=none)',
-  no_email: 'no email',
-  duplicate: 'duplicate account',
-};
-
-function reasonOf(m: Member, reason: string): string {
-  if (reason === 'unknown_role') return m.role ? `unknown role "${m.role}"` : 'unknown role (missing)';
-  return REASONS[reason] ?? reason;
 }
 
 export function computePlan(desired: readonly Member[], current: readonly Member[], options: PlanOptions): Plan {
   // Keyed by member key, except duplicates: each of those accounts is reported on its own.
-  const skipped = new Map<string, { email: string; reason: string }>();
-  const skip = (m: Member, reason: string) => {
+  const skipped = new Map<string, Skip>();
+  const skip = (m: Member, kind: Skip['kind']) => {
     const slot = m.exclusion === 'duplicate' ? `${m.key}\u0000${m.id ?? ''}` : m.key;
-    if (!skipped.has(slot)) skipped.set(slot, { email: m.label ?? m.email, reason: reasonOf(m, reason) });
+    if (!skipped.has(slot)) skipped.set(slot, { email: m.label ?? m.email, kind, ...(kind === 'unknown_role' ? { role: m.role ?? '' } : {}) });
   };
-  const protectedAs = (key: string) => (options.keyOwner && key === options.keyOwner ? 'key_owner' : options.isProtected(key) ? 'protected' : null);
+  const protectedAs = (key: string): Skip['kind'] | null =>
+    options.keyOwner && key === options.keyOwner ? 'key_owner' : options.isProtected(key) ? 'protected' : null;
 
   const wanted = new Map<string, Member>();
   const sourceOut = new Set<string>();
@@ -143,16 +146,11 @@ export function computePlan(desired: readonly Member[], current: readonly Member
   const byEmail = (a: PlanAction, b: PlanAction) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
   [deletes, downgrades, upgrades, invites].forEach((list) => list.sort(byEmail));
 
-  const holds: string[] = [];
+  const holds: Hold[] = [];
   if (deletes.length > 0) {
-    const reasons = [...options.deleteHolds];
-    if (desired.length === 0 && managed > 0) {
-      reasons.push(`the source returned no users while the target has ${managed} managed users: no deletes`);
-    }
-    const cap = capHold(deletes.length, managed, {
-      noun: 'delete', countVar: 'MAX_DELETES', percentVar: 'MAX_DELETE_PERCENT',
-      max: options.maxDeletes, maxPercent: options.maxDeletePercent, overrideHint: options.overrideHint,
-    });
+    const reasons: Hold[] = options.deleteHolds.map((reason) => ({ kind: 'source', reason }));
+    if (desired.length === 0 && managed > 0) reasons.push({ kind: 'empty_source', managed });
+    const cap = capHold('mass_delete', deletes.length, managed, options.maxDeletes, options.maxDeletePercent);
     if (cap) reasons.push(cap);
     if (reasons.length > 0) {
       withhold(deletes);
@@ -160,10 +158,7 @@ export function computePlan(desired: readonly Member[], current: readonly Member
     }
   }
   // A separate guard: an empty or mis-mapped role in the source demotes people without deleting anyone.
-  const demotionCap = capHold(downgrades.length, managed, {
-    noun: 'demotion', countVar: 'MAX_DEMOTIONS', percentVar: 'MAX_DEMOTION_PERCENT',
-    max: options.maxDemotions, maxPercent: options.maxDemotionPercent, overrideHint: options.demotionOverrideHint,
-  });
+  const demotionCap = capHold('mass_demotion', downgrades.length, managed, options.maxDemotions, options.maxDemotionPercent);
   if (demotionCap) {
     withhold(downgrades);
     holds.push(demotionCap);
@@ -184,29 +179,20 @@ export function computePlan(desired: readonly Member[], current: readonly Member
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Duplicate accounts (they need a human) and the state of the key owner's protection. */
-function planNotes(current: readonly Member[], options: PlanOptions): string[] {
-  const notes: string[] = [];
-  const dupes = [...new Set(current.filter((m) => m.exclusion === 'duplicate').map((m) => m.email.toLowerCase()))].sort();
-  if (dupes.length > 0) {
-    const accounts = current.filter((m) => m.exclusion === 'duplicate').length;
-    const shown = dupes.slice(0, 10).join(', ') + (dupes.length > 10 ? ` and ${dupes.length - 10} more` : '');
-    notes.push(
-      `${accounts} accounts share ${dupes.length === 1 ? 'one email' : `${dupes.length} emails`} (${shown}): ` +
-        'they are left alone (not re-roled, deleted or invited) until only one account per email remains in Secoda',
-    );
+function planNotes(current: readonly Member[], options: PlanOptions): PlanNote[] {
+  const notes: PlanNote[] = [];
+  const duplicates = current.filter((m) => m.exclusion === 'duplicate');
+  if (duplicates.length > 0) {
+    notes.push({ kind: 'duplicates', accounts: duplicates.length, emails: [...new Set(duplicates.map((m) => m.email.toLowerCase()))].sort() });
   }
   if (options.keyOwner === null) {
-    notes.push(
-      'warning: SECODA_KEY_OWNER is not set, so the Secoda user who owns SECODA_API_KEY is not protected: ' +
-        'the sync could delete or demote it and lock itself out. Set SECODA_KEY_OWNER to that user\'s email ' +
-        '(Secoda has no API call that names a key\'s owner).',
-    );
+    notes.push({ kind: 'key_owner_unset' });
   } else if (options.keyOwner) {
     const owner = current.filter((m) => m.key === options.keyOwner);
     if (owner.length === 0) {
-      notes.push(`warning: SECODA_KEY_OWNER ${options.keyOwner} is not a user of this Secoda workspace: check the address`);
+      notes.push({ kind: 'key_owner_absent', key: options.keyOwner });
     } else if (!owner.some((m) => m.role === options.adminRole && isActivePerson(m))) {
-      notes.push(`warning: SECODA_KEY_OWNER ${options.keyOwner} is not an active ${options.adminRole} in Secoda; an API key has its owner's access`);
+      notes.push({ kind: 'key_owner_not_admin', key: options.keyOwner, adminRole: options.adminRole });
     }
   }
   return notes;

@@ -1,53 +1,65 @@
 /**
- * Role mapping between the organization's roles and the target's roles.
- * Kept apart from the plan engine: the engine only compares target roles by rank.
+ * Role mapping between a source's roles and a target's roles, and ranking of
+ * target roles. Generic: the vocabularies themselves (which roles exist, which
+ * is the admin, which the sync never manages) come from the adapters' side.
  */
 
-/** Secoda roles the sync may grant, highest first. `guest` is never managed. */
-export const TARGET_ROLES = ['admin', 'editor', 'viewer'] as const;
-export type TargetRole = (typeof TARGET_ROLES)[number];
+/** A target side's roles as the plan needs them. */
+export interface RoleVocabulary {
+  /** How messages name the side ("Secoda"). */
+  name: string;
+  /** Roles the sync may grant, highest first: decides downgrade vs upgrade. */
+  roles: readonly string[];
+  /** The role that must never drop to zero active holders. */
+  adminRole: string;
+  /** Roles the side has that the sync never manages (left alone, reported as skipped). */
+  unmanaged: readonly string[];
+}
 
-/** Every Secoda role the docs name. Anything else ("owner", "None", missing, custom) is outside the sync. */
-export const KNOWN_TARGET_ROLES: readonly string[] = [...TARGET_ROLES, 'guest'];
-
-/** Org roles the org-user-management API documents; ORG_ROLE_NAMES adds a deployment's own. */
-export const KNOWN_ORG_ROLES = ['admin', 'developer', 'analyst'] as const;
-
-/** Ordered pairs: the first pair whose org role a member holds wins. */
-export type RoleMap = ReadonlyArray<{ from: string; to: TargetRole }>;
+/** Ordered pairs: the first pair whose source role a member holds wins. */
+export type RoleMap = ReadonlyArray<{ from: string; to: string }>;
 
 export class RoleMapError extends Error {
   override name = 'RoleMapError';
 }
 
-export function parseRoleMap(text: string): RoleMap {
-  const pairs: { from: string; to: TargetRole }[] = [];
+export interface RoleMapSyntax {
+  /** How the source side is named in an entry's expected shape ("org" -> "orgRole"). */
+  sourceName: string;
+  target: RoleVocabulary;
+  /** An example shown when the text holds no pair at all. */
+  example: string;
+}
+
+export function parseRoleMap(text: string, syntax: RoleMapSyntax): RoleMap {
+  const { target } = syntax;
+  const pairs: { from: string; to: string }[] = [];
   const entries = text.split(',').map((s) => s.trim()).filter(Boolean);
-  if (entries.length === 0) throw new RoleMapError('is empty; expected pairs like "admin:admin,developer:editor"');
+  if (entries.length === 0) throw new RoleMapError(`is empty; expected pairs like "${syntax.example}"`);
   for (const entry of entries) {
     const parts = entry.split(':').map((s) => s.trim().toLowerCase());
     if (parts.length !== 2 || !parts[0] || !parts[1]) {
-      throw new RoleMapError(`has a malformed entry "${entry}"; expected orgRole:secodaRole`);
+      throw new RoleMapError(`has a malformed entry "${entry}"; expected ${syntax.sourceName}Role:${target.name.toLowerCase()}Role`);
     }
     const [from, to] = parts as [string, string];
-    if (!(TARGET_ROLES as readonly string[]).includes(to)) {
-      throw new RoleMapError(`maps "${from}" to "${to}", which is not a Secoda role the sync may grant (${TARGET_ROLES.join(', ')})`);
+    if (!target.roles.includes(to)) {
+      throw new RoleMapError(`maps "${from}" to "${to}", which is not a ${target.name} role the sync may grant (${target.roles.join(', ')})`);
     }
-    if (pairs.some((p) => p.from === from)) throw new RoleMapError(`lists the org role "${from}" twice`);
-    pairs.push({ from, to: to as TargetRole });
+    if (pairs.some((p) => p.from === from)) throw new RoleMapError(`lists the ${syntax.sourceName} role "${from}" twice`);
+    pairs.push({ from, to });
   }
   return pairs;
 }
 
-/** The target role for a member holding `orgRoles`, or null when none is mapped. */
-export function mapRole(orgRoles: readonly string[], map: RoleMap): TargetRole | null {
-  const held = new Set(orgRoles.map((r) => r.trim().toLowerCase()));
+/** The target role for a member holding `sourceRoles`, or null when none is mapped. */
+export function mapRole(sourceRoles: readonly string[], map: RoleMap): string | null {
+  const held = new Set(sourceRoles.map((r) => r.trim().toLowerCase()));
   for (const pair of map) if (held.has(pair.from)) return pair.to;
   return null;
 }
 
-/** Rank of a target role: 0 is highest. Unknown roles rank below every known one. */
-export function roleRank(role: string | null | undefined, order: readonly string[] = TARGET_ROLES): number {
+/** Rank of a target role in `order` (highest first): 0 is highest. Unknown roles rank below every known one. */
+export function roleRank(role: string | null | undefined, order: readonly string[]): number {
   if (!role) return order.length + 1;
   const i = order.indexOf(role);
   return i === -1 ? order.length : i;

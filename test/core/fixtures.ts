@@ -1,9 +1,10 @@
-/** Small builders for plan tests: org users, Secoda users, plan options, and a plan over both. */
+/** Small builders for plan tests: org users, Secoda users, plan options, and a plan over both, worded as the report words it. */
 import type { OrgUser, SecodaUser } from '../../src/core/member.js';
 import { orgUsersToMembers, secodaUsersToMembers } from '../../src/core/normalise.js';
 import { computePlan, type PlanOptions } from '../../src/core/plan.js';
 import { DEFAULT_ROLE_MAP } from '../../src/config/variables.js';
-import { parseRoleMap, TARGET_ROLES } from '../../src/core/roles.js';
+import { parseRoleMap, SECODA_VOCABULARY } from '../../src/adapters/secoda-roles.js';
+import { planText } from '../../src/render/holds.js';
 
 export const roleMap = parseRoleMap(DEFAULT_ROLE_MAP);
 let n = 0;
@@ -13,8 +14,10 @@ export const secoda = (email: string, role: string, extra: Partial<SecodaUser> =
 });
 /** Guards off unless a test sets them (counts high, percent caps disabled). */
 export const options = (o: Partial<PlanOptions> = {}): PlanOptions => ({
-  roleOrder: TARGET_ROLES, adminRole: 'admin', isProtected: () => false, deleteHolds: [],
+  roleOrder: SECODA_VOCABULARY.roles, adminRole: SECODA_VOCABULARY.adminRole, isProtected: () => false, deleteHolds: [],
   maxDeletes: 25, maxDeletePercent: null, maxDemotions: 25, maxDemotionPercent: null, ...o,
 });
-export const plan = (source: OrgUser[], target: SecodaUser[], o: Partial<PlanOptions> = {}, defaultRole: 'viewer' | null = 'viewer') =>
-  computePlan(orgUsersToMembers(source, { roleMap, defaultRole }), secodaUsersToMembers(target), options(o));
+export const plan = (source: OrgUser[], target: SecodaUser[], o: Partial<PlanOptions> = {}, defaultRole: 'viewer' | null = 'viewer') => {
+  const p = computePlan(orgUsersToMembers(source, { roleMap, defaultRole, roleOrder: SECODA_VOCABULARY.roles }), secodaUsersToMembers(target), options(o));
+  return { ...p, ...planText(p) };
+};

@@ -81,11 +81,11 @@ describe('computePlan', () => {
   it('mass-delete guard: over MAX_DELETES or MAX_DELETE_PERCENT withholds all deletes and names numbers and override', () => {
     const target = [secoda('root@x.com', 'admin'), ...Array.from({ length: 9 }, (_, i) => secoda(`u${i}@x.com`, 'viewer'))];
     const source = [org('root@x.com', ['admin']), ...Array.from({ length: 6 }, (_, i) => org(`u${i}@x.com`, ['analyst']))];
-    const byCount = plan(source, target, { maxDeletes: 2, overrideHint: 'reconcile --max-deletes {n}' });
+    const byCount = plan(source, target, { maxDeletes: 2 });
     expect(byCount.actions.filter((a) => a.type === 'delete').map((a) => a.status)).toEqual(['withheld', 'withheld', 'withheld']);
     expect(byCount.holds[0]).toContain('3 deletes planned');
     expect(byCount.holds[0]).toContain('MAX_DELETES=2');
-    expect(byCount.holds[0]).toContain('reconcile --max-deletes 3');
+    expect(byCount.holds[0]).toContain('then run reconcile --max-deletes 3');
     const byPercent = plan(source, target, { maxDeletePercent: 20 });
     expect(byPercent.holds[0]).toContain('MAX_DELETE_PERCENT=20% (30.0% of 10 managed)');
     const within = plan(source, target, { maxDeletes: 3, maxDeletePercent: 30 });

@@ -114,16 +114,16 @@ describe('mass-demotion guard', () => {
   const source = [org('root@x.com', ['admin']), org('e1@x.com', []), org('e2@x.com', []), org('e3@x.com', []), ...staffOrg(4, ['developer']), org('u4@x.com', ['analyst']), org('new@x.com', ['analyst'])];
 
   it('over MAX_DEMOTIONS withholds every downgrade, names the numbers and the override; deletes, upgrades and invites go on', () => {
-    const p = plan(source, target, { maxDemotions: 2, demotionOverrideHint: 'reconcile --max-demotions {n}' });
+    const p = plan(source, target, { maxDemotions: 2 });
     const downs = p.actions.filter((a) => a.direction === 'down');
     expect(downs.map((a) => [a.email, a.status])).toEqual([['e1@x.com', 'withheld'], ['e2@x.com', 'withheld'], ['e3@x.com', 'withheld']]);
-    expect(p.holds).toEqual(['mass-demotion guard: 3 demotions planned, over MAX_DEMOTIONS=2; no demotions made. To allow them once: reconcile --max-demotions 3']);
+    expect(p.holds).toEqual(['mass-demotion guard: 3 demotions planned, over MAX_DEMOTIONS=2; no demotions made. To allow them once: review the plan (reconcile --dry-run), then run reconcile --max-demotions 3']);
     expect(p.actions.filter((a) => a.status === 'planned').map((a) => a.type)).toEqual(['delete', 'update_role', 'update_role', 'update_role', 'update_role', 'invite']);
   });
 
   it('over MAX_DEMOTION_PERCENT of managed users withholds them too; within both caps nothing is held', () => {
     const byPercent = plan(source, target, { maxDemotionPercent: 20 });
-    expect(byPercent.holds).toEqual(['mass-demotion guard: 3 demotions planned, over MAX_DEMOTION_PERCENT=20% (30.0% of 10 managed); no demotions made']);
+    expect(byPercent.holds).toEqual(['mass-demotion guard: 3 demotions planned, over MAX_DEMOTION_PERCENT=20% (30.0% of 10 managed); no demotions made. To allow them once: review the plan (reconcile --dry-run), then run reconcile --max-demotions 3']);
     const within = plan(source, target, { maxDemotions: 3, maxDemotionPercent: 30 });
     expect(within.holds).toEqual([]);
     expect(within.actions.every((a) => a.status === 'planned')).toBe(true);

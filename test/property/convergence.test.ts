@@ -20,7 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memberKey, type OrgUser } from '../../src/core/member.js';
 import { orgUsersToMembers, protectedMatcher } from '../../src/core/normalise.js';
 import { DEFAULT_ROLE_MAP } from '../../src/config/variables.js';
-import { parseRoleMap } from '../../src/core/roles.js';
+import { parseRoleMap, SECODA_VOCABULARY } from '../../src/adapters/secoda-roles.js';
 import type { FaultSpec, SecodaSimUser } from '../../src/simulators/index.js';
 import { startHarness, type CliResult, type Harness } from '../helpers/harness.js';
 
@@ -131,7 +131,7 @@ function envOf(s: Scenario): Record<string, string> {
 /** What the sync must leave alone, and what it must reach. */
 function expectations(s: Scenario) {
   const isProtected = protectedMatcher(s.protect);
-  const desired = orgUsersToMembers(s.org, { roleMap, defaultRole: s.defaultRole === 'none' ? null : 'viewer' });
+  const desired = orgUsersToMembers(s.org, { roleMap, defaultRole: s.defaultRole === 'none' ? null : 'viewer', roleOrder: SECODA_VOCABULARY.roles });
   const secoda = h.secoda.users();
   const unmanagedTarget = (u: SecodaSimUser) => u.is_service_account || u.disabled || u.role === 'guest' || isProtected(memberKey(u.email));
   const leaveAlone = new Set([

@@ -13,7 +13,7 @@ import { memberKey, type Member, type OrgUser, type SecodaUser } from '../../src
 import { orgUsersToMembers, protectedMatcher, secodaUsersToMembers } from '../../src/core/normalise.js';
 import { computePlan, type Plan, type PlanAction, type PlanOptions } from '../../src/core/plan.js';
 import { DEFAULT_ROLE_MAP } from '../../src/config/variables.js';
-import { parseRoleMap, TARGET_ROLES, type TargetRole } from '../../src/core/roles.js';
+import { parseRoleMap, SECODA_VOCABULARY, type SecodaRole } from '../../src/adapters/secoda-roles.js';
 
 const roleMap = parseRoleMap(DEFAULT_ROLE_MAP);
 const LOCALS = ['ann', 'bob', 'cy', 'dee', 'eve', 'fay', 'gus', 'hal', 'ivy', 'jo'];
@@ -56,7 +56,7 @@ const secodaUsers = fc
 const scenario = fc.record({
   org: fc.array(orgUser, { maxLength: 14 }).map((us) => us.map((u, i): OrgUser => ({ id: `o${i}`, ...u }))),
   secoda: secodaUsers,
-  defaultRole: fc.constantFrom<TargetRole | null>('viewer', 'editor', null),
+  defaultRole: fc.constantFrom<SecodaRole | null>('viewer', 'editor', null),
   protect: fc.oneof(fc.constant([] as string[]), fc.subarray(['eve@acme.com', 'IVY@board.org', 'jo@acme.com']), fc.subarray(['@board.org', 'ann@acme.com'])),
   keyOwner: fc.constantFrom<string | null | undefined>(undefined, null, 'ann@acme.com', 'bob@board.org'),
   maxDeletes: fc.oneof(fc.constant(1000), fc.integer({ min: 0, max: 6 })),
@@ -73,8 +73,8 @@ function setup(s: Scenario) {
   // What the plan must leave alone as protected: PROTECTED_EMAILS and the key's owner.
   const isProtected = (key: string) => protectedEmails(key) || (Boolean(s.keyOwner) && key === s.keyOwner);
   const options: PlanOptions = {
-    roleOrder: TARGET_ROLES,
-    adminRole: 'admin',
+    roleOrder: SECODA_VOCABULARY.roles,
+    adminRole: SECODA_VOCABULARY.adminRole,
     isProtected: protectedEmails,
     ...(s.keyOwner !== undefined ? { keyOwner: s.keyOwner } : {}),
     deleteHolds: s.deleteHolds,
@@ -83,7 +83,7 @@ function setup(s: Scenario) {
     maxDemotions: s.maxDemotions,
     maxDemotionPercent: s.maxDemotionPercent,
   };
-  const desired = orgUsersToMembers(s.org, { roleMap, defaultRole: s.defaultRole });
+  const desired = orgUsersToMembers(s.org, { roleMap, defaultRole: s.defaultRole, roleOrder: SECODA_VOCABULARY.roles });
   const current = secodaUsersToMembers(s.secoda);
   return { isProtected, options, desired, current, plan: computePlan(desired, current, options) };
 }
@@ -211,7 +211,7 @@ describe('computePlan properties', () => {
         const { plan } = setup(s);
         const deletes = plan.actions.filter((a) => a.type === 'delete');
         const held = deletes.filter((a) => a.status === 'withheld');
-        const guardHolds = plan.holds.filter((h) => !h.startsWith('last-admin guard') && !h.startsWith('mass-demotion guard'));
+        const guardHolds = plan.holds.filter((h) => h.kind !== 'last_admin' && h.kind !== 'mass_demotion');
         if (guardHolds.length > 0) expect(held).toEqual(deletes);
         if (deletes.length > 0 && s.deleteHolds.length > 0) expect(guardHolds.length).toBeGreaterThan(0);
         if (deletes.length > s.maxDeletes) expect(held).toEqual(deletes);
@@ -229,7 +229,7 @@ describe('computePlan properties', () => {
       fc.property(scenario, (s) => {
         const { plan } = setup(s);
         const downgrades = plan.actions.filter((a) => a.type === 'update_role' && a.direction === 'down');
-        const demotionHold = plan.holds.some((h) => h.startsWith('mass-demotion guard'));
+        const demotionHold = plan.holds.some((h) => h.kind === 'mass_demotion');
         const heldDowngrades = downgrades.filter((a) => a.status === 'withheld');
         if (downgrades.length > s.maxDemotions) expect(demotionHold).toBe(true);
         if (demotionHold) expect(heldDowngrades).toEqual(downgrades);
@@ -253,9 +253,9 @@ describe('computePlan properties', () => {
           else expect(ids.has(a.id), a.id).toBe(false);
         }
         // Each of them is reported on its own line.
-        const reasons = plan.skipped.map((x) => x.reason);
-        expect(reasons.filter((r) => r === 'duplicate account')).toHaveLength(current.filter((c) => c.exclusion === 'duplicate').length);
-        expect(reasons.filter((r) => r === 'no email')).toHaveLength(current.filter((c) => c.exclusion === 'no_email').length);
+        const reasons = plan.skipped.map((x) => x.kind);
+        expect(reasons.filter((r) => r === 'duplicate')).toHaveLength(current.filter((c) => c.exclusion === 'duplicate').length);
+        expect(reasons.filter((r) => r === 'no_email')).toHaveLength(current.filter((c) => c.exclusion === 'no_email').length);
         const byId = new Map(s.secoda.map((u) => [u.id, u]));
         for (const c of current) {
           const raw = byId.get(c.id!)!;

@@ -1,0 +1,83 @@
+/**
+ * The plan's holds, skip reasons and notes in words. The plan engine only
+ * gives their data; naming the variables and commands that govern them is
+ * the product's business, so it happens here, once. The run record keeps
+ * these strings, so reports of past runs read the same.
+ */
+import type { Hold, Plan, PlanNote, Skip } from '../core/plan.js';
+
+/** How a user lifts a mass guard for one run, for `count` actions. */
+const OVERRIDES = {
+  mass_delete: { noun: 'delete', countVar: 'MAX_DELETES', percentVar: 'MAX_DELETE_PERCENT', flag: '--max-deletes' },
+  mass_demotion: { noun: 'demotion', countVar: 'MAX_DEMOTIONS', percentVar: 'MAX_DEMOTION_PERCENT', flag: '--max-demotions' },
+} as const;
+
+export function holdText(hold: Hold): string {
+  switch (hold.kind) {
+    case 'source':
+      return hold.reason;
+    case 'empty_source':
+      return `the source returned no users while the target has ${hold.managed} managed users: no deletes`;
+    case 'last_admin':
+      return `last-admin guard: ${hold.email} is the last remaining ${hold.role}; not ${hold.action === 'delete' ? 'deleted' : 'demoted'}`;
+    case 'mass_delete':
+    case 'mass_demotion': {
+      const { noun, countVar, percentVar, flag } = OVERRIDES[hold.kind];
+      const percent = hold.managed > 0 ? (hold.count / hold.managed) * 100 : 0;
+      const caps = [
+        hold.overCount ? `${countVar}=${hold.max}` : null,
+        hold.overPercent ? `${percentVar}=${hold.maxPercent}% (${percent.toFixed(1)}% of ${hold.managed} managed)` : null,
+      ].filter(Boolean).join(' and ');
+      return (
+        `mass-${noun} guard: ${hold.count} ${noun}s planned, over ${caps}; no ${noun}s made. ` +
+        `To allow them once: review the plan (reconcile --dry-run), then run reconcile ${flag} ${hold.count}`
+      );
+    }
+  }
+}
+
+const SKIP_REASONS: Record<Exclude<Skip['kind'], 'unknown_role'>, string> = {
+  service_account: 'service account',
+  guest: 'guest',
+  disabled: 'disabled',
+  protected: 'protected (PROTECTED_EMAILS)',
+  key_owner: 'protected (SECODA_KEY_OWNER)',
+  unmapped_role: 'no mapped role (DEFAULT_ROLE=none)',
+  no_email: 'no email',
+  duplicate: 'duplicate account',
+};
+
+export function skipText(skip: Skip): { email: string; reason: string } {
+  const reason = skip.kind === 'unknown_role'
+    ? (skip.role ? `unknown role "${skip.role}"` : 'unknown role (missing)')
+    : SKIP_REASONS[skip.kind];
+  return { email: skip.email, reason };
+}
+
+export function noteText(note: PlanNote): string {
+  switch (note.kind) {
+    case 'duplicates': {
+      const { emails } = note;
+      const shown = emails.slice(0, 10).join(', ') + (emails.length > 10 ? ` and ${emails.length - 10} more` : '');
+      return (
+        `${note.accounts} accounts share ${emails.length === 1 ? 'one email' : `${emails.length} emails`} (${shown}): ` +
+        'they are left alone (not re-roled, deleted or invited) until only one account per email remains in Secoda'
+      );
+    }
+    case 'key_owner_unset':
+      return (
+        'warning: SECODA_KEY_OWNER is not set, so the Secoda user who owns SECODA_API_KEY is not protected: ' +
+        'the sync could delete or demote it and lock itself out. Set SECODA_KEY_OWNER to that user\'s email ' +
+        '(Secoda has no API call that names a key\'s owner).'
+      );
+    case 'key_owner_absent':
+      return `warning: SECODA_KEY_OWNER ${note.key} is not a user of this Secoda workspace: check the address`;
+    case 'key_owner_not_admin':
+      return `warning: SECODA_KEY_OWNER ${note.key} is not an active ${note.adminRole} in Secoda; an API key has its owner's access`;
+  }
+}
+
+/** The plan's holds, skipped members and notes as the run record keeps them. */
+export function planText(plan: Pick<Plan, 'holds' | 'skipped' | 'notes'>): { holds: string[]; skipped: { email: string; reason: string }[]; notes: string[] } {
+  return { holds: plan.holds.map(holdText), skipped: plan.skipped.map(skipText), notes: plan.notes.map(noteText) };
+}
