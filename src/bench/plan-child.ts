@@ -5,7 +5,8 @@
  *
  *   node dist/bench/plan-child.js <n>
  */
-import { orgUsersToMembers, protectedMatcher, secodaUsersToMembers } from '../core/normalise.js';
+import { secodaUsersToMembers } from '../adapters/secoda-members.js';
+import { orgUsersToMembers, protectedMatcher } from '../core/normalise.js';
 import { computePlan, type PlanOptions } from '../core/plan.js';
 import { parseRoleMap, DEFAULT_ROLE_MAP, TARGET_ROLES } from '../core/roles.js';
 import { planInputs } from './data.js';
