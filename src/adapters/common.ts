@@ -19,11 +19,11 @@ import type { HttpClient, HttpResponse } from '../http/client.js';
 import { excerpt, scrubText } from '../http/redact.js';
 
 /** True when an attempt BEFORE the final one failed ambiguously (the server may have acted on it). */
-export function hadAmbiguousAttempt(history: readonly AttemptRecord[]): boolean {
+function hadAmbiguousAttempt(history: readonly AttemptRecord[]): boolean {
   return history.slice(0, -1).some((a) => a.ambiguous);
 }
 
-export function bodyText(body: unknown): string {
+function bodyText(body: unknown): string {
   if (body === undefined || body === null) return '';
   return typeof body === 'string' ? body : JSON.stringify(body);
 }

@@ -84,7 +84,7 @@ const Name = z
   .transform((v) => v ?? '');
 const Roles = z.array(z.string());
 
-export const OrgUserRecord = z.object({ id: Id, email: Email, name: Name, roles: Roles });
+const OrgUserRecord = z.object({ id: Id, email: Email, name: Name, roles: Roles });
 /** A list item whose roles may be absent (null or missing: unknown, to be read per user). */
 const ListItemMaybeRoles = z.object({ id: Id, email: Email, name: Name, roles: Roles.nullish() });
 /** A list item whose roles are not used (ORG_ROLES_FROM=user). */
