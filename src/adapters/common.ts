@@ -1,15 +1,29 @@
 /** Small helpers shared by the adapters. */
 import type { z } from 'zod';
-import { BadResponseError, ConflictError, HttpStatusError, statusLine, type AttemptRecord } from '../http/errors.js';
+import {
+  AbortedError,
+  ApiError,
+  AuthError,
+  BadResponseError,
+  ConflictError,
+  ForbiddenError,
+  HttpStatusError,
+  NetworkError,
+  RateLimitError,
+  statusLine,
+  TimeoutError,
+  type AttemptRecord,
+} from '../http/errors.js';
+import type { WriteFailure, WriteFailureKind } from '../app/ports.js';
 import type { HttpClient, HttpResponse } from '../http/client.js';
 import { excerpt, scrubText } from '../http/redact.js';
 
 /** True when an attempt BEFORE the final one failed ambiguously (the server may have acted on it). */
-export function hadAmbiguousAttempt(history: readonly AttemptRecord[]): boolean {
+function hadAmbiguousAttempt(history: readonly AttemptRecord[]): boolean {
   return history.slice(0, -1).some((a) => a.ambiguous);
 }
 
-export function bodyText(body: unknown): string {
+function bodyText(body: unknown): string {
   if (body === undefined || body === null) return '';
   return typeof body === 'string' ? body : JSON.stringify(body);
 }
@@ -108,4 +122,31 @@ export async function resolveExistingOnInvite<T extends { email: string }>(
   const found = (await listUsers()).find((x) => x.email.trim().toLowerCase() === key);
   if (!found) throw new ConflictError(`${says}, but the user is not in the user list`, details);
   return { ...found, alreadyExisted: true };
+}
+
+/**
+ * A write's error as the application acts on it (see WriteFailureKind): the
+ * HTTP layer's error classes mapped to kinds, with the status this side saw.
+ */
+export function writeFailureOf(err: unknown): WriteFailure {
+  if (!(err instanceof ApiError)) {
+    return { ok: false, kind: 'internal', message: err instanceof Error ? err.message : String(err), attempts: 1 };
+  }
+  const failure: WriteFailure = { ok: false, kind: kindOf(err), message: err.message, attempts: err.attempts };
+  if (err.status !== undefined) failure.httpStatus = err.status;
+  if (err instanceof ForbiddenError) failure.hint = err.hint;
+  return failure;
+}
+
+function kindOf(err: ApiError): WriteFailureKind {
+  if (err instanceof AuthError) return 'auth';
+  if (err instanceof ForbiddenError) return 'refused';
+  if (err instanceof ConflictError) return 'conflict';
+  if (err instanceof BadResponseError) return 'bad_response';
+  if (err instanceof AbortedError) return 'aborted';
+  if (err instanceof RateLimitError || err instanceof TimeoutError || err instanceof NetworkError) return 'transient';
+  if (err.status === 404) return 'not_found';
+  if (err.status === 409) return 'conflict';
+  if (err.retryable || (err.status !== undefined && err.status >= 500)) return 'transient';
+  return 'rejected';
 }

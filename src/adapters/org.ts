@@ -25,11 +25,11 @@
  * another user or no roles, fails the whole pull before any write.
  */
 import { z } from 'zod';
-import type { OrgUser } from '../core/member.js';
+import type { InvalidRecord, SourcePort, SourcePull, SourceUser } from '../app/ports.js';
 import type { HttpClient } from '../http/client.js';
 import { ORG_LIST_PARAMS, ORG_MAX_PAGE_SIZE, ORG_PATHS } from './org-paths.js';
 import { AbortedError, ApiError } from '../http/errors.js';
-import { badResponse, describeIssues, resolveExistingOnInvite, saysAlreadyExists, statusError } from './common.js';
+import { badResponse, describeIssues } from './common.js';
 
 export interface OrgPageProgress {
   /** 1-based page just read (the last page while roles are read per user). */
@@ -43,24 +43,8 @@ export interface OrgPageProgress {
   rolesToRead?: number;
 }
 
-export interface OrgInvalidRecord {
-  page: number;
-  /** 0-based index within the page. */
-  index: number;
-  /** Short description, e.g. "email: expected string, received undefined". Never the record. */
-  problem: string;
-}
-
-export interface OrgPull {
-  /** Valid records, in page order (duplicates kept). */
-  users: OrgUser[];
-  invalid: OrgInvalidRecord[];
-  /** `count` of the first page. */
-  reportedCount: number;
-  pages: number;
-  /** Set when roles were read user by user: how many requests that took, and a sentence saying why. */
-  roleReads?: { requests: number; note: string };
-}
+/** A record of the org API after payload validation: already the source's domain record. */
+export type OrgUser = SourceUser;
 
 /** Where users' roles come from (ORG_ROLES_FROM); see the module doc. */
 export type OrgRolesFrom = 'auto' | 'list' | 'user';
@@ -75,21 +59,10 @@ export interface OrgAdapterOptions {
   concurrency?: number;
   /** Hard stop against a server whose pages never end. Default 10,000 (a million users at 100 a page). */
   maxPages?: number;
-  /** `connection` sent with an invite. Default 'google-oauth2' (the API's documented default); null = username/password. */
-  inviteConnection?: 'google-oauth2' | null;
 }
 
-/** An invited user; `alreadyExisted` is set when an ambiguous earlier attempt had in fact created it. */
-export type OrgInviteResult = OrgUser & { alreadyExisted?: true };
-
-export interface OrgAdapter {
-  listUsers(onPage?: (p: OrgPageProgress) => void): Promise<OrgPull>;
-  /** POST organization/users/invite; ambiguous-failure safe like the Secoda invite. */
-  invite(u: { email: string; name: string; roles: string[] }): Promise<OrgInviteResult>;
-  /** PUT organization/users/{id}/roles (replaces the roles). */
-  setRoles(id: string, roles: string[]): Promise<void>;
-  /** DELETE organization/users/{id}; 404 counts as done. */
-  remove(id: string): Promise<void>;
+export interface OrgAdapter extends SourcePort {
+  listUsers(onPage?: (p: OrgPageProgress) => void): Promise<SourcePull>;
 }
 
 const Envelope = z.object({
@@ -111,15 +84,11 @@ const Name = z
   .transform((v) => v ?? '');
 const Roles = z.array(z.string());
 
-export const OrgUserRecord = z.object({ id: Id, email: Email, name: Name, roles: Roles });
+const OrgUserRecord = z.object({ id: Id, email: Email, name: Name, roles: Roles });
 /** A list item whose roles may be absent (null or missing: unknown, to be read per user). */
 const ListItemMaybeRoles = z.object({ id: Id, email: Email, name: Name, roles: Roles.nullish() });
 /** A list item whose roles are not used (ORG_ROLES_FROM=user). */
 const ListItemNoRoles = z.object({ id: Id, email: Email, name: Name });
-
-function toOrgUser(v: z.infer<typeof OrgUserRecord>): OrgUser {
-  return { id: v.id, email: v.email, name: v.name, roles: v.roles };
-}
 
 const sameEmail = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
 
@@ -142,13 +111,12 @@ export function createOrgAdapter(client: HttpClient, opts: OrgAdapterOptions = {
   if (!ORG_ROLES_FROM.includes(rolesFrom)) throw new RangeError(`org roles source must be one of ${ORG_ROLES_FROM.join(', ')} (got ${String(rolesFrom)})`);
   const maxPages = opts.maxPages ?? 10_000;
   const concurrency = Math.max(1, Math.floor(opts.concurrency ?? 4));
-  const connection = opts.inviteConnection === undefined ? 'google-oauth2' : opts.inviteConnection;
   const itemSchema = rolesFrom === 'list' ? OrgUserRecord : rolesFrom === 'user' ? ListItemNoRoles : ListItemMaybeRoles;
 
-  async function listUsers(onPage?: (p: OrgPageProgress) => void): Promise<OrgPull> {
+  async function listUsers(onPage?: (p: OrgPageProgress) => void): Promise<SourcePull> {
     // Items in page order; `roles` null until known.
     const collected: (Omit<OrgUser, 'roles'> & { roles: string[] | null })[] = [];
-    const invalid: OrgInvalidRecord[] = [];
+    const invalid: InvalidRecord[] = [];
     const seen = new Set<string>();
     let reportedCount = 0;
     let fetched = 0;
@@ -208,7 +176,7 @@ export function createOrgAdapter(client: HttpClient, opts: OrgAdapterOptions = {
     }
 
     const toRead = collected.filter((u) => u.roles === null);
-    const pull: OrgPull = { users: [], invalid, reportedCount, pages: page };
+    const pull: SourcePull = { users: [], invalid, reportedCount, pages: page };
     if (toRead.length > 0 || rolesFrom === 'user') {
       await readRoles(toRead, (done) => onPage?.({ page, fetched, count: lastCount, rolesRead: done, rolesToRead: toRead.length }));
       const why =
@@ -273,30 +241,5 @@ export function createOrgAdapter(client: HttpClient, opts: OrgAdapterOptions = {
     }
   }
 
-  async function invite(u: { email: string; name: string; roles: string[] }): Promise<OrgInviteResult> {
-    const method = 'POST';
-    const res = await client.request({
-      method,
-      path: ORG_PATHS.invite(),
-      json: { connection, email: u.email, name: u.name, roles: u.roles },
-      acceptStatus: [400, 409],
-    });
-    if (res.status >= 200 && res.status < 300) {
-      const r = OrgUserRecord.safeParse(res.body);
-      // The reference documents no answer body for an invite: fall back to what we sent.
-      return r.success ? toOrgUser(r.data) : { id: '', email: u.email, name: u.name, roles: [...u.roles] };
-    }
-    if (!saysAlreadyExists(res)) throw statusError(client, method, res);
-    return resolveExistingOnInvite(client, method, res, u.email, async () => (await listUsers()).users);
-  }
-
-  async function setRoles(id: string, roles: string[]): Promise<void> {
-    await client.request({ method: 'PUT', path: ORG_PATHS.userRoles(id), json: roles });
-  }
-
-  async function remove(id: string): Promise<void> {
-    await client.request({ method: 'DELETE', path: ORG_PATHS.user(id), acceptStatus: [404] });
-  }
-
-  return { listUsers, invite, setRoles, remove };
+  return { listUsers };
 }

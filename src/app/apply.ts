@@ -4,19 +4,18 @@
  * is granted. Every outcome is recorded with the HTTP status that settled it,
  * and the Secoda snapshot follows every successful write.
  *
- * Refusals: a 401 (or a 403 on a read inside a write) means the key is
- * refused: nothing more is sent. A 403 on one write is that user's business
- * (Secoda refusing to delete the workspace owner, say): the action fails with
- * the API's reason and the run goes on — unless KEY_REFUSAL_STREAK writes in
- * a row, on different users, are refused: then it is the key after all.
+ * Refusals: an `auth` failure (the target refused the key) means nothing
+ * more is sent. A `refused` write is that user's business (Secoda refusing
+ * to delete the workspace owner, say): the action fails with the API's
+ * reason and the run goes on — unless KEY_REFUSAL_STREAK writes in a row, on
+ * different users, are refused: then it is the key after all.
  */
 import { statusLine } from '../http/errors.js';
-import { splitName } from '../core/normalise.js';
+import type { Member } from '../core/member.js';
 import type { PlanAction } from '../core/plan.js';
-import type { SecodaUser } from '../core/member.js';
 import type { Logger } from '../observe/logger.js';
 import type { ActionOutcome, Store } from '../store/types.js';
-import type { ProgressSink, TargetPort } from './ports.js';
+import type { ProgressSink, TargetPort, WriteFailure } from './ports.js';
 
 export interface StoredAction extends PlanAction {
   actionId: number;
@@ -91,9 +90,9 @@ export async function applyPlan(actions: readonly StoredAction[], deps: ApplyDep
         const action = queue[next++]!;
         dispatched++;
         const outcome = await sendOne(action, deps, result);
-        if (!outcome.ok && outcome.code === 'E_FORBIDDEN') {
+        if (!outcome.ok && outcome.kind === 'refused') {
           refusedInARow.add(action.email.trim().toLowerCase());
-          if (refusedInARow.size >= KEY_REFUSAL_STREAK) result.authFailure ??= keyRefused(refusedInARow.size, outcome);
+          if (refusedInARow.size >= KEY_REFUSAL_STREAK) result.authFailure ??= keyRefused(refusedInARow.size, outcome, deps.target.api);
         } else refusedInARow.clear();
         await recording;
         recording = new Promise<void>((resolve) => setImmediate(resolve))
@@ -125,64 +124,39 @@ export async function applyPlan(actions: readonly StoredAction[], deps: ApplyDep
   return result;
 }
 
-function keyRefused(n: number, last: { api?: string; hint?: string }): string {
-  const api = last.api ?? 'secoda';
-  return `${api} API refused ${n} writes in a row, each on a different user (${statusLine(403)}): ` +
+function keyRefused(n: number, last: WriteFailure, api: string): string {
+  const answered = last.httpStatus !== undefined ? statusLine(last.httpStatus) : 'refused';
+  return `${api} API refused ${n} writes in a row, each on a different user (${answered}): ` +
     `taken as the key lacking write access, not those users — ${last.hint ?? `check the ${api} API key`}`;
 }
 
+type Timed = { startedAt: Date; finishedAt: Date };
 type Outcome =
-  | { ok: true; user?: SecodaUser; httpStatus: number | null; remark?: string; startedAt: Date; finishedAt: Date }
-  | {
-      ok: false;
-      status: number | null;
-      code?: string;
-      api?: string;
-      hint?: string;
-      error: string;
-      attempts: number;
-      startedAt: Date;
-      finishedAt: Date;
-    };
+  | ({ ok: true; member?: Member; httpStatus: number | null; remark?: string } & Timed)
+  | (WriteFailure & Timed);
 
 /** The write itself, against the target. Never throws: a failure is an outcome. */
 async function sendOne(action: StoredAction, deps: ApplyDeps, result: ApplyResult): Promise<Outcome> {
-  const { target, logger } = deps;
+  const { logger } = deps;
   const startedAt = new Date();
-  try {
-    let user: SecodaUser | undefined;
-    let httpStatus: number | null = null;
-    let remark: string | undefined;
-    if (action.type === 'delete') {
-      httpStatus = (await target.remove(requireId(action)))?.httpStatus ?? null;
-      if (httpStatus === 404) remark = `already gone (${statusLine(404)})`;
-    } else {
-      const { httpStatus: status, alreadyExisted, ...plain } =
-        action.type === 'update_role'
-          ? await target.setRole(requireId(action), action.to!)
-          : await target.invite({ email: action.email, ...splitName(action.name), role: action.to! });
-      user = plain;
-      httpStatus = status ?? null;
-      if (alreadyExisted) remark = `already existed (${status ? statusLine(status) : 'exists'}): an earlier attempt had created it`;
-    }
-    logger.debug({ action: action.type, email: action.email, from: action.from, to: action.to, httpStatus }, `${action.type} ${action.email} done`);
-    return { ok: true, ...(user ? { user } : {}), httpStatus, ...(remark ? { remark } : {}), startedAt, finishedAt: new Date() };
-  } catch (err) {
-    const e = err as { message?: string; status?: number; attempts?: number; code?: string; api?: string; hint?: string };
-    if (e.code === 'E_AUTH') result.authFailure ??= e.message;
-    logger.error({ action: action.type, email: action.email, code: e.code, status: e.status }, `${action.type} ${action.email} failed: ${e.message}`);
-    return {
-      ok: false,
-      status: e.status ?? null,
-      ...(e.code ? { code: e.code } : {}),
-      ...(e.api ? { api: e.api } : {}),
-      ...(e.hint ? { hint: e.hint } : {}),
-      error: e.message ?? String(err),
-      attempts: e.attempts ?? 1,
-      startedAt,
-      finishedAt: new Date(),
-    };
+  const outcome = await deps.target.apply(action).catch((err: unknown): WriteFailure => ({
+    ok: false, kind: 'internal', message: messageOf(err), attempts: 1,
+  }));
+  const finishedAt = new Date();
+  if (!outcome.ok) {
+    if (outcome.kind === 'auth') result.authFailure ??= outcome.message;
+    logger.error({ action: action.type, email: action.email, kind: outcome.kind, status: outcome.httpStatus }, `${action.type} ${action.email} failed: ${outcome.message}`);
+    return { ...outcome, startedAt, finishedAt };
   }
+  const { receipt } = outcome;
+  const httpStatus = receipt.httpStatus ?? null;
+  const remark = receipt.alreadyGone
+    ? `already gone (${httpStatus ? statusLine(httpStatus) : 'not found'})`
+    : receipt.alreadyExisted
+      ? `already existed (${httpStatus ? statusLine(httpStatus) : 'exists'}): an earlier attempt had created it`
+      : undefined;
+  logger.debug({ action: action.type, email: action.email, from: action.from, to: action.to, httpStatus }, `${action.type} ${action.email} done`);
+  return { ok: true, ...(outcome.member ? { member: outcome.member } : {}), httpStatus, ...(remark ? { remark } : {}), startedAt, finishedAt };
 }
 
 /** The outcome into the database: the snapshot follows a successful write, then the action row. */
@@ -191,8 +165,8 @@ async function recordOne(action: StoredAction, outcome: Outcome, deps: ApplyDeps
   if (!outcome.ok) {
     await store.updateAction(action.actionId, {
       status: 'failed',
-      httpStatus: outcome.status,
-      error: outcome.error,
+      httpStatus: outcome.httpStatus ?? null,
+      error: outcome.message,
       attempts: outcome.attempts,
       startedAt: outcome.startedAt,
       finishedAt: outcome.finishedAt,
@@ -200,10 +174,10 @@ async function recordOne(action: StoredAction, outcome: Outcome, deps: ApplyDeps
     return;
   }
   if (action.type === 'delete') await store.removeSecodaUser(requireId(action));
-  else await store.upsertSecodaUser(outcome.user!);
+  else await store.upsertSecodaUser(outcome.member!);
   await store.updateAction(action.actionId, {
     status: 'succeeded',
-    secodaId: outcome.user?.id ?? action.id ?? null,
+    secodaId: outcome.member?.id ?? action.id ?? null,
     httpStatus: outcome.httpStatus,
     ...(outcome.remark ? { error: outcome.remark } : {}),
     startedAt: outcome.startedAt,
@@ -216,10 +190,10 @@ async function recordOne(action: StoredAction, outcome: Outcome, deps: ApplyDeps
  * with what is known — so it never reads `planned` (never sent) when it was sent.
  */
 async function markUnrecorded(action: StoredAction, outcome: Outcome, error: unknown, deps: ApplyDeps): Promise<void> {
-  const answered = outcome.ok ? `Secoda answered ${outcome.httpStatus ? statusLine(outcome.httpStatus) : 'with success'}` : outcome.error;
+  const answered = outcome.ok ? `Secoda answered ${outcome.httpStatus ? statusLine(outcome.httpStatus) : 'with success'}` : outcome.message;
   const row: ActionOutcome = {
     status: 'unknown',
-    httpStatus: outcome.ok ? outcome.httpStatus : outcome.status,
+    httpStatus: outcome.ok ? outcome.httpStatus : (outcome.httpStatus ?? null),
     error: `sent; outcome not recorded: ${messageOf(error)} (${answered})`,
     startedAt: outcome.startedAt,
     finishedAt: outcome.finishedAt,

@@ -1,8 +1,13 @@
 /**
- * What the application needs from each side. The adapters in src/adapters
- * satisfy these; tests and the reverse direction can swap them.
+ * What the application needs from each side, in domain terms. The adapters in
+ * src/adapters satisfy these; tests and the reverse direction can swap them.
+ * No API's wire record, status code or error code crosses this boundary: a
+ * write answers a {@link WriteOutcome} whose failure `kind` the adapter derived.
  */
-import type { OrgUser, SecodaUser } from '../core/member.js';
+import type { Member, SourceUser } from '../core/member.js';
+import type { PlanAction } from '../core/plan.js';
+
+export type { SourceUser } from '../core/member.js';
 
 export interface PageProgress {
   page: number;
@@ -14,9 +19,20 @@ export interface PageProgress {
   rolesToRead?: number;
 }
 
-export interface OrgPull {
-  users: OrgUser[];
-  invalid: { page: number; index: number; problem: string }[];
+/** A source record that failed validation: where it was, and a short problem (never the record). */
+export interface InvalidRecord {
+  page: number;
+  /** 0-based index within the page. */
+  index: number;
+  problem: string;
+}
+
+/** One read of every page of the source. */
+export interface SourcePull {
+  /** Valid records, in page order (duplicates kept). */
+  users: SourceUser[];
+  invalid: InvalidRecord[];
+  /** What the source said its total was (`count` of the first page). */
   reportedCount: number;
   pages: number;
   /** Set when roles were read user by user: requests made, and a sentence saying why. */
@@ -24,29 +40,62 @@ export interface OrgPull {
 }
 
 export interface SourcePort {
-  listUsers(onPage?: (p: PageProgress) => void): Promise<OrgPull>;
+  listUsers(onPage?: (p: PageProgress) => void): Promise<SourcePull>;
 }
 
-export interface InviteInput {
-  email: string;
-  first_name: string;
-  last_name: string;
-  role: string;
-}
-
-/** What settled a write, for its record. */
+/** What settled a successful write, for its record. */
 export interface WriteReceipt {
-  /** Status of the answer that settled it: 201, 200, 204 — or 404 for a delete of a user already gone, the 400/409 that said an invite existed. */
+  /** Status of the answer that settled it, as the adapter saw it (201, 200, 204, the 404 of a delete already done, the 409 that said an invite existed). */
   httpStatus?: number;
-  /** An invite settled by finding the user that an earlier, ambiguous attempt had created. */
+  /** An invite settled by finding the member that an earlier, ambiguous attempt had created. */
   alreadyExisted?: true;
+  /** A delete of a member the target no longer had. */
+  alreadyGone?: true;
 }
+
+/**
+ * Why a write failed, as the application acts on it:
+ * - `auth`: the credentials were refused; nothing more is worth sending.
+ * - `refused`: this one change was refused (a write the key may not make on this member).
+ * - `conflict`: the target's state contradicts the plan (an invite of someone already there).
+ * - `not_found`: the member is not there.
+ * - `transient`: no usable answer (timeout, network, rate limit, server error) once retries were spent.
+ * - `bad_response`: the target answered with something it does not promise.
+ * - `rejected`: any other refusal of the request as sent.
+ * - `aborted`: cancelled by a shutdown.
+ * - `internal`: not the target's answer at all (a bug on our side).
+ */
+export type WriteFailureKind =
+  | 'auth'
+  | 'refused'
+  | 'conflict'
+  | 'not_found'
+  | 'transient'
+  | 'bad_response'
+  | 'rejected'
+  | 'aborted'
+  | 'internal';
+
+export interface WriteFailure {
+  ok: false;
+  kind: WriteFailureKind;
+  message: string;
+  attempts: number;
+  /** Status of the last answer, when there was one. */
+  httpStatus?: number;
+  /** What to check when every write is refused ("check SECODA_API_KEY"). */
+  hint?: string;
+}
+
+export type WriteOutcome = { ok: true; member?: Member; receipt: WriteReceipt } | WriteFailure;
 
 export interface TargetPort {
-  listUsers(onPage?: (p: PageProgress) => void): Promise<SecodaUser[]>;
-  invite(input: InviteInput): Promise<SecodaUser & WriteReceipt>;
-  setRole(id: string, role: string): Promise<SecodaUser & WriteReceipt>;
-  remove(id: string): Promise<WriteReceipt | void>;
+  /** Names the target in messages ("secoda"). */
+  readonly api: string;
+  /** Every member of the target; the adapter decides which are outside the sync (`exclusion`). */
+  listMembers(onPage?: (p: PageProgress) => void): Promise<Member[]>;
+  /** Carries out one planned action. Never throws: a failure is an outcome. */
+  apply(action: PlanAction): Promise<WriteOutcome>;
 }
 
 /** Progress events for people watching a run (terminal bar or periodic log lines). */

@@ -6,21 +6,20 @@
  * deletes are held. The adapter pages until a short page whatever `count`
  * says, so a per-page `count` costs deletes, never users.
  */
-import type { OrgUser } from '../core/member.js';
 import type { Logger } from '../observe/logger.js';
-import type { OrgPull, PageProgress, SourcePort } from './ports.js';
+import type { PageProgress, SourcePort, SourcePull, SourceUser } from './ports.js';
 
 export interface SourceRead {
-  users: OrgUser[];
+  users: SourceUser[];
   /** Reasons to withhold every delete this run (incomplete or partly invalid source). */
   deleteHolds: string[];
   /** Records that failed validation: the run fails (exit 1) even if the rest applies. */
-  invalid: OrgPull['invalid'];
+  invalid: SourcePull['invalid'];
   pulls: number;
   /** Pages of the pull whose users these are (the larger one after mergeReads). */
   pages: number;
   /** Roles read user by user over every pull of this read (requests summed), if any. */
-  roleReads?: OrgPull['roleReads'];
+  roleReads?: SourcePull['roleReads'];
   /** For the run's report: how the source was read, when that is worth saying. */
   notes: string[];
 }
@@ -82,18 +81,18 @@ function mismatchHold(reported: number, collected: number): string {
   return `${what}; ${why}; no deletes this run`;
 }
 
-function sumRoleReads(a: OrgPull['roleReads'], b: OrgPull['roleReads']): OrgPull['roleReads'] {
+function sumRoleReads(a: SourcePull['roleReads'], b: SourcePull['roleReads']): SourcePull['roleReads'] {
   if (!a || !b) return a ?? b;
   return { requests: a.requests + b.requests, note: b.note };
 }
 
-function notesOf(roleReads: OrgPull['roleReads']): string[] {
+function notesOf(roleReads: SourcePull['roleReads']): string[] {
   if (!roleReads) return [];
   return [`${roleReads.note} — ${roleReads.requests} extra request${roleReads.requests === 1 ? '' : 's'}`];
 }
 
 /** Unique users the pull collected: by id, else by email; invalid records count (they are users too). */
-function uniqueCollected(pull: OrgPull): number {
+function uniqueCollected(pull: SourcePull): number {
   const ids = new Set<string>();
   for (const u of pull.users) ids.add(u.id || `email:${u.email.trim().toLowerCase()}`);
   return ids.size + pull.invalid.length;

@@ -3,7 +3,7 @@
  * plan, record the plan, then — unless it is a dry run — apply it. The dry
  * run prints the very plan an apply would execute.
  */
-import { orgUsersToMembers, protectedMatcher, secodaUsersToMembers } from '../core/normalise.js';
+import { orgUsersToMembers, protectedMatcher } from '../core/normalise.js';
 import { memberKey } from '../core/member.js';
 import { computePlan } from '../core/plan.js';
 import { SECODA_VOCABULARY } from '../adapters/secoda-roles.js';
@@ -55,13 +55,12 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
     let source = await readSource(deps.source, log, onOrgPage);
     await store.saveOrgSnapshot(runId, source.users);
     checkAbort();
-    const secodaUsers = await deps.target.listUsers((p) => {
+    const current = await deps.target.listMembers((p) => {
       checkAbort();
       deps.onProgress?.({ phase: 'pull', api: 'secoda', ...p });
     });
-    await store.replaceSecodaSnapshot(secodaUsers);
+    await store.replaceSecodaSnapshot(current);
 
-    const current = secodaUsersToMembers(secodaUsers);
     const override = options.maxDeletesOverride;
     const planFor = (read: SourceRead) => {
       const members = orgUsersToMembers(read.users, { roleMap: config.roleMap, defaultRole: config.defaultRole, roleOrder: SECODA_VOCABULARY.roles });
@@ -100,7 +99,7 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
     const stored: StoredAction[] = plan.actions.map((a, i) => ({ ...a, actionId: ids[i]! }));
     await store.updateRun(runId, {
       sourceUsers: desired.length,
-      targetUsers: secodaUsers.length,
+      targetUsers: current.length,
       targetManaged: plan.managed,
       holds: worded.holds,
       skipped: worded.skipped,

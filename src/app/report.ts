@@ -32,7 +32,7 @@ export interface Report {
   error?: string;
 }
 
-export const EMPTY_SUMMARY: RunSummary = { invite: 0, update_role: 0, delete: 0, unchanged: 0, skipped: 0, failed: 0, withheld: 0 };
+const EMPTY_SUMMARY: RunSummary = { invite: 0, update_role: 0, delete: 0, unchanged: 0, skipped: 0, failed: 0, withheld: 0 };
 
 export function buildReport(run: RunRecord, actions: readonly ActionRecord[]): Report {
   const ordered = [...actions].sort((a, b) => a.seq - b.seq);

@@ -9,6 +9,7 @@
  *   node dist/bench/db-child.js apply-window <postgres-url | pglite-dir> <run-id>
  *       first startedAt / last finishedAt of the run's succeeded actions
  */
+import { secodaUsersToMembers } from '../adapters/secoda-members.js';
 import { openStore } from '../store/index.js';
 import { makeWorld } from './data.js';
 
@@ -25,10 +26,10 @@ try {
   if (command === 'prepare') {
     const n = Number(arg ?? 0);
     if (n > 0) {
-      await store.replaceSecodaSnapshot(makeWorld({ unchanged: n, reRole: 0, invite: 0, remove: 0 }).secoda.map((s) => ({
+      await store.replaceSecodaSnapshot(secodaUsersToMembers(makeWorld({ unchanged: n, reRole: 0, invite: 0, remove: 0 }).secoda.map((s) => ({
         id: s.id!, first_name: s.first_name ?? '', last_name: s.last_name ?? '', email: s.email!, role: String(s.role),
         pending: false, is_service_account: false, disabled: false,
-      })));
+      }))));
     }
     process.stdout.write(`${JSON.stringify({ prepared: true, snapshot: n })}\n`);
   } else if (command === 'apply-window') {

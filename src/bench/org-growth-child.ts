@@ -6,7 +6,7 @@
  *
  *   node dist/bench/org-growth-child.js <n> <runs> <changeEvery> <postgres-url | pglite-dir>
  */
-import type { OrgUser } from '../core/member.js';
+import type { SourceUser as OrgUser } from '../core/member.js';
 import { openStore } from '../store/index.js';
 import { orgUsers } from './data.js';
 

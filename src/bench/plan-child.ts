@@ -5,7 +5,8 @@
  *
  *   node dist/bench/plan-child.js <n>
  */
-import { orgUsersToMembers, protectedMatcher, secodaUsersToMembers } from '../core/normalise.js';
+import { secodaUsersToMembers } from '../adapters/secoda-members.js';
+import { orgUsersToMembers, protectedMatcher } from '../core/normalise.js';
 import { computePlan, type PlanOptions } from '../core/plan.js';
 import { DEFAULT_ROLE_MAP } from '../config/variables.js';
 import { parseRoleMap, SECODA_VOCABULARY } from '../adapters/secoda-roles.js';

@@ -5,6 +5,7 @@
  *   node dist/bench/store-child.js <n> <postgres-url | pglite-dir>
  */
 import { openStore } from '../store/index.js';
+import { secodaUsersToMembers } from '../adapters/secoda-members.js';
 import { orgUsers, secodaUsers } from './data.js';
 
 export interface StoreChildResult {
@@ -40,7 +41,7 @@ const t0 = performance.now();
 const store = await openStore(isPg ? { databaseUrl: where, dataDir: '' } : { dataDir: where });
 const openMs = performance.now() - t0;
 try {
-  const users = secodaUsers(n);
+  const users = secodaUsersToMembers(secodaUsers(n));
   const firstSnapshotMs = await time(() => store.replaceSecodaSnapshot(users));
   // Every later run replaces a full snapshot: same ids, some roles changed.
   const again = users.map((u, i) => (i % 10 === 0 ? { ...u, role: u.role === 'viewer' ? 'editor' : 'viewer' } : u));
@@ -49,8 +50,8 @@ try {
   const saveOrgSnapshotMs = await time(() => store.saveOrgSnapshot(runId, orgUsers(n)));
   const addActionsMs = await time(() =>
     store.addActions(runId, users.map((u, seq) => ({
-      seq, type: 'update_role' as const, email: u.email, name: `${u.first_name} ${u.last_name}`, secodaId: u.id,
-      fromRole: u.role, toRole: 'editor', status: 'planned' as const,
+      seq, type: 'update_role' as const, email: u.email, name: u.name, secodaId: u.id ?? null,
+      fromRole: u.role ?? '', toRole: 'editor', status: 'planned' as const,
     }))),
   );
   const rows = (await store.listSecodaSnapshot()).length;

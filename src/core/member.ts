@@ -37,25 +37,15 @@ export type Exclusion =
   /** Two or more target accounts share this key (case variants of one email): all of them are left alone. */
   | 'duplicate';
 
-/** A user of the org-user-management API, after payload validation. */
-export interface OrgUser {
+/**
+ * One record of the source as the source port delivers it: validated, not yet
+ * mapped to a target role (its roles are in the source's own vocabulary).
+ */
+export interface SourceUser {
   id: string;
   email: string;
   name: string;
   roles: string[];
-}
-
-/** A Secoda user, after payload validation and quirk clean-up ("None", "True"). */
-export interface SecodaUser {
-  id: string;
-  first_name: string;
-  last_name: string;
-  email: string;
-  /** Lower-cased. */
-  role: string;
-  pending: boolean;
-  is_service_account: boolean;
-  disabled: boolean;
 }
 
 export function memberKey(email: string): string {

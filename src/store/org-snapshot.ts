@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
-import type { OrgUser } from '../core/member.js';
+import type { SourceUser } from '../core/member.js';
 import { orgMembers, orgSnapshots, runs } from './schema.js';
 import { chunks, jsonParam, rowsOf, ROWS_PER_JSON_INSERT, type Db } from './sql.js';
 
@@ -19,12 +19,12 @@ export const ORG_SNAPSHOT_LOCK_KEY = 0x5ec0da_0002;
 
 interface Keyed {
   key: string;
-  user: OrgUser;
+  user: SourceUser;
   copy: number;
 }
 
 /** Each record's canonical line (with its copy number: the source may list one twice), sorted. */
-function canonical(users: readonly OrgUser[]): Keyed[] {
+function canonical(users: readonly SourceUser[]): Keyed[] {
   const lines = users.map((user) => ({ line: JSON.stringify([user.id, user.email, user.name, user.roles]), user }));
   lines.sort((a, b) => (a.line < b.line ? -1 : a.line > b.line ? 1 : 0));
   const out: Keyed[] = [];
@@ -39,7 +39,7 @@ const keyOf = (r: { id: string; email: string; name: string; roles: string[]; co
   `${r.copy}:${JSON.stringify([r.id, r.email, r.name, r.roles])}`;
 
 /** Points the run at the version equal to `users`, storing a new version (its changes only) when there is none. */
-export async function saveOrgSnapshot(db: Db, runId: number, users: readonly OrgUser[]): Promise<void> {
+export async function saveOrgSnapshot(db: Db, runId: number, users: readonly SourceUser[]): Promise<void> {
   const records = canonical(users);
   const hash = createHash('sha256').update(records.map((r) => r.key).join('\n')).digest('hex');
   await db.transaction(async (tx) => {
@@ -103,7 +103,7 @@ export async function countOrgSnapshot(db: Db, runId: number): Promise<number> {
 }
 
 /** The run's org snapshot, sorted by record (not in pull order); [] when it stored none. */
-export async function listOrgSnapshot(db: Db, runId: number): Promise<OrgUser[]> {
+export async function listOrgSnapshot(db: Db, runId: number): Promise<SourceUser[]> {
   const rows = rowsOf(await db.execute(sql`
     select m.id, m.email, m.name, m.roles from ${runs} r
     join ${orgMembers} m on m.from_version <= r.org_snapshot and (m.to_version is null or m.to_version > r.org_snapshot)

@@ -3,12 +3,12 @@
  * postgres.js. Every error leaving here is a StoreError (see errors.ts).
  */
 import { and, asc, desc, eq, lt, ne, sql } from 'drizzle-orm';
-import type { SecodaUser } from '../core/member.js';
+import type { Member } from '../core/member.js';
 import { describeCause, StoreError } from './errors.js';
 import { countOrgSnapshot, listOrgSnapshot, orgSnapshotSize, pruneOrgSnapshots, saveOrgSnapshot } from './org-snapshot.js';
 import { actions, runs, secodaUsers } from './schema.js';
 import { chunks, jsonParam, rowsOf, ROWS_PER_JSON_INSERT, type Db } from './sql.js';
-import type { ActionOutcome, ActionRecord, NewAction, RunRecord, RunStatus, Store } from './types.js';
+import type { ActionOutcome, ActionRecord, NewAction, RunRecord, RunStatus, Store, TargetSnapshotMember } from './types.js';
 
 export { chunks, ROWS_PER_JSON_INSERT, type Db } from './sql.js';
 
@@ -54,29 +54,21 @@ export function toActionRecord(r: ActionRow): ActionRecord {
   };
 }
 
-function toSecodaUser(r: SecodaRow): SecodaUser {
-  return {
-    id: r.id,
-    first_name: r.firstName,
-    last_name: r.lastName,
-    email: r.email,
-    role: r.role,
-    pending: r.pending,
-    is_service_account: r.isServiceAccount,
-    disabled: r.disabled,
-  };
+function toSnapshotMember(r: SecodaRow): TargetSnapshotMember {
+  return { id: r.id, email: r.email, name: r.name, role: r.role, pending: r.pending, serviceAccount: r.serviceAccount, disabled: r.disabled };
 }
 
-function secodaValues(u: SecodaUser) {
+/** A target member as a snapshot row; members always carry the target's id. */
+function snapshotValues(m: Member) {
+  if (!m.id) throw new StoreError(`store: a Secoda member without an id (${m.email || m.key})`, 'E_NO_ID');
   return {
-    id: u.id,
-    email: u.email,
-    firstName: u.first_name,
-    lastName: u.last_name,
-    role: u.role,
-    pending: u.pending,
-    isServiceAccount: u.is_service_account,
-    disabled: u.disabled,
+    id: m.id,
+    email: m.email,
+    name: m.name,
+    role: m.role ?? '',
+    pending: m.pending ?? false,
+    serviceAccount: m.serviceAccount ?? false,
+    disabled: m.disabled ?? false,
   };
 }
 
@@ -223,27 +215,29 @@ export function createQueryStore(db: Db, opts: QueryStoreOptions): Omit<Store, '
     replaceSecodaSnapshot: (users) =>
       op('replaceSecodaSnapshot', async () => {
         // The API may list a user twice (pagination shifting under us): last one wins, not a key violation.
-        const byId = new Map<string, SecodaUser>();
-        for (const u of users) byId.set(u.id, u);
-        const values = [...byId.values()].map((u) => ({
-          id: u.id, email: u.email, first_name: u.first_name, last_name: u.last_name, role: u.role,
-          pending: u.pending, is_service_account: u.is_service_account, disabled: u.disabled,
+        const byId = new Map<string, ReturnType<typeof snapshotValues>>();
+        for (const m of users) {
+          const v = snapshotValues(m);
+          byId.set(v.id, v);
+        }
+        const values = [...byId.values()].map((v) => ({
+          id: v.id, email: v.email, name: v.name, role: v.role, pending: v.pending, service_account: v.serviceAccount, disabled: v.disabled,
         }));
         await db.transaction(async (tx) => {
           await tx.delete(secodaUsers);
           for (const chunk of chunks(values, ROWS_PER_JSON_INSERT)) {
             await tx.execute(sql`
-              insert into ${secodaUsers} (id, email, first_name, last_name, role, pending, is_service_account, disabled)
-              select r.id, r.email, r.first_name, r.last_name, r.role, r.pending, r.is_service_account, r.disabled
+              insert into ${secodaUsers} (id, email, name, role, pending, service_account, disabled)
+              select r.id, r.email, r.name, r.role, r.pending, r.service_account, r.disabled
               from json_to_recordset(${jsonParam(chunk)}) as r(
-                id text, email text, first_name text, last_name text, role text, pending boolean, is_service_account boolean, disabled boolean)`);
+                id text, email text, name text, role text, pending boolean, service_account boolean, disabled boolean)`);
           }
         });
       }),
 
     upsertSecodaUser: (user) =>
       op('upsertSecodaUser', async () => {
-        const v = secodaValues(user);
+        const v = snapshotValues(user);
         const { id: _id, ...rest } = v;
         await db
           .insert(secodaUsers)
@@ -259,7 +253,7 @@ export function createQueryStore(db: Db, opts: QueryStoreOptions): Omit<Store, '
     listSecodaSnapshot: () =>
       op('listSecodaSnapshot', async () => {
         const rows = await db.select().from(secodaUsers).orderBy(asc(secodaUsers.email), asc(secodaUsers.id));
-        return rows.map(toSecodaUser);
+        return rows.map(toSnapshotMember);
       }),
 
     markAbandonedRuns: () =>

@@ -71,15 +71,14 @@ export const actions = pgTable(
   (t) => [index('actions_run_id_seq_idx').on(t.runId, t.seq)],
 );
 
-/** Last known Secoda state. */
+/** Last known Secoda state: its members, as the target port reads them. */
 export const secodaUsers = pgTable('secoda_users', {
   id: text('id').primaryKey(),
   email: text('email').notNull(),
-  firstName: text('first_name').notNull(),
-  lastName: text('last_name').notNull(),
+  name: text('name').notNull(),
   role: text('role').notNull(),
   pending: boolean('pending').notNull(),
-  isServiceAccount: boolean('is_service_account').notNull(),
+  serviceAccount: boolean('service_account').notNull(),
   disabled: boolean('disabled').notNull(),
   updatedAt: timestamp('updated_at', tz).notNull().defaultNow(),
 });

@@ -1,4 +1,4 @@
-import type { OrgUser, SecodaUser } from '../core/member.js';
+import type { Member, SourceUser } from '../core/member.js';
 import type { RunLock } from './run-lock.js';
 
 export type { RunLock } from './run-lock.js';
@@ -89,20 +89,20 @@ export interface Store {
    * The org's users as pulled in this run. Stored once per distinct list: a
    * pull equal to an earlier one writes no row. Saving again replaces.
    */
-  saveOrgSnapshot(runId: number, users: OrgUser[]): Promise<void>;
+  saveOrgSnapshot(runId: number, users: SourceUser[]): Promise<void>;
   countOrgSnapshot(runId: number): Promise<number>;
   /** The run's org snapshot, sorted by record (the pull order is not kept); [] when it stored none. */
-  listOrgSnapshot(runId: number): Promise<OrgUser[]>;
+  listOrgSnapshot(runId: number): Promise<SourceUser[]>;
   /** What all org snapshots take: versions, record rows, bytes on disk (for the benchmark and operators). */
   orgSnapshotSize(): Promise<{ versions: number; rows: number; bytes: number }>;
 
-  /** Replaces the whole Secoda snapshot (last known Secoda state), batched, in one transaction. */
-  replaceSecodaSnapshot(users: SecodaUser[]): Promise<void>;
+  /** Replaces the whole Secoda snapshot (last known Secoda state: its members, each with its id), batched, in one transaction. */
+  replaceSecodaSnapshot(members: readonly Member[]): Promise<void>;
   /** After a successful invite or re-role. */
-  upsertSecodaUser(user: SecodaUser): Promise<void>;
+  upsertSecodaUser(member: Member): Promise<void>;
   /** After a successful delete. */
   removeSecodaUser(id: string): Promise<void>;
-  listSecodaSnapshot(): Promise<SecodaUser[]>;
+  listSecodaSnapshot(): Promise<TargetSnapshotMember[]>;
 
   /** Marks runs still `running` as `abandoned` (a killed process left them); returns how many. */
   markAbandonedRuns(): Promise<number>;
@@ -134,4 +134,17 @@ export interface StoreOptions {
   databaseUrl?: string;
   /** Directory of the embedded PGlite database (created on first use). */
   dataDir: string;
+}
+
+/** A target member as the Secoda snapshot keeps it. */
+export interface TargetSnapshotMember {
+  id: string;
+  email: string;
+  /** Display name ("First Last"). */
+  name: string;
+  /** As the target listed it, lower-cased ('' when it had none). */
+  role: string;
+  pending: boolean;
+  serviceAccount: boolean;
+  disabled: boolean;
 }

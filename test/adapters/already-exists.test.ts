@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSecodaSim, type SecodaSim } from '../../src/simulators/index.js';
 import { ConflictError, HttpStatusError } from '../../src/http/index.js';
-import { createSecodaAdapter } from '../../src/adapters/index.js';
+import { createSecodaAdapter } from '../../src/adapters/secoda.js';
 import { saysAlreadyExists, textSaysAlreadyExists } from '../../src/adapters/common.js';
 import type { HttpResponse } from '../../src/http/client.js';
 import { fastClient } from '../helpers/http-client.js';

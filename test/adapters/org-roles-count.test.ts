@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startOrgSim, type OrgCountMeans, type OrgListRoles, type OrgSim } from '../../src/simulators/index.js';
 import { AuthError, BadResponseError, HttpStatusError } from '../../src/http/index.js';
-import { createOrgAdapter, type OrgPageProgress, type OrgRolesFrom } from '../../src/adapters/index.js';
+import { createOrgAdapter, type OrgPageProgress, type OrgRolesFrom } from '../../src/adapters/org.js';
 import { fastClient } from '../helpers/http-client.js';
 
 const TOKEN = 'org-token-roles-77';

@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { inspect } from 'node:util';
 import { startOrgSim, type OrgSim } from '../../src/simulators/index.js';
 import { type HttpClientOptions, AuthError, BadResponseError, ConflictError } from '../../src/http/index.js';
-import { createOrgAdapter, ORG_PATHS } from '../../src/adapters/index.js';
+import { createOrgAdapter } from '../../src/adapters/org.js';
+import { ORG_PATHS } from '../../src/adapters/org-paths.js';
 import { fastClient } from '../helpers/http-client.js';
 import { json, startServer, type TestServer } from '../http/server.js';
 
@@ -189,46 +190,7 @@ describe('org adapter: listUsers', () => {
   });
 });
 
-describe('org adapter: writes', () => {
-  it('invites, replaces roles and removes (404 counts as done)', async () => {
-    const s = await sim();
-    const org = createOrgAdapter(orgClient(s.url));
-    const u = await org.invite({ email: 'new@example.com', name: 'New Person', roles: ['developer'] });
-    expect(u).toEqual({ id: expect.any(String), email: 'new@example.com', name: 'New Person', roles: ['developer'] });
-    expect(u.alreadyExisted).toBeUndefined();
-    await org.setRoles(u.id, ['admin', 'analyst']);
-    expect(s.byId(u.id)?.roles).toEqual(['admin', 'analyst']);
-    await org.remove(u.id);
-    expect(s.byId(u.id)).toBeUndefined();
-    await org.remove(u.id); // already gone: fine
-    expect(s.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
-      'POST /v1/organization/users/invite',
-      `PUT /v1/organization/users/${u.id}/roles`,
-      `DELETE /v1/organization/users/${u.id}`,
-      `DELETE /v1/organization/users/${u.id}`,
-    ]);
-  });
-
-  it('an invite whose response was lost is found on retry, not created twice', async () => {
-    const s = await sim();
-    s.fault({ kind: 'lose-response', method: 'POST', path: '/organization/users/invite' });
-    const u = await createOrgAdapter(orgClient(s.url)).invite({ email: 'lost@example.com', name: 'Lost', roles: ['analyst'] });
-    expect(u.alreadyExisted).toBe(true);
-    expect(u.email).toBe('lost@example.com');
-    expect(s.users().filter((x) => x.email === 'lost@example.com')).toHaveLength(1);
-  });
-
-  it('an invite of a user that already existed before -> ConflictError (E_CONFLICT)', async () => {
-    const s = await sim();
-    s.seed([{ email: 'there@example.com', name: 'There', roles: ['admin'] }]);
-    const err = await createOrgAdapter(orgClient(s.url))
-      .invite({ email: 'there@example.com', name: 'There', roles: ['admin'] })
-      .catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ConflictError);
-    expect(err).toMatchObject({ code: 'E_CONFLICT', status: 409 });
-    expect((err as Error).message).toContain('there@example.com already exists');
-  });
-
+describe('org adapter: paths', () => {
   it('keeps every org path in one place', () => {
     expect(ORG_PATHS.user('a/b')).toBe('organization/users/a%2Fb');
     expect(() => ORG_PATHS.user('..')).toThrow(TypeError);

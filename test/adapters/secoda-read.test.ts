@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSecodaSim, type SecodaSim, type SecodaSimOptions } from '../../src/simulators/index.js';
 import { BadResponseError } from '../../src/http/index.js';
-import { createSecodaAdapter, IncompleteReadError } from '../../src/adapters/index.js';
+import { createSecodaAdapter, IncompleteReadError } from '../../src/adapters/secoda.js';
 import { fastClient } from '../helpers/http-client.js';
 import { json, startServer, type TestServer } from '../http/server.js';
 

@@ -7,7 +7,8 @@ import {
   ConflictError,
   HttpStatusError,
 } from '../../src/http/index.js';
-import { createSecodaAdapter, SECODA_PATHS } from '../../src/adapters/index.js';
+import { createSecodaAdapter } from '../../src/adapters/secoda.js';
+import { SECODA_PATHS } from '../../src/adapters/secoda-paths.js';
 import { fastClient } from '../helpers/http-client.js';
 import { json, maxInAnyWindow, startServer, type TestServer } from '../http/server.js';
 

@@ -1,6 +1,8 @@
 /** Small builders for plan tests: org users, Secoda users, plan options, and a plan over both, worded as the report words it. */
-import type { OrgUser, SecodaUser } from '../../src/core/member.js';
-import { orgUsersToMembers, secodaUsersToMembers } from '../../src/core/normalise.js';
+import type { SourceUser as OrgUser } from '../../src/core/member.js';
+import { orgUsersToMembers } from '../../src/core/normalise.js';
+import { secodaUsersToMembers } from '../../src/adapters/secoda-members.js';
+import type { SecodaUser } from '../../src/adapters/secoda-records.js';
 import { computePlan, type PlanOptions } from '../../src/core/plan.js';
 import { DEFAULT_ROLE_MAP } from '../../src/config/variables.js';
 import { parseRoleMap, SECODA_VOCABULARY } from '../../src/adapters/secoda-roles.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { protectedMatcher, secodaUsersToMembers, splitName } from '../../src/core/normalise.js';
+import { protectedMatcher } from '../../src/core/normalise.js';
 import { org, plan, secoda } from './fixtures.js';
 
 describe('computePlan', () => {
@@ -129,16 +129,5 @@ describe('computePlan', () => {
     const frozen = JSON.stringify([source, target]);
     expect(plan(source, target)).toEqual(plan(source, target));
     expect(JSON.stringify([source, target])).toBe(frozen);
-  });
-});
-
-describe('normalisation', () => {
-  it('splits a name into first word and the rest', () => {
-    expect(splitName('  Grace  Brewster Hopper ')).toEqual({ first_name: 'Grace', last_name: 'Brewster Hopper' });
-    expect(splitName('Cher')).toEqual({ first_name: 'Cher', last_name: '' });
-  });
-
-  it('treats Secoda roles case-insensitively', () => {
-    expect(secodaUsersToMembers([secoda('a@x.com', 'Editor')])[0]!.role).toBe('editor');
   });
 });

@@ -4,7 +4,7 @@
  * small-workspace rule of the percent caps, and the key owner's protection.
  */
 import { describe, expect, it } from 'vitest';
-import { secodaUsersToMembers } from '../../src/core/normalise.js';
+import { secodaUsersToMembers } from '../../src/adapters/secoda-members.js';
 import { percentAllowance } from '../../src/core/guards.js';
 import { org, plan, secoda } from './fixtures.js';
 

@@ -17,7 +17,7 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { memberKey, type OrgUser } from '../../src/core/member.js';
+import { memberKey, type SourceUser as OrgUser } from '../../src/core/member.js';
 import { orgUsersToMembers, protectedMatcher } from '../../src/core/normalise.js';
 import { DEFAULT_ROLE_MAP } from '../../src/config/variables.js';
 import { parseRoleMap, SECODA_VOCABULARY } from '../../src/adapters/secoda-roles.js';

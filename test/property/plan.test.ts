@@ -9,8 +9,10 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { memberKey, type Member, type OrgUser, type SecodaUser } from '../../src/core/member.js';
-import { orgUsersToMembers, protectedMatcher, secodaUsersToMembers } from '../../src/core/normalise.js';
+import { memberKey, type Member, type SourceUser as OrgUser } from '../../src/core/member.js';
+import { orgUsersToMembers, protectedMatcher } from '../../src/core/normalise.js';
+import { secodaUsersToMembers } from '../../src/adapters/secoda-members.js';
+import type { SecodaUser } from '../../src/adapters/secoda-records.js';
 import { computePlan, type Plan, type PlanAction, type PlanOptions } from '../../src/core/plan.js';
 import { DEFAULT_ROLE_MAP } from '../../src/config/variables.js';
 import { parseRoleMap, SECODA_VOCABULARY, type SecodaRole } from '../../src/adapters/secoda-roles.js';

@@ -6,7 +6,7 @@
  * TEST_DATABASE_URL).
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { OrgUser } from '../../src/core/member.js';
+import type { SourceUser as OrgUser } from '../../src/core/member.js';
 import type { Store } from '../../src/store/types.js';
 import { openTestStore, type TestStore } from '../helpers/db.js';
 

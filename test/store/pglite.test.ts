@@ -22,7 +22,7 @@ describe('PGlite store', () => {
     const runId = await s1.createRun('apply', new Date('2024-02-03T04:05:06.789Z'));
     await s1.updateRun(runId, { status: 'succeeded', summary: { invite: 1, update_role: 0, delete: 0, unchanged: 3, skipped: 0, failed: 0, withheld: 0 } });
     await s1.replaceSecodaSnapshot([
-      { id: 's1', first_name: 'Ada', last_name: 'L', email: 'ada@x.io', role: 'admin', pending: false, is_service_account: false, disabled: false },
+      { key: 'ada@x.io', id: 's1', name: 'Ada L', email: 'ada@x.io', role: 'admin', pending: false },
     ]);
     await s1.close();
     await s1.close(); // idempotent
