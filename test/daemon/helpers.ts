@@ -4,14 +4,13 @@
  * poll for conditions, pick free ports, receive webhooks, read recorded runs.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openStore } from '../../src/store/index.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
+import { copyPgliteTemplate } from '../helpers/pglite-template.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CLI = join(ROOT, 'dist', 'cli.js');
@@ -325,21 +324,14 @@ export async function startDaemonHarness(): Promise<Harness & { secodaLatency(l:
   });
 }
 
-let pgliteTemplate: Promise<string> | undefined;
 /**
- * A fresh, migrated embedded data directory under `parent` (copied from a
- * template made once per test file), for the tests that are about PGlite
- * whatever TEST_DATABASE_URL says.
+ * A fresh, migrated embedded data directory under `parent` (copied from the
+ * suite's template), for the tests that are about PGlite whatever
+ * TEST_DATABASE_URL says.
  */
 export async function freshPgliteDir(parent: string): Promise<string> {
-  const template = await (pgliteTemplate ??= (async () => {
-    const dir = join(mkdtempSync(join(tmpdir(), 'sus-daemon-template-')), 'db');
-    const store = await openStore({ dataDir: dir });
-    await store.close();
-    return dir;
-  })());
   const dir = join(mkdtempSync(join(parent, 'pglite-')), 'db');
-  cpSync(template, dir, { recursive: true });
+  await copyPgliteTemplate(dir);
   return dir;
 }
 
