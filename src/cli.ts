@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 /** Entry point: parse input, hand over to main(), map signals and exit codes. */
+import { constants } from 'node:os';
 import { main } from './cli/main.js';
 
 const controller = new AbortController();
 let signals = 0;
 const onSignal = (signal: NodeJS.Signals) => {
   signals++;
-  if (signals > 1) process.exit(130);
+  // The shell's convention for death by a signal: 128 + its number (SIGINT 130, SIGTERM 143).
+  if (signals > 1) process.exit(128 + constants.signals[signal]);
   process.stderr.write(`\n${signal}: finishing the requests in flight, sending no new writes (again to quit at once)\n`);
   controller.abort();
 };
@@ -21,5 +23,3 @@ const code = await main(process.argv.slice(2), {
   signal: controller.signal,
 });
 process.exitCode = code;
-// The daemon may leave timers or sockets behind after a forced shutdown; its work is recorded.
-if (process.argv[2] === 'daemon') setTimeout(() => process.exit(code), 200).unref();

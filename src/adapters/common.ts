@@ -16,7 +16,8 @@ import {
 } from '../http/errors.js';
 import type { WriteFailure, WriteFailureKind } from '../app/ports.js';
 import type { HttpClient, HttpResponse } from '../http/client.js';
-import { excerpt, scrubText } from '../http/redact.js';
+import { excerpt } from '../http/redact.js';
+import { makeScrubber } from '../observe/scrub.js';
 
 /** True when an attempt BEFORE the final one failed ambiguously (the server may have acted on it). */
 function hadAmbiguousAttempt(history: readonly AttemptRecord[]): boolean {
@@ -55,7 +56,7 @@ export function saysAlreadyExists(res: HttpResponse): boolean {
 export function statusError(client: HttpClient, method: string, res: HttpResponse): HttpStatusError {
   // The body may quote what it was sent (the key included): the client knows its token.
   const body = bodyText(res.body);
-  const text = excerpt(client.scrub ? client.scrub(body) : scrubText(body), 200);
+  const text = excerpt((client.scrub ?? makeScrubber([]))(body), 200);
   return new HttpStatusError(
     `${client.api} API answered ${method} ${res.url}: ${statusLine(res.status)}${text ? `: ${text}` : ''}`,
     { api: client.api, method, url: res.url, status: res.status, attempts: res.attempts, history: res.history, retryable: false },

@@ -6,6 +6,7 @@ import { createOrgAdapter } from '../adapters/org.js';
 import { createSecodaTarget } from '../adapters/secoda-target.js';
 import type { SyncConfig } from '../config/load.js';
 import { createHttpClient, type ResponseEvent } from '../http/client.js';
+import type { Clock } from '../http/wait.js';
 import type { Logger } from '../observe/logger.js';
 import type { SourcePort, TargetPort } from './ports.js';
 
@@ -13,6 +14,7 @@ export interface WireOptions {
   logger: Logger;
   signal?: AbortSignal;
   onResponse?: (e: ResponseEvent) => void;
+  clock?: Clock;
 }
 
 export function wireAdapters(config: SyncConfig, options: WireOptions): { source: SourcePort; target: TargetPort } {
@@ -23,6 +25,7 @@ export function wireAdapters(config: SyncConfig, options: WireOptions): { source
     logger: options.logger,
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.onResponse ? { onResponse: options.onResponse } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
   };
   const org = createHttpClient({
     ...common, api: 'org', baseUrl: config.org.url, token: config.org.token,

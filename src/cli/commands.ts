@@ -49,7 +49,7 @@ export async function reconcileCommand(args: string[], io: CliIo): Promise<numbe
     const report = await reconcileLocked(
       {
         config, store, logger: log, label: values['dry-run'] ? 'reconcile --dry-run' : 'reconcile', waitMs: waitSeconds * 1000,
-        onProgress: progress.sink, ...(io.signal ? { signal: io.signal } : {}),
+        onProgress: progress.sink, ...(io.signal ? { signal: io.signal } : {}), ...(io.clock ? { wire: { clock: io.clock } } : {}),
       },
       {
         dryRun: Boolean(values['dry-run']),

@@ -1,3 +1,5 @@
+import type { Clock } from '../http/wait.js';
+
 /** What a command may touch of the outside world; tests pass their own. */
 export interface CliIo {
   env: Record<string, string | undefined>;
@@ -6,6 +8,8 @@ export interface CliIo {
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   /** Aborted on SIGINT/SIGTERM: stop dispatching writes, finish in-flight ones. */
   signal?: AbortSignal;
+  /** The HTTP clients' time source for backoff, pauses and rate windows (tests skip the waits). */
+  clock?: Clock;
 }
 
 export class UsageError extends Error {

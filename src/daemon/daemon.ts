@@ -198,7 +198,10 @@ export class Daemon {
       if (!clean) {
         logger.error({ timeoutMs }, 'shutdown timeout reached: cancelling in-flight requests');
         this.hardStop.abort();
-        await Promise.race([this.current, new Promise((r) => setTimeout(r, 2_000))]);
+        // The cancelled run records itself; a store that hangs must not hold the exit.
+        let grace: NodeJS.Timeout | undefined;
+        await Promise.race([this.current, new Promise((r) => (grace = setTimeout(r, 2_000)))]);
+        clearTimeout(grace);
       }
     }
     await this.health?.close();

@@ -45,7 +45,8 @@ import {
   type AttemptRecord,
 } from './errors.js';
 import { SlidingWindowGate, type PauseState, type Rate } from './gate.js';
-import { excerpt, isSecretParam, redactUrl, scrubText } from './redact.js';
+import { isSecretParam, makeScrubber, redactUrl } from '../observe/scrub.js';
+import { excerpt } from './redact.js';
 import { AbortSignalFired, abortable, realClock, throwIfAborted, type Clock } from './wait.js';
 import { decideRetry, describeFailure, NOT_SENT_CODES, parseRetryAfter, RETRYABLE_CODES, type RetryPolicy } from './retry-policy.js';
 import { joinUrl, normaliseBaseUrl, type SearchParams } from './url.js';
@@ -295,6 +296,7 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
     for (const [k, v] of Object.entries(req.searchParams ?? {})) {
       if (v !== undefined && v !== null && isSecretParam(k)) secrets.push(String(v));
     }
+    const scrub = makeScrubber(secrets);
     const where = `${method} ${safeUrl}`;
     const details = (extra: { status?: number; retryable?: boolean; causeCode?: string } = {}) => ({
       api,
@@ -348,7 +350,7 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
             details({ retryable: true, causeCode: outcome.code }),
           );
         }
-        const msg = excerpt(scrubText(outcome.message, secrets), 120);
+        const msg = excerpt(scrub(outcome.message), 120);
         throw new NetworkError(
           `could not reach ${api} API for ${where}: ${outcome.code}${msg && msg !== outcome.code ? ` (${msg})` : ''}${tries}`,
           details({ retryable, causeCode: outcome.code }),
@@ -370,7 +372,7 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
             const ct = outcome.headers['content-type'];
             throw new BadResponseError(
               `${api} API sent a response that is not valid JSON to ${where}: ${statusLine(status)}` +
-                `${ct ? `, content-type ${String(ct)}` : ''}, body starts "${excerpt(scrubText(text, secrets), 60)}"`,
+                `${ct ? `, content-type ${String(ct)}` : ''}, body starts "${excerpt(scrub(text), 60)}"`,
               details({ status }),
             );
           }
@@ -430,7 +432,7 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
       }
       if (status === 403) {
         // A write refused for this one resource (the workspace owner, say), not necessarily the key.
-        const reason = excerpt(scrubText(reasonOf(text), secrets), 160);
+        const reason = excerpt(scrub(reasonOf(text)), 160);
         throw new ForbiddenError(`${api} API refused ${where}: ${statusLine(status)}${reason ? `: ${reason}` : ''}`, { ...details(), status, hint: authHint });
       }
 
@@ -446,7 +448,7 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
         }
         extra = ` (redirect${target}; check the base URL)`;
       } else if (text.trim() !== '') {
-        extra = `: ${excerpt(scrubText(text, secrets), 200)}`;
+        extra = `: ${excerpt(scrub(text), 200)}`;
       }
       throw new HttpStatusError(`${api} API answered ${where}: ${statusLine(status)}${tries}${extra}`, {
         ...details({ status }),
@@ -470,6 +472,6 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
     baseUrl: redactUrl(base),
     request,
     resolveUrl: (path, searchParams) => redactUrl(joinUrl(base, path, searchParams)),
-    scrub: (text) => scrubText(text, [opts.token]),
+    scrub: makeScrubber([opts.token]),
   };
 }

@@ -9,7 +9,7 @@
  * are built from redacted parts only. No `cause` is ever set.
  */
 import { STATUS_CODES } from 'node:http';
-import { redactUrl } from './redact.js';
+import { redactUrl } from '../observe/scrub.js';
 
 /** "404 Not Found". */
 export function statusLine(status: number): string {

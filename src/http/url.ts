@@ -1,5 +1,5 @@
 /** Base-URL handling: a base may carry a path prefix (/v1) that relative paths must keep. */
-import { redactUrl } from './redact.js';
+import { redactUrl } from '../observe/scrub.js';
 
 export type SearchParams = Record<string, string | number | boolean | undefined | null>;
 

@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import pino, { type Logger } from 'pino';
 import pretty from 'pino-pretty';
 import { makeScrubber } from './scrub.js';
+import { statusLineOf } from './status-line.js';
 
 export type { Logger };
 
@@ -19,9 +20,11 @@ export interface LoggerOptions {
 export function createLogger(options: LoggerOptions): Logger {
   const target = options.stream ?? process.stderr;
   const scrub = makeScrubber(options.secrets ?? []);
+  // A progress line on the same terminal is cleared before each log line and drawn again after it.
+  const line = statusLineOf(target);
   const scrubbed = new Writable({
     write(chunk, _encoding, callback) {
-      target.write(scrub(chunk.toString()));
+      line.print(scrub(chunk.toString()));
       callback();
     },
   });

@@ -4,6 +4,7 @@
  */
 import type { ProgressEvent, ProgressSink } from '../app/ports.js';
 import type { Logger } from './logger.js';
+import { statusLineOf } from './status-line.js';
 
 export function formatDuration(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
@@ -32,20 +33,18 @@ export interface ProgressReporter {
 }
 
 export function createProgress(options: { tty: boolean; stream?: NodeJS.WriteStream; logger: Logger; intervalMs?: number }): ProgressReporter {
-  const stream = options.stream ?? process.stderr;
+  const line = statusLineOf(options.stream ?? process.stderr);
   const interval = options.intervalMs ?? 10_000;
   let applyStartedAt = 0;
   let lastLog = 0;
   let lastPhase = '';
-  let shown = false;
 
   const sink: ProgressSink = (event) => {
     const now = Date.now();
     if (event.phase === 'apply' && applyStartedAt === 0) applyStartedAt = now - 1;
     const text = describe(event, applyStartedAt, now);
     if (options.tty) {
-      stream.write(`\r\x1b[K${text}`);
-      shown = true;
+      line.show(text);
       return;
     }
     const phaseKey = event.phase === 'pull' ? `pull:${event.api}` : 'apply';
@@ -59,8 +58,7 @@ export function createProgress(options: { tty: boolean; stream?: NodeJS.WriteStr
   return {
     sink,
     end() {
-      if (shown) stream.write('\r\x1b[K');
-      shown = false;
+      line.clear();
     },
   };
 }

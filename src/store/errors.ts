@@ -5,7 +5,7 @@
  * carries no reference to the driver's error object (whose properties could
  * hold connection options, the SQL or its bound parameters).
  */
-import { makeScrubber } from '../observe/scrub.js';
+import { makeScrubber, MASK } from '../observe/scrub.js';
 
 export class StoreError extends Error {
   /** SQLSTATE (e.g. '28P01') or Node error code (e.g. 'ECONNREFUSED') of the underlying failure. */
@@ -17,8 +17,6 @@ export class StoreError extends Error {
     this.code = code;
   }
 }
-
-const MASK = '***';
 
 /**
  * `scheme://user:PASSWORD@host`: the password runs to the LAST `@` (an

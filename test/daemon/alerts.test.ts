@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../helpers/harness.js';
-import { daemonEnv, freePort, killAll, listRuns, runFinished, seedInSync, spawnCli, startWebhookReceiver, until, type WebhookReceiver } from './helpers.js';
+import { daemonEnv, freePort, killAll, listRuns, runFinished, seedInSync, startCli, startWebhookReceiver, until, type WebhookReceiver } from './helpers.js';
 
 let h: Harness;
 let hook: WebhookReceiver;
@@ -26,7 +26,7 @@ describe('daemon alerts', () => {
   it('a failed run sends exactly one webhook, the daemon stays up, and the first success after sends a recovery', async () => {
     seedInSync(h, 2);
     breakOrg();
-    const d = spawnCli(['daemon'], daemonEnv(h, { SYNC_SCHEDULE: '* * * * * *', RUN_ON_START: 'true', ALERT_WEBHOOK_URL: hook.url }), h.cwd);
+    const d = startCli(['daemon'], daemonEnv(h, { SYNC_SCHEDULE: '* * * * * *', RUN_ON_START: 'true', ALERT_WEBHOOK_URL: hook.url }), h.cwd);
     await until(() => hook.received.length >= 2, 'two failure alerts', 20_000);
     h.org.clearFaults();
     await until(() => hook.received.some((r) => r.body.status === 'succeeded'), 'a recovery alert', 20_000);
@@ -73,7 +73,7 @@ describe('daemon alerts', () => {
     seedInSync(h, 2);
     breakOrg();
     const deadUrl = `http://127.0.0.1:${await freePort()}/services/T111/B222/very-secret`;
-    const d = spawnCli(['daemon'], daemonEnv(h, { SYNC_SCHEDULE: '* * * * * *', RUN_ON_START: 'true', ALERT_WEBHOOK_URL: deadUrl }), h.cwd);
+    const d = startCli(['daemon'], daemonEnv(h, { SYNC_SCHEDULE: '* * * * * *', RUN_ON_START: 'true', ALERT_WEBHOOK_URL: deadUrl }), h.cwd);
     await until(() => d.lines.filter((l) => l.msg === 'alert webhook unreachable; alert not delivered').length >= 2, 'two undelivered alerts', 20_000);
     expect((await d.stop('SIGTERM')).code, d.stderr()).toBe(0);
     const runs = await listRuns(h);

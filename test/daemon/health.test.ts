@@ -6,7 +6,7 @@ import postgres from 'postgres';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { testServerUrl } from '../helpers/db.js';
-import { daemonEnv, freePort, get, killAll, listRuns, runFinished, spawnCli, until } from './helpers.js';
+import { daemonEnv, freePort, get, killAll, listRuns, runFinished, startCli, until } from './helpers.js';
 
 let h: Harness;
 beforeEach(async () => {
@@ -35,7 +35,7 @@ describe('daemon HTTP endpoints', () => {
     h.secoda.fault({ kind: 'status', status: 429, retryAfter: '1', method: 'GET', path: /\/api\/v1\/user\/?$/ });
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    const d = spawnCli(['daemon'], daemonEnv(h, { HTTP_PORT: String(port), SYNC_SCHEDULE: '0 0 1 1 *', RUN_ON_START: 'true' }), h.cwd);
+    const d = startCli(['daemon'], daemonEnv(h, { HTTP_PORT: String(port), SYNC_SCHEDULE: '0 0 1 1 *', RUN_ON_START: 'true' }), h.cwd);
     const listening = await d.waitForLine((l) => /^health and metrics on /.test(l.msg), 'the health server');
     expect(listening.port).toBe(port);
     const done = await d.waitForLine(runFinished, 'the first run');
@@ -90,7 +90,7 @@ describe('daemon HTTP endpoints', () => {
 
     // A restarted daemon reports the recorded last run and last success before running anything.
     const port2 = await freePort();
-    const again = spawnCli(['daemon'], daemonEnv(h, { HTTP_PORT: String(port2), SYNC_SCHEDULE: '0 0 1 1 *', RUN_ON_START: 'false' }), h.cwd);
+    const again = startCli(['daemon'], daemonEnv(h, { HTTP_PORT: String(port2), SYNC_SCHEDULE: '0 0 1 1 *', RUN_ON_START: 'false' }), h.cwd);
     await again.waitForLine((l) => l.msg === 'daemon started', 'the restarted daemon');
     const h2 = JSON.parse((await get(`http://127.0.0.1:${port2}/healthz`)).body);
     expect(h2.lastRun).toEqual(hj.lastRun);
@@ -105,7 +105,7 @@ describe('daemon HTTP endpoints', () => {
     h.secoda.seed([{ email: 'root@acme.com', role: 'admin' }]);
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    const d = spawnCli(['daemon'], daemonEnv(h, { HTTP_PORT: String(port), SYNC_SCHEDULE: '0 0 1 1 *', RUN_ON_START: 'true' }), h.cwd);
+    const d = startCli(['daemon'], daemonEnv(h, { HTTP_PORT: String(port), SYNC_SCHEDULE: '0 0 1 1 *', RUN_ON_START: 'true' }), h.cwd);
     await d.waitForLine(runFinished, 'the first run');
     expect((await get(`${base}/readyz`)).status).toBe(200);
 

@@ -1,17 +1,20 @@
 /**
- * Helpers for the daemon tests: spawn the BUILT CLI (dist/cli.js, compiled by
- * test/setup/build.ts) as a child process, collect its pino JSON log lines,
- * poll for conditions, pick free ports, receive webhooks, read recorded runs.
+ * Helpers for the daemon tests: run the CLI in this process (startCli), or
+ * spawn the BUILT CLI (dist/cli.js, compiled by test/setup/build.ts) where a
+ * real process is the point (signals, SIGKILL, processes racing); collect its
+ * pino JSON log lines, poll for conditions, pick free ports, receive
+ * webhooks, read recorded runs.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
+import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { openStore } from '../../src/store/index.js';
+import { main } from '../../src/cli/main.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
+import { copyPgliteTemplate } from '../helpers/pglite-template.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CLI = join(ROOT, 'dist', 'cli.js');
@@ -33,9 +36,8 @@ export interface Exit {
   at: number;
 }
 
+/** A CLI run: in this process (startCli) or a child process (spawnCli, spawnNode). */
 export interface Proc {
-  child: ChildProcess;
-  pid: number;
   /** Every stderr line, parsed when JSON. */
   lines: LogLine[];
   stderr(): string;
@@ -46,11 +48,17 @@ export interface Proc {
   /** Waits until a log line matches (checks lines already seen too). */
   waitForLine(pred: (l: LogLine) => boolean, what: string, timeoutMs?: number): Promise<LogLine>;
   has(pred: (l: LogLine) => boolean): boolean;
-  /** Sends a signal and waits for the exit. */
+  /** Sends a signal (in process: the CLI's stop signal, as on SIGTERM/SIGINT) and waits for the exit. */
   stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<Exit>;
 }
 
-const children = new Set<Proc>();
+export interface ChildProc extends Proc {
+  child: ChildProcess;
+  pid: number;
+}
+
+/** Runs not yet exited, stopped by killAll. */
+const running = new Set<Proc>();
 
 /** The environment a child gets: nothing from ours but PATH/HOME, plus the given variables. */
 function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
@@ -63,14 +71,58 @@ function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 /** Spawns `node dist/cli.js ...args` with exactly `env` (plus PATH/HOME) in `cwd`. */
-export function spawnCli(args: string[], env: Record<string, string>, cwd: string): Proc {
+export function spawnCli(args: string[], env: Record<string, string>, cwd: string): ChildProc {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: the globalSetup build did not run`);
   return spawnNode([CLI, ...args], env, cwd);
 }
 
 /** Spawns `node ...args` (a script and its arguments) with exactly `env` (plus PATH/HOME) in `cwd`. */
-export function spawnNode(args: string[], env: Record<string, string>, cwd: string): Proc {
+export function spawnNode(args: string[], env: Record<string, string>, cwd: string): ChildProc {
   const child = spawn(process.execPath, args, { cwd, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stderr!.setEncoding('utf8');
+  child.stdout!.setEncoding('utf8');
+  const exited = new Promise<Exit>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, at: Date.now() })));
+  const proc = track(exited, async (signal) => {
+    child.kill(signal);
+  });
+  child.stderr!.on('data', (chunk: string) => proc.onStderr(chunk));
+  child.stdout!.on('data', (chunk: string) => proc.onStdout(chunk));
+  return Object.assign(proc, { child, pid: child.pid! });
+}
+
+/**
+ * Runs `main(args)` in this process with exactly `env`: what the built CLI
+ * does, without a process to start (stop() aborts its signal, as the entry
+ * point does on SIGTERM/SIGINT).
+ */
+export function startCli(args: string[], env: Record<string, string>, cwd: string): Proc {
+  const controller = new AbortController();
+  const sink = (write: (text: string) => void) => new Writable({
+    write(chunk, _encoding, callback) {
+      write(chunk.toString());
+      callback();
+    },
+  });
+  let proc: Proc & Sinks;
+  const stdout = sink((t) => proc.onStdout(t));
+  const stderr = sink((t) => proc.onStderr(t));
+  const exited = main(args, { env: { ...childEnv(env) }, cwd, stdout, stderr, signal: controller.signal })
+    .catch((err: unknown) => {
+      proc.onStderr(`uncaught: ${(err as Error).stack ?? String(err)}\n`);
+      return 70;
+    })
+    .then((code): Exit => ({ code, signal: null, at: Date.now() }));
+  proc = track(exited, async () => controller.abort());
+  return proc;
+}
+
+interface Sinks {
+  onStderr(chunk: string): void;
+  onStdout(chunk: string): void;
+}
+
+/** The Proc around a run's output and exit; `kill` delivers a signal. */
+function track(exited: Promise<Exit>, kill: (signal: NodeJS.Signals) => Promise<void>): Proc & Sinks {
   let err = '';
   let out = '';
   let partial = '';
@@ -79,40 +131,34 @@ export function spawnNode(args: string[], env: Record<string, string>, cwd: stri
   const notify = () => {
     for (const w of [...waiters]) w();
   };
-  child.stderr!.setEncoding('utf8');
-  child.stdout!.setEncoding('utf8');
-  child.stderr!.on('data', (chunk: string) => {
-    err += chunk;
-    partial += chunk;
-    const parts = partial.split('\n');
-    partial = parts.pop() ?? '';
-    for (const raw of parts) {
-      if (!raw.trim()) continue;
-      try {
-        const parsed = JSON.parse(raw) as LogLine;
-        lines.push(typeof parsed === 'object' && parsed !== null ? parsed : { msg: raw });
-      } catch {
-        lines.push({ msg: raw });
-      }
-    }
-    notify();
-  });
-  child.stdout!.on('data', (chunk: string) => {
-    out += chunk;
-  });
-  const proc: Proc = {
-    child,
-    pid: child.pid!,
+  const proc: Proc & Sinks = {
     lines,
     stderr: () => err,
     stdout: () => out,
-    exited: new Promise<Exit>((resolve) => {
-      child.on('exit', (code, signal) => {
-        proc.exit = { code, signal, at: Date.now() };
-        children.delete(proc);
-        resolve(proc.exit);
-        notify();
-      });
+    onStdout(chunk) {
+      out += chunk;
+    },
+    onStderr(chunk) {
+      err += chunk;
+      partial += chunk;
+      const parts = partial.split('\n');
+      partial = parts.pop() ?? '';
+      for (const raw of parts) {
+        if (!raw.trim()) continue;
+        try {
+          const parsed = JSON.parse(raw) as LogLine;
+          lines.push(typeof parsed === 'object' && parsed !== null ? parsed : { msg: raw });
+        } catch {
+          lines.push({ msg: raw });
+        }
+      }
+      notify();
+    },
+    exited: exited.then((exit) => {
+      proc.exit = exit;
+      running.delete(proc);
+      notify();
+      return exit;
     }),
     has: (pred) => lines.some(pred),
     waitForLine(pred, what, timeoutMs = 20_000) {
@@ -141,18 +187,18 @@ export function spawnNode(args: string[], env: Record<string, string>, cwd: stri
     },
     async stop(signal = 'SIGTERM', timeoutMs = 30_000) {
       if (proc.exit) return proc.exit;
-      child.kill(signal);
+      await kill(signal);
       return withTimeout(proc.exited, timeoutMs, `exit after ${signal}`);
     },
   };
-  children.add(proc);
+  running.add(proc);
   return proc;
 }
 
-/** SIGKILLs every child still running (afterEach). */
+/** Ends every run still going (afterEach): SIGKILL for a child, the stop signal in process. */
 export async function killAll(): Promise<void> {
-  await Promise.all([...children].map(async (p) => {
-    if (!p.exit) p.child.kill('SIGKILL');
+  await Promise.all([...running].map(async (p) => {
+    if (!p.exit) void p.stop('SIGKILL', 10_000).catch(() => {});
     await withTimeout(p.exited, 10_000, 'exit after SIGKILL').catch(() => {});
   }));
 }
@@ -325,21 +371,14 @@ export async function startDaemonHarness(): Promise<Harness & { secodaLatency(l:
   });
 }
 
-let pgliteTemplate: Promise<string> | undefined;
 /**
- * A fresh, migrated embedded data directory under `parent` (copied from a
- * template made once per test file), for the tests that are about PGlite
- * whatever TEST_DATABASE_URL says.
+ * A fresh, migrated embedded data directory under `parent` (copied from the
+ * suite's template), for the tests that are about PGlite whatever
+ * TEST_DATABASE_URL says.
  */
 export async function freshPgliteDir(parent: string): Promise<string> {
-  const template = await (pgliteTemplate ??= (async () => {
-    const dir = join(mkdtempSync(join(tmpdir(), 'sus-daemon-template-')), 'db');
-    const store = await openStore({ dataDir: dir });
-    await store.close();
-    return dir;
-  })());
   const dir = join(mkdtempSync(join(parent, 'pglite-')), 'db');
-  cpSync(template, dir, { recursive: true });
+  await copyPgliteTemplate(dir);
   return dir;
 }
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import postgres from 'postgres';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../helpers/harness.js';
-import { daemonEnv, freePort, get, killAll, listRuns, overlaps, runFinished, seedInSync, spawnCli, until } from './helpers.js';
+import { daemonEnv, freePort, get, killAll, listRuns, overlaps, runFinished, seedInSync, startCli, until } from './helpers.js';
 
 let h: Harness;
 beforeEach(async () => {
@@ -22,7 +22,7 @@ afterEach(async () => {
 describe('daemon schedule', () => {
   it('runs on a seconds schedule and records every run', async () => {
     seedInSync(h, 3);
-    const d = spawnCli(['daemon'], daemonEnv(h, { SYNC_SCHEDULE: '*/2 * * * * *', RUN_ON_START: 'false' }), h.cwd);
+    const d = startCli(['daemon'], daemonEnv(h, { SYNC_SCHEDULE: '*/2 * * * * *', RUN_ON_START: 'false' }), h.cwd);
     const started = await d.waitForLine((l) => l.msg === 'daemon started', 'daemon started');
     expect(started.schedule).toBe('*/2 * * * * *');
     expect(started.timezone).toBe('UTC');
@@ -53,7 +53,7 @@ describe('daemon schedule', () => {
     seedInSync(h, 250);
     h.org.setLatency(200);
     h.secoda.setLatency(200);
-    const d = spawnCli(['daemon'], daemonEnv(h, { SYNC_SCHEDULE: '* * * * * *', RUN_ON_START: 'true', MAX_CONCURRENCY: '1' }), h.cwd);
+    const d = startCli(['daemon'], daemonEnv(h, { SYNC_SCHEDULE: '* * * * * *', RUN_ON_START: 'true', MAX_CONCURRENCY: '1' }), h.cwd);
     const skipped = await d.waitForLine((l) => l.msg === 'tick skipped: the previous run is still going', 'a skipped tick', 20_000);
     expect(skipped.level).toBe(40); // warn
     expect(skipped.reason).toBe('schedule');
@@ -85,7 +85,7 @@ describe('daemon configuration errors', () => {
     it(`exits 2 before anything starts on ${what}`, async () => {
       const dataDir = join(h.cwd, 'never-created');
       const port = String(await freePort());
-      const d = spawnCli(['daemon'], daemonEnv(h, { RUN_ON_START: 'true', HTTP_PORT: port, DATA_DIR: dataDir, ...env }), h.cwd);
+      const d = startCli(['daemon'], daemonEnv(h, { RUN_ON_START: 'true', HTTP_PORT: port, DATA_DIR: dataDir, ...env }), h.cwd);
       const exit = await d.exited;
       expect(exit.code, d.stderr()).toBe(2);
       expect(d.stderr()).toMatch(/^configuration error: /m);

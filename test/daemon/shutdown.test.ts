@@ -123,17 +123,18 @@ describe('daemon shutdown', () => {
     expect(runs.map((r) => [r.status, r.error])).toEqual([['interrupted', 'interrupted by a shutdown before any write']]);
   });
 
-  it('a second SIGTERM exits at once', async () => {
+  // 128 + the signal's number, as a shell reports death by that signal.
+  for (const [signal, code] of [['SIGTERM', 143], ['SIGINT', 130]] as const) it(`a second ${signal} exits at once with ${code}`, async () => {
     seedInvites();
     h.secodaLatency({ write: 15_000 });
     const d = spawnCli(['daemon'], onceEnv({ MAX_CONCURRENCY: '1', SHUTDOWN_TIMEOUT: '30s', HTTP_TIMEOUT: '60s' }), h.cwd);
     await until(() => posts().length >= 1, 'a write in flight', 20_000, 10);
-    d.child.kill('SIGTERM');
+    d.child.kill(signal);
     await d.waitForLine((l) => l.msg === 'waiting for the current run to finish its in-flight requests', 'the shutdown waiting');
     const again = Date.now();
-    d.child.kill('SIGTERM');
+    d.child.kill(signal);
     const exit = await d.exited;
-    expect(exit.code).toBe(130);
+    expect(exit.code, d.stderr()).toBe(code);
     expect(exit.at - again).toBeLessThan(3_000);
     expect(posts()).toHaveLength(1);
   });

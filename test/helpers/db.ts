@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { openStore } from '../../src/store/open.js';
 import { createScratchDatabase, dropScratchDatabase } from '../../src/store/scratch.js';
 import type { Store } from '../../src/store/types.js';
+import { copyPgliteTemplate } from './pglite-template.js';
 
 export interface TestDbConfig {
   /** Set when TEST_DATABASE_URL is: the URL of the fresh database. */
@@ -75,6 +76,8 @@ export async function openTestStore(): Promise<TestStore> {
   const cfg = await createTestDbConfig();
   let store: Store;
   try {
+    // A copy of the migrated template: the same database openStore would make, without initdb.
+    if (!cfg.databaseUrl) await copyPgliteTemplate(cfg.dataDir);
     store = await openStore({ databaseUrl: cfg.databaseUrl, dataDir: cfg.dataDir });
   } catch (err) {
     await cfg.cleanup();

@@ -3,14 +3,13 @@
  * (PGlite, or a new database on TEST_DATABASE_URL's server), and the CLI's
  * main() run in-process with captured stdout and stderr.
  */
-import { cpSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { openStore } from '../../src/store/index.js';
 import { main } from '../../src/cli/main.js';
+import type { Clock } from '../../src/http/wait.js';
 import { startOrgSim, startSecodaSim, type OrgSim, type SecodaSim, type SecodaSimOptions, type OrgSimOptions } from '../../src/simulators/index.js';
 import { freshDatabase } from './db.js';
+import { copyPgliteTemplate } from './pglite-template.js';
 
 export const ORG_TOKEN = 'org-token-Zq8wX1';
 export const SECODA_KEY = 'secoda-key-Pk42Vb';
@@ -47,28 +46,15 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/**
- * Creating an embedded database runs initdb (seconds); copying a migrated
- * one takes milliseconds. One template per test process.
- */
-let template: Promise<string> | undefined;
-function pgliteTemplate(): Promise<string> {
-  return (template ??= (async () => {
-    const dir = join(mkdtempSync(join(tmpdir(), 'sus-template-')), 'db');
-    const store = await openStore({ dataDir: dir });
-    await store.close();
-    return dir;
-  })());
-}
-
-export async function startHarness(opts: { secoda?: Partial<SecodaSimOptions>; org?: Partial<OrgSimOptions> } = {}): Promise<Harness> {
+/** `clock`: the CLI's HTTP clients wait on it (a warp clock skips backoff and 429 pauses). */
+export async function startHarness(opts: { secoda?: Partial<SecodaSimOptions>; org?: Partial<OrgSimOptions>; clock?: Clock } = {}): Promise<Harness> {
   const secoda = await startSecodaSim({ apiKey: SECODA_KEY, writeLimit: null, ...opts.secoda });
   const org = await startOrgSim({ token: ORG_TOKEN, ...opts.org });
   const db = await freshDatabase();
   let dataDir = db.dataDir;
   if (!db.databaseUrl) {
     dataDir = join(db.dataDir, 'db');
-    cpSync(await pgliteTemplate(), dataDir, { recursive: true });
+    await copyPgliteTemplate(dataDir);
   }
   const env: Record<string, string> = {
     ORG_API_URL: org.url,
@@ -89,7 +75,7 @@ export async function startHarness(opts: { secoda?: Partial<SecodaSimOptions>; o
     async run(args, extra = {}, signal) {
       const stdout = new Capture();
       const stderr = new Capture();
-      const code = await main(args, { env: { ...env, ...extra }, cwd: db.dataDir, stdout, stderr, ...(signal ? { signal } : {}) });
+      const code = await main(args, { env: { ...env, ...extra }, cwd: db.dataDir, stdout, stderr, ...(signal ? { signal } : {}), ...(opts.clock ? { clock: opts.clock } : {}) });
       return { code, stdout: stdout.text, stderr: stderr.text, json: () => JSON.parse(stdout.text) };
     },
     writes() {

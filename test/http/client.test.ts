@@ -339,7 +339,7 @@ describe('retries', () => {
     const err = await client(s.url).request({ method: 'GET', path: 'api/v1/user' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(HttpStatusError);
     expect((err as Error).message).toBe(
-      `secoda API answered GET ${s.url}/api/v1/user: 301 Moved Permanently (redirect to https://elsewhere.example/login?token=REDACTED; check the base URL)`,
+      `secoda API answered GET ${s.url}/api/v1/user: 301 Moved Permanently (redirect to https://elsewhere.example/login?token=***; check the base URL)`,
     );
     expect(s.seen).toHaveLength(1);
   });
@@ -372,7 +372,7 @@ describe('errors are readable and carry no secret', () => {
     const err = await c.request({ method: 'DELETE', path: 'api/v1/user/u1/' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ForbiddenError);
     expect((err as Error).message).toBe(
-      `secoda API refused DELETE ${s.url}/api/v1/user/u1/: 403 Forbidden: cannot delete the workspace owner (key [REDACTED])`,
+      `secoda API refused DELETE ${s.url}/api/v1/user/u1/: 403 Forbidden: cannot delete the workspace owner (key ***)`,
     );
     expect(err).toMatchObject({ code: 'E_FORBIDDEN', status: 403, retryable: false, attempts: 1, hint: 'check SECODA_API_KEY' });
     assertNoSecret(err);
@@ -401,7 +401,7 @@ describe('errors are readable and carry no secret', () => {
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(HttpStatusError);
     const e = err as ApiError;
-    expect(e.url).toBe(`${s.url}/a?page=2&api_key=REDACTED&access_token=REDACTED`);
+    expect(e.url).toBe(`${s.url}/a?page=2&api_key=***&access_token=***`);
     for (const text of [e.message, JSON.stringify(e), inspect(e, { depth: 10, showHidden: true })]) {
       expect(text).not.toContain('hunter2');
       expect(text).not.toContain('zzz-secret-zzz');
@@ -533,7 +533,7 @@ describe('logging', () => {
     await client(s.url, { logger: logger as never }).request({ method: 'GET', path: 'a', searchParams: { token: TOKEN } });
     const debug = lines.filter((l) => l.level === 'debug');
     expect(debug).toHaveLength(2);
-    expect(debug[0].obj).toMatchObject({ api: 'secoda', method: 'GET', status: 503, url: `${s.url}/a?token=REDACTED` });
+    expect(debug[0].obj).toMatchObject({ api: 'secoda', method: 'GET', status: 503, url: `${s.url}/a?token=***` });
     expect(typeof debug[0].obj.ms).toBe('number');
     expect(lines.filter((l) => l.level === 'warn')).toHaveLength(1);
     const all = JSON.stringify(lines);

@@ -34,6 +34,31 @@ describe('progress', () => {
     expect(logs.text).toBe('');
   });
 
+  it('on a terminal, a log line clears the status line first and draws it again after', () => {
+    const tty = new Capture();
+    tty.isTTY = true;
+    const log = createLogger({ level: 'info', pretty: false, stream: tty, secrets: ['sk_live_abcdef123'] });
+    const p = createProgress({ tty: true, stream: tty as unknown as NodeJS.WriteStream, logger: log });
+    log.info('before any progress');
+    p.sink({ phase: 'pull', api: 'secoda', page: 117, fetched: 2920, count: 2920 });
+    log.info('a page was slow sk_live_abcdef123');
+    p.sink({ phase: 'apply', done: 1, total: 2, failed: 0 });
+    p.end();
+    log.info('after the end');
+    const line = (msg: string) => `${JSON.stringify({ msg })}`.slice(1, -1);
+    const status = 'reading Secoda: page 117, 2920/2920 users';
+    const chunks = tty.text.split(/(?<=\n)/);
+    expect(chunks[0]).toContain(line('before any progress'));
+    expect(chunks[0]!.startsWith('\r')).toBe(false);
+    // The status line, then: cleared, the log line whole (scrubbed), the status line again.
+    expect(chunks[1]!.startsWith(`\r\x1b[K${status}\r\x1b[K{`)).toBe(true);
+    expect(chunks[1]).toContain(line('a page was slow ***'));
+    expect(chunks[2]!.startsWith(`${status}\r\x1b[Kapplying: 1/2 actions`)).toBe(true);
+    expect(chunks[2]).toMatch(/\r\x1b\[K\{.*"msg":"after the end"\}\n$/);
+    // Cleared at the end, so the last log line is not followed by a stale status line.
+    expect(tty.text.endsWith('"msg":"after the end"}\n')).toBe(true);
+  });
+
   it('off a terminal, logs at phase changes, at the end, and at most once per interval otherwise', () => {
     const logs = new Capture();
     const p = createProgress({ tty: false, logger: createLogger({ level: 'info', pretty: false, stream: logs }), intervalMs: 60_000 });

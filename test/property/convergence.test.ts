@@ -23,6 +23,7 @@ import { DEFAULT_ROLE_MAP } from '../../src/config/variables.js';
 import { parseRoleMap, SECODA_VOCABULARY } from '../../src/adapters/secoda-roles.js';
 import type { FaultSpec, SecodaSimUser } from '../../src/simulators/index.js';
 import { startHarness, type CliResult, type Harness } from '../helpers/harness.js';
+import { warpClock } from '../http/warp-clock.js';
 
 const roleMap = parseRoleMap(DEFAULT_ROLE_MAP);
 const RETRY_LIMIT = 2;
@@ -86,7 +87,8 @@ type Scenario = typeof scenario extends fc.Arbitrary<infer T> ? T : never;
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness();
+  // Backoff and 429 pauses are skipped (their timing is test/faults/rate-limit's): the faults still happen.
+  h = await startHarness({ clock: warpClock() });
 });
 afterAll(async () => {
   await h?.close();
