@@ -127,6 +127,37 @@ describe('migrations', () => {
     }
   });
 
+  it('0003 keeps the Secoda snapshot as members: "First Last" names, service_account', async () => {
+    const cfg = await freshConfig();
+    // The database as the version before 0003 left it.
+    const before = await mkdtemp(join(tmpdir(), 'sus-drizzle-0002-'));
+    try {
+      await cp(defaultMigrationsFolder(), before, { recursive: true });
+      const journalFile = join(before, 'meta', '_journal.json');
+      const journal = JSON.parse(await readFile(journalFile, 'utf8'));
+      journal.entries = journal.entries.filter((e: { tag: string }) => e.tag < '0003');
+      await writeFile(journalFile, JSON.stringify(journal));
+      await runMigrations({ ...cfg, migrationsFolder: before });
+      await rawQuery(cfg, `insert into secoda_users (id, email, first_name, last_name, role, pending, is_service_account, disabled) values
+        ('s1', 'ada@x.io', 'Ada', 'King Lovelace', 'admin', false, false, false),
+        ('s2', 'cher@x.io', 'Cher', '', 'viewer', true, false, false),
+        ('s3', 'bot@x.io', '', 'Bot', 'editor', false, true, true)`);
+    } finally {
+      await rm(before, { recursive: true, force: true });
+    }
+
+    const store = await openStore(cfg);
+    try {
+      expect(await store.listSecodaSnapshot()).toEqual([
+        { id: 's1', email: 'ada@x.io', name: 'Ada King Lovelace', role: 'admin', pending: false, serviceAccount: false, disabled: false },
+        { id: 's3', email: 'bot@x.io', name: 'Bot', role: 'editor', pending: false, serviceAccount: true, disabled: true },
+        { id: 's2', email: 'cher@x.io', name: 'Cher', role: 'viewer', pending: true, serviceAccount: false, disabled: false },
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('fails with a StoreError when the migrations folder is missing', async () => {
     const cfg = await freshConfig();
     const err = await openStore({ ...cfg, migrationsFolder: join(cfg.dataDir, 'nope') }).catch((e: unknown) => e);
