@@ -58,7 +58,8 @@ describe('sliding-window rate gate', () => {
     // happened to run: under load those can bunch up and say nothing about the gate.
     await Promise.all(Array.from({ length: 9 }, () => gate.acquire().then((stamp) => times.push(stamp))));
     times.sort((a, b) => a - b);
-    expect(times[2] - t0).toBeLessThan(20);
+    // At once, not spread out like a leaky bucket (which would admit the third at ~133 ms).
+    expect(times[2] - t0).toBeLessThan(100);
     expect(maxInAnyWindow(times, 200)).toBeLessThanOrEqual(3);
     expect(times[8] - t0).toBeGreaterThanOrEqual(400);
   });
