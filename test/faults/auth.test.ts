@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { managedSecoda, requestsTo, useFaultSuite, type FaultHarness } from './support.js';
 
-const suite = useFaultSuite('auth');
+const suite = useFaultSuite('auth', { warp: true });
 
 function seed(h: FaultHarness) {
   h.org.seed([

@@ -14,7 +14,7 @@ import { openStore } from '../../src/store/index.js';
 import type { ActionRecord, Store } from '../../src/store/types.js';
 import { duplicateEmails, managedSecoda, requestsTo, useFaultSuite, type FaultHarness } from './support.js';
 
-const suite = useFaultSuite('lost-response');
+const suite = useFaultSuite('lost-response', { warp: true });
 
 function seed(h: FaultHarness) {
   h.org.seed([

@@ -13,7 +13,7 @@ import { testServerUrl } from '../helpers/db.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { dumpDatabase, ORG_TOKEN, SECODA_KEY, useFaultSuite } from './support.js';
 
-const suite = useFaultSuite('secrets');
+const suite = useFaultSuite('secrets', { warp: true });
 const TRACE = { LOG_LEVEL: 'trace', RETRY_LIMIT: '1', MAX_CONCURRENCY: '1' };
 
 function seed(h: Harness) {

@@ -17,6 +17,7 @@ import postgres from 'postgres';
 import { afterAll, afterEach, expect } from 'vitest';
 import type { RequestLogEntry } from '../../src/simulators/index.js';
 import { ORG_TOKEN, SECODA_KEY, startHarness, type CliResult, type Harness } from '../helpers/harness.js';
+import { warpClock } from '../http/warp-clock.js';
 
 export { ORG_TOKEN, SECODA_KEY };
 
@@ -107,8 +108,12 @@ export interface FaultSuite {
   start(opts?: Parameters<typeof startHarness>[0]): Promise<FaultHarness>;
 }
 
-/** Registers afterEach (close + dump) and afterAll (secret scan) in the calling test file. */
-export function useFaultSuite(file: string): FaultSuite {
+/**
+ * Registers afterEach (close + dump) and afterAll (secret scan) in the calling test file.
+ * `warp`: the CLI's backoff and 429 pauses are skipped (a warp clock): the faults and
+ * retries all happen, only the waits between them do not.
+ */
+export function useFaultSuite(file: string, options: { warp?: boolean } = {}): FaultSuite {
   const collector = new SecretCollector();
   const open: FaultHarness[] = [];
   let n = 0;
@@ -125,7 +130,7 @@ export function useFaultSuite(file: string): FaultSuite {
   return {
     collector,
     async start(opts) {
-      const base = await startHarness(opts);
+      const base = await startHarness({ ...(options.warp ? { clock: warpClock() } : {}), ...opts });
       const id = `${file}#${++n}`;
       let closed = false;
       const h: FaultHarness = {
