@@ -4,7 +4,7 @@
  * plain failures.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { startSecodaSim, type SecodaSim } from '../../src/simulators/index.js';
+import { startSecodaSim, type SecodaSim } from '../../tools/simulators/index.js';
 import { ConflictError, HttpStatusError } from '../../src/http/index.js';
 import { createSecodaAdapter } from '../../src/adapters/secoda.js';
 import { saysAlreadyExists, textSaysAlreadyExists } from '../../src/adapters/common.js';

@@ -4,7 +4,7 @@
  * `roles`, and a `count` that is the total or the page's item count.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { startOrgSim, type OrgCountMeans, type OrgListRoles, type OrgSim } from '../../src/simulators/index.js';
+import { startOrgSim, type OrgCountMeans, type OrgListRoles, type OrgSim } from '../../tools/simulators/index.js';
 import { AuthError, BadResponseError, HttpStatusError } from '../../src/http/index.js';
 import { createOrgAdapter, type OrgPageProgress, type OrgRolesFrom } from '../../src/adapters/org.js';
 import { fastClient } from '../helpers/http-client.js';

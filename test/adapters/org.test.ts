@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { inspect } from 'node:util';
-import { startOrgSim, type OrgSim } from '../../src/simulators/index.js';
+import { startOrgSim, type OrgSim } from '../../tools/simulators/index.js';
 import { type HttpClientOptions, AuthError, BadResponseError, ConflictError } from '../../src/http/index.js';
 import { createOrgAdapter } from '../../src/adapters/org.js';
 import { ORG_PATHS } from '../../src/adapters/org-paths.js';

@@ -5,7 +5,7 @@
  * against the list's own `count` / `total_pages` (issue 7, items 4-7).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { startSecodaSim, type SecodaSim, type SecodaSimOptions } from '../../src/simulators/index.js';
+import { startSecodaSim, type SecodaSim, type SecodaSimOptions } from '../../tools/simulators/index.js';
 import { BadResponseError } from '../../src/http/index.js';
 import { createSecodaAdapter, IncompleteReadError } from '../../src/adapters/secoda.js';
 import { fastClient } from '../helpers/http-client.js';

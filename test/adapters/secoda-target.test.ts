@@ -3,7 +3,7 @@
  * kind derived from the API's answer, the status the adapter saw kept.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { startSecodaSim, type SecodaSim } from '../../src/simulators/index.js';
+import { startSecodaSim, type SecodaSim } from '../../tools/simulators/index.js';
 import { createSecodaTarget } from '../../src/adapters/secoda-target.js';
 import { writeFailureOf } from '../../src/adapters/common.js';
 import { AuthError, BadResponseError, ConflictError, ForbiddenError, HttpStatusError, NetworkError, RateLimitError, TimeoutError } from '../../src/http/index.js';

@@ -4,7 +4,7 @@
  * A pull that may have missed someone never deletes them.
  */
 import { describe, expect, it } from 'vitest';
-import type { OrgSimUser } from '../../src/simulators/index.js';
+import type { OrgSimUser } from '../../tools/simulators/index.js';
 import { duplicateEmails, managedSecoda, requestsTo, useFaultSuite, type FaultHarness } from './support.js';
 
 const suite = useFaultSuite('pagination');

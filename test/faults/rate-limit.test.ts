@@ -5,7 +5,7 @@
  * (except the few already on their way) — and the run converges.
  */
 import { describe, expect, it } from 'vitest';
-import type { RequestLogEntry, RetryAfterMode } from '../../src/simulators/index.js';
+import type { RequestLogEntry, RetryAfterMode } from '../../tools/simulators/index.js';
 import { isWrite, managedSecoda, useFaultSuite, type FaultHarness } from './support.js';
 
 const suite = useFaultSuite('rate-limit');

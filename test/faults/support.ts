@@ -15,7 +15,7 @@ import { resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import postgres from 'postgres';
 import { afterAll, afterEach, expect } from 'vitest';
-import type { RequestLogEntry } from '../../src/simulators/index.js';
+import type { RequestLogEntry } from '../../tools/simulators/index.js';
 import { ORG_TOKEN, SECODA_KEY, startHarness, type CliResult, type Harness } from '../helpers/harness.js';
 import { warpClock } from '../http/warp-clock.js';
 

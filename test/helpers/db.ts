@@ -12,7 +12,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../../src/store/open.js';
-import { createScratchDatabase, dropScratchDatabase } from '../../src/store/scratch.js';
+import { createScratchDatabase, dropScratchDatabase } from '../../tools/db/scratch.js';
 import type { Store } from '../../src/store/types.js';
 import { copyPgliteTemplate } from './pglite-template.js';
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { main } from '../../src/cli/main.js';
 import type { Clock } from '../../src/http/wait.js';
-import { startOrgSim, startSecodaSim, type OrgSim, type SecodaSim, type SecodaSimOptions, type OrgSimOptions } from '../../src/simulators/index.js';
+import { startOrgSim, startSecodaSim, type OrgSim, type SecodaSim, type SecodaSimOptions, type OrgSimOptions } from '../../tools/simulators/index.js';
 import { freshDatabase } from './db.js';
 import { copyPgliteTemplate } from './pglite-template.js';
 

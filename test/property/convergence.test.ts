@@ -21,7 +21,7 @@ import { memberKey, type SourceUser as OrgUser } from '../../src/core/member.js'
 import { orgUsersToMembers, protectedMatcher } from '../../src/core/normalise.js';
 import { DEFAULT_ROLE_MAP } from '../../src/config/variables.js';
 import { parseRoleMap, SECODA_VOCABULARY } from '../../src/adapters/secoda-roles.js';
-import type { FaultSpec, SecodaSimUser } from '../../src/simulators/index.js';
+import type { FaultSpec, SecodaSimUser } from '../../tools/simulators/index.js';
 import { startHarness, type CliResult, type Harness } from '../helpers/harness.js';
 import { warpClock } from '../http/warp-clock.js';
 

@@ -1,18 +1,18 @@
 /**
  * The Secoda simulator checks every request against Secoda's published
- * OpenAPI (vendored: src/simulators/secoda-openapi.json), and the small
+ * OpenAPI (vendored: tools/simulators/secoda-openapi.json), and the small
  * validator behind it refuses documents it could not fully check.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startSecodaSim, type SecodaSim, type SecodaSimOptions } from '../../src/simulators/index.js';
-import { createRequestValidator } from '../../src/simulators/openapi.js';
+import { startSecodaSim, type SecodaSim, type SecodaSimOptions } from '../../tools/simulators/index.js';
+import { createRequestValidator } from '../../tools/simulators/openapi.js';
 import { call, KEY } from './helpers.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const vendored = join(root, 'src', 'simulators', 'secoda-openapi.json');
+const vendored = join(root, 'tools', 'simulators', 'secoda-openapi.json');
 const published = join(root, '..', 'shared', 'api', 'secoda-users.openapi.json');
 
 let sim: SecodaSim | undefined;

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startOrgSim, type OrgSim } from '../../src/simulators/index.js';
+import { startOrgSim, type OrgSim } from '../../tools/simulators/index.js';
 import { call, KEY } from './helpers.js';
 
 let sim: OrgSim | undefined;

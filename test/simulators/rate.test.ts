@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startOrgSim, startSecodaSim, type OrgSim, type SecodaSim } from '../../src/simulators/index.js';
+import { startOrgSim, startSecodaSim, type OrgSim, type SecodaSim } from '../../tools/simulators/index.js';
 import { call, KEY, wait } from './helpers.js';
 
 const sims: (SecodaSim | OrgSim)[] = [];

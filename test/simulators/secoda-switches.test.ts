@@ -4,7 +4,7 @@
  * accounts, short list reads, and the two readings of `count`.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { startSecodaSim, type SecodaSim } from '../../src/simulators/index.js';
+import { startSecodaSim, type SecodaSim } from '../../tools/simulators/index.js';
 import { call, KEY } from './helpers.js';
 
 let sim: SecodaSim | undefined;

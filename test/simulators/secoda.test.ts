@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startSecodaSim, type SecodaSim } from '../../src/simulators/index.js';
+import { startSecodaSim, type SecodaSim } from '../../tools/simulators/index.js';
 import { call, KEY } from './helpers.js';
 
 let sim: SecodaSim | undefined;

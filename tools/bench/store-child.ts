@@ -2,10 +2,10 @@
  * Benchmark child: the snapshot store on n users, in a process of its own.
  * Prints one JSON line.
  *
- *   node dist/bench/store-child.js <n> <postgres-url | pglite-dir>
+ *   node build/tools/bench/store-child.js <n> <postgres-url | pglite-dir>
  */
-import { openStore } from '../store/index.js';
-import { secodaUsersToMembers } from '../adapters/secoda-members.js';
+import { openStore } from '../../src/store/index.js';
+import { secodaUsersToMembers } from '../../src/adapters/secoda-members.js';
 import { orgUsers, secodaUsers } from './data.js';
 
 export interface StoreChildResult {

@@ -107,7 +107,7 @@ export async function naiveSync(o: NaiveOptions): Promise<NaiveResult> {
 }
 
 // As a child process of the bench (so it does not share the simulators' event loop):
-//   node dist/bench/naive.js '<NaiveOptions as JSON>'   -> prints a NaiveResult as JSON
+//   node build/tools/bench/naive.js '<NaiveOptions as JSON>'   -> prints a NaiveResult as JSON
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const result = await naiveSync(JSON.parse(process.argv[2] ?? '{}') as NaiveOptions);
   process.stdout.write(`${JSON.stringify(result)}\n`);

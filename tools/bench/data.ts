@@ -2,8 +2,8 @@
  * Deterministic data for the benchmark: simulator seeds for the CLI-driven
  * scenarios, raw API records for the plan engine and the store.
  */
-import type { SecodaUser } from '../adapters/secoda-records.js';
-import type { SourceUser as OrgUser } from '../core/member.js';
+import type { SecodaUser } from '../../src/adapters/secoda-records.js';
+import type { SourceUser as OrgUser } from '../../src/core/member.js';
 import type { OrgSimUser, SecodaSeed } from '../simulators/index.js';
 
 const FIRST = ['Ada', 'Alan', 'Grace', 'Edsger', 'Barbara', 'Donald', 'Frances', 'Ken', 'Margaret', 'Niklaus', 'Radia', 'Tim'];

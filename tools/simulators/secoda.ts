@@ -1,6 +1,6 @@
 /**
  * Simulator of Secoda's user API (`/api/v1/user/...`), quirks included.
- * Behaviour summary: see src/simulators/index.ts.
+ * Behaviour summary: see tools/simulators/index.ts.
  *
  * Every request is checked against Secoda's published OpenAPI (a vendored
  * copy of ../shared/api/secoda-users.openapi.json: ./secoda-openapi.json),

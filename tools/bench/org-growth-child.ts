@@ -4,10 +4,10 @@
  * minutes; every `changeEvery`-th run the org has changed a little (one
  * leaver, one joiner, one role change). Prints one JSON line.
  *
- *   node dist/bench/org-growth-child.js <n> <runs> <changeEvery> <postgres-url | pglite-dir>
+ *   node build/tools/bench/org-growth-child.js <n> <runs> <changeEvery> <postgres-url | pglite-dir>
  */
-import type { SourceUser as OrgUser } from '../core/member.js';
-import { openStore } from '../store/index.js';
+import type { SourceUser as OrgUser } from '../../src/core/member.js';
+import { openStore } from '../../src/store/index.js';
 import { orgUsers } from './data.js';
 
 export interface OrgGrowthResult {

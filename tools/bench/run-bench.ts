@@ -16,10 +16,10 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { defaultMarginMs } from '../http/gate.js';
+import { defaultMarginMs } from '../../src/http/gate.js';
 import { startOrgSim, startSecodaSim, type OrgSim, type SecodaSim } from '../simulators/index.js';
 import { makeWorld, type World, type WorldSpec } from './data.js';
-import { childEnv, cliPath, distDir, freshDb, log, runChild, runNode, serverVersion, type BenchDb } from './harness.js';
+import { childEnv, cliPath, distDir, freshDb, repoRoot, log, runChild, runNode, serverVersion, type BenchDb } from './harness.js';
 import type { NaiveResult } from './naive.js';
 import { orgSnapshotGrowth } from './org-growth.js';
 import type { ApplyWindow } from './db-child.js';
@@ -449,7 +449,7 @@ async function environmentLine(): Promise<string> {
 
 const RESULTS_HEADER = `# Benchmark results
 
-Written by \`npm run bench\` (src/bench/run-bench.ts): the built CLI against the
+Written by \`npm run bench\` (tools/bench/run-bench.ts): the built CLI against the
 local simulators of both APIs, on this machine. A run replaces only the section
 of the database it ran on: PGlite by default, Postgres with
 \`BENCH_DATABASE_URL=postgres://…\`. See the README's Benchmark section.
@@ -470,7 +470,7 @@ function writeResults(file: string, section: string): void {
 
 async function main(): Promise<void> {
   const t0 = performance.now();
-  log(`${quick ? 'quick' : 'full'} run on ${serverUrl ? 'Postgres (BENCH_DATABASE_URL)' : 'PGlite'}; built code in ${distDir}`);
+  log(`${quick ? 'quick' : 'full'} run on ${serverUrl ? 'Postgres (BENCH_DATABASE_URL)' : 'PGlite'}; built CLI in ${distDir}`);
   await scenario('plan', planEngine);
   await scenario('store', snapshotStore);
   await scenario('orgsnap', async () => {
@@ -486,7 +486,7 @@ async function main(): Promise<void> {
     `${title}${quick ? ' — quick run' : ''}\n\n${env}; the bench took ${fmtMs(performance.now() - t0)}.\n\n` +
     `${renderTable()}\nHow each row was measured:\n\n${renderDetails()}`;
   process.stdout.write(`\n${env}\n\n${renderTable()}`);
-  const out = flags.out ?? (quick ? undefined : join(distDir, '..', 'bench', 'RESULTS.md'));
+  const out = flags.out ?? (quick ? undefined : join(repoRoot, 'bench', 'RESULTS.md'));
   if (out) {
     writeResults(resolve(out), section);
     log(`results written to ${resolve(out)}`);

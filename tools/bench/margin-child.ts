@@ -2,11 +2,11 @@
  * Benchmark child: the write phase alone through the HTTP client and the
  * Secoda adapter, with a given gate margin. Prints one JSON line.
  *
- *   node dist/bench/margin-child.js <secoda-url> <api-key> <users> <margin-ms> <role>
+ *   node build/tools/bench/margin-child.js <secoda-url> <api-key> <users> <margin-ms> <role>
  *     PATCHes users m-0 .. m-(n-1) to <role>, 4 at a time, writes gated at 20/s.
  */
-import { createSecodaAdapter } from '../adapters/secoda.js';
-import { createHttpClient } from '../http/client.js';
+import { createSecodaAdapter } from '../../src/adapters/secoda.js';
+import { createHttpClient } from '../../src/http/client.js';
 
 const [url = '', key = '', users = '0', margin = '0', role = 'editor'] = process.argv.slice(2);
 const n = Number(users);

@@ -1,6 +1,6 @@
 /** Small helpers shared by the simulators. Only node:http. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Rate as RateSpec } from '../http/gate.js';
+import type { Rate as RateSpec } from '../../src/http/gate.js';
 
 export type { RateSpec };
 

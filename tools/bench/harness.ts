@@ -8,9 +8,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createScratchDatabase, dropScratchDatabase, maintenance } from '../store/scratch.js';
+import { createScratchDatabase, dropScratchDatabase, maintenance } from '../db/scratch.js';
 
-export const distDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+/** This file's directory: build/tools/bench/ (the tools build, `tsconfig.tools.json`). */
+export const benchDir = dirname(fileURLToPath(import.meta.url));
+/** The repository root: three levels up from build/tools/bench/. */
+export const repoRoot = join(benchDir, '..', '..', '..');
+/** The PRODUCT build (`npm run build`): the CLI the benchmark measures. */
+export const distDir = join(repoRoot, 'dist');
 export const cliPath = join(distDir, 'cli.js');
 
 export function log(message: string): void {
@@ -49,9 +54,9 @@ export function childEnv(extra: Record<string, string>): Record<string, string> 
   return { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), NODE_ENV: 'production', ...extra };
 }
 
-/** Runs a bench child script (dist/bench/<name>.js) and parses the JSON line it prints. */
+/** Runs a bench child script (build/tools/bench/<name>.js) and parses the JSON line it prints. */
 export async function runChild<T>(name: string, args: string[], cwd: string): Promise<T> {
-  const r = await runNode(join(distDir, 'bench', `${name}.js`), args, childEnv({}), cwd);
+  const r = await runNode(join(benchDir, `${name}.js`), args, childEnv({}), cwd);
   const line = r.stdout.trim().split('\n').pop() ?? '';
   if (r.code !== 0 || !line.startsWith('{')) {
     throw new Error(`${name} ${args.join(' ')} exited ${r.code}: ${r.stderr.trim().slice(-500) || r.stdout.slice(-500)}`);

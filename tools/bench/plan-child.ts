@@ -3,13 +3,13 @@
  * a process of its own so its peak RSS is the engine's (plus Node and the
  * input records), not the bench's. Prints one JSON line.
  *
- *   node dist/bench/plan-child.js <n>
+ *   node build/tools/bench/plan-child.js <n>
  */
-import { secodaUsersToMembers } from '../adapters/secoda-members.js';
-import { orgUsersToMembers, protectedMatcher } from '../core/normalise.js';
-import { computePlan, type PlanOptions } from '../core/plan.js';
-import { DEFAULT_ROLE_MAP } from '../config/variables.js';
-import { parseRoleMap, SECODA_VOCABULARY } from '../adapters/secoda-roles.js';
+import { secodaUsersToMembers } from '../../src/adapters/secoda-members.js';
+import { orgUsersToMembers, protectedMatcher } from '../../src/core/normalise.js';
+import { computePlan, type PlanOptions } from '../../src/core/plan.js';
+import { DEFAULT_ROLE_MAP } from '../../src/config/variables.js';
+import { parseRoleMap, SECODA_VOCABULARY } from '../../src/adapters/secoda-roles.js';
 import { planInputs } from './data.js';
 
 export interface PlanChildResult {

@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { startOrgSim, startSecodaSim } from '../simulators/index.js';
 import { demoOrganization, demoWorkspace } from './data.js';
 
-const cli = join(dirname(fileURLToPath(import.meta.url)), '..', 'cli.js');
+// This file runs from build/tools/demo/; the product CLI is the repository's dist/cli.js.
+const cli = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'dist', 'cli.js');
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 
 function step(title: string, note: string) {

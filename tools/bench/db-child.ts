@@ -3,14 +3,14 @@
  * hosts the simulators: a PGlite instance there would add its start-up and
  * garbage to the simulators' timings). Prints one JSON line.
  *
- *   node dist/bench/db-child.js prepare <postgres-url | pglite-dir> [snapshot-users]
+ *   node build/tools/bench/db-child.js prepare <postgres-url | pglite-dir> [snapshot-users]
  *       migrate a fresh database; optionally store the Secoda snapshot of
  *       makeWorld({unchanged: n}) as a previous run would have left it
- *   node dist/bench/db-child.js apply-window <postgres-url | pglite-dir> <run-id>
+ *   node build/tools/bench/db-child.js apply-window <postgres-url | pglite-dir> <run-id>
  *       first startedAt / last finishedAt of the run's succeeded actions
  */
-import { secodaUsersToMembers } from '../adapters/secoda-members.js';
-import { openStore } from '../store/index.js';
+import { secodaUsersToMembers } from '../../src/adapters/secoda-members.js';
+import { openStore } from '../../src/store/index.js';
 import { makeWorld } from './data.js';
 
 export interface ApplyWindow {
