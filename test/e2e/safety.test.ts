@@ -190,12 +190,18 @@ describe('safety rails', () => {
     h = await startHarness({ secoda: { writeLimit: { limit: 5, windowMs: 1_000 } } });
     h.org.seed([{ email: 'root@acme.com', roles: ['admin'] }, ...Array.from({ length: 12 }, (_, i) => ({ email: `n${i}@acme.com`, roles: ['analyst'] }))]);
     h.secoda.seed([{ email: 'root@acme.com', role: 'admin' }]);
-    // The client's rate a little under the server's, so scheduling jitter on a busy machine is not a 429;
-    // without its gate the client would send 12 invites at once.
+    // The client's rate a little under the server's. Without its gate the client would send 12 invites at once
+    // and 7 would be throttled; with it, the server never throttles — except that on a loaded machine the
+    // simulator, sharing one event loop with the CLI here, can take two requests sent 250 ms apart in one turn,
+    // so one 429 is tolerated. The spread of the invites is what proves the gate.
     const r = await h.run(['reconcile'], { SECODA_WRITE_RATE: '4/s' });
     expect(r.code, r.stderr).toBe(0);
-    expect(h.secoda.stats().throttled).toBe(0);
+    expect(h.secoda.stats().throttled).toBeLessThanOrEqual(1);
     expect(h.secoda.users()).toHaveLength(13);
+    const posts = h.secoda.requests.filter((q) => q.method === 'POST' && q.status !== 429);
+    expect(posts.length).toBeGreaterThanOrEqual(12);
+    // 12 invites at 4 per second: the last starts at least 2 s after the first.
+    expect(posts.at(-1)!.at - posts[0]!.at).toBeGreaterThanOrEqual(1_900);
   });
 
   it('a failing write is recorded, the rest still applies, exit 1', async () => {
