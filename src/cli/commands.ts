@@ -42,7 +42,7 @@ export async function reconcileCommand(args: string[], io: CliIo): Promise<numbe
   const log = logger(io, config.logLevel, secrets);
   const scrub = makeScrubber(secrets);
 
-  const store = await openStoreWaiting(storeOptions(config, io), waitSeconds * 1000, io.signal);
+  const store = await openStoreWaiting(io, storeOptions(config, io), waitSeconds * 1000);
   try {
     const progress = createProgress({ tty: Boolean(io.stderr.isTTY), stream: io.stderr as NodeJS.WriteStream, logger: log });
     // No abort signal for the HTTP clients: on SIGINT/SIGTERM, or losing the run lock, in-flight requests finish.
@@ -77,11 +77,12 @@ export async function reconcileCommand(args: string[], io: CliIo): Promise<numbe
 }
 
 /** The embedded store admits one process at a time: with --wait, keep trying until the deadline. */
-async function openStoreWaiting(options: ReturnType<typeof storeOptions>, waitMs: number, signal?: AbortSignal): Promise<Store> {
+async function openStoreWaiting(io: CliIo, options: ReturnType<typeof storeOptions>, waitMs: number): Promise<Store> {
   const deadline = Date.now() + waitMs;
+  const signal = io.signal;
   for (;;) {
     try {
-      return await openStore(options);
+      return await (io.openStore ?? openStore)(options);
     } catch (err) {
       if ((err as { code?: string }).code !== 'E_LOCKED' || Date.now() >= deadline || signal?.aborted) throw err;
       await new Promise((r) => setTimeout(r, Math.min(1_000, Math.max(0, deadline - Date.now()))));
@@ -102,7 +103,7 @@ export async function reportCommand(args: string[], io: CliIo): Promise<number> 
   const config = loadStoreConfig(env);
   // Recorded errors come from the APIs: keep their keys out too, when this environment has them.
   const scrub = makeScrubber(secretsOfEnv(env));
-  const store: Store = await openStore(storeOptions(config, io));
+  const store: Store = await (io.openStore ?? openStore)(storeOptions(config, io));
   try {
     if (values.list) {
       io.stdout.write(scrub(renderRunList(await store.listRuns(limit), formats.stdout)));

@@ -14,7 +14,7 @@ export async function daemonCommand(args: string[], io: CliIo): Promise<number> 
   // Both configs are checked before anything starts, and every problem of both is named at once.
   const [sync, daemonConfig] = loadBoth(() => loadSyncConfig(env), () => loadDaemonConfig(env));
   const logger = createLogger({ level: sync.logLevel, pretty: Boolean(io.stderr.isTTY), secrets: secretsOfEnv(env), stream: io.stderr });
-  const store = await openStore({ ...(sync.databaseUrl ? { databaseUrl: sync.databaseUrl } : {}), dataDir: resolve(io.cwd, sync.dataDir) });
+  const store = await (io.openStore ?? openStore)({ ...(sync.databaseUrl ? { databaseUrl: sync.databaseUrl } : {}), dataDir: resolve(io.cwd, sync.dataDir) });
   const daemon = new Daemon({ sync, daemon: daemonConfig, store, logger });
   try {
     await daemon.start();

@@ -1,4 +1,6 @@
 import type { Clock } from '../http/wait.js';
+import type { OpenStoreOptions } from '../store/open.js';
+import type { Store } from '../store/types.js';
 
 /** What a command may touch of the outside world; tests pass their own. */
 export interface CliIo {
@@ -10,6 +12,8 @@ export interface CliIo {
   signal?: AbortSignal;
   /** The HTTP clients' time source for backoff, pauses and rate windows (tests skip the waits). */
   clock?: Clock;
+  /** Opens the database; default openStore. Tests hand one open store to many in-process runs. */
+  openStore?: (options: OpenStoreOptions) => Promise<Store>;
 }
 
 export class UsageError extends Error {

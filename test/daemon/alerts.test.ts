@@ -10,7 +10,7 @@ import { daemonEnv, freePort, killAll, listRuns, runFinished, seedInSync, startC
 let h: Harness;
 let hook: WebhookReceiver;
 beforeEach(async () => {
-  h = await startHarness();
+  h = await startHarness({ reopenStore: true }); // daemons in child processes open the database
   hook = await startWebhookReceiver();
 });
 afterEach(async () => {

@@ -360,6 +360,7 @@ export async function startDaemonHarness(): Promise<Harness & { secodaLatency(l:
   let write = 0;
   let sim: Harness['secoda'] | undefined;
   const h = await startHarness({
+    reopenStore: true, // the daemon, a child process, opens the database
     secoda: { onRequest: (e) => sim?.setLatency(e.method === 'GET' ? read : write) },
   });
   sim = h.secoda;

@@ -4,7 +4,6 @@ import { loadSyncConfig } from '../../src/config/load.js';
 import { Daemon } from '../../src/daemon/daemon.js';
 import { Metrics } from '../../src/daemon/metrics.js';
 import { createLogger } from '../../src/observe/logger.js';
-import { openStore } from '../../src/store/index.js';
 import type { Store } from '../../src/store/types.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 
@@ -14,10 +13,9 @@ beforeEach(async () => {
   h = await startHarness();
   h.org.seed([{ email: 'root@acme.com', roles: ['admin'] }]);
   h.secoda.seed([{ email: 'root@acme.com', role: 'admin' }]);
-  store = await openStore({ dataDir: h.dataDir, ...(h.databaseUrl ? { databaseUrl: h.databaseUrl } : {}) });
+  store = await h.store();
 });
 afterEach(async () => {
-  await store.close();
   await h.close();
 });
 

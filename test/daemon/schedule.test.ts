@@ -12,7 +12,7 @@ import { daemonEnv, freePort, get, killAll, listRuns, overlaps, runFinished, see
 
 let h: Harness;
 beforeEach(async () => {
-  h = await startHarness();
+  h = await startHarness({ reopenStore: true }); // daemons in child processes open the database
 });
 afterEach(async () => {
   await killAll();

@@ -134,9 +134,8 @@ describe('reconcile', () => {
   it('records every run and action in the database', async () => {
     seedDrift();
     await h.run(['reconcile']);
-    const { openStore } = await import('../../src/store/index.js');
-    const store = await openStore({ dataDir: h.dataDir, ...(h.databaseUrl ? { databaseUrl: h.databaseUrl } : {}) });
-    try {
+    const store = await h.store();
+    {
       const run = (await store.latestRun())!;
       expect(run).toMatchObject({ mode: 'apply', status: 'succeeded', sourceUsers: 5, targetUsers: 7, targetManaged: 5 });
       expect(run.finishedAt).toBeInstanceOf(Date);
@@ -149,8 +148,6 @@ describe('reconcile', () => {
       // The snapshot holds the last known Secoda state, writes included.
       const snapshot = (await store.listSecodaSnapshot()).map((u) => `${u.email.toLowerCase()}:${u.role}`).sort();
       expect(snapshot).toEqual(h.secoda.users().map((u) => `${u.email.toLowerCase()}:${u.role}`).sort());
-    } finally {
-      await store.close();
     }
   });
 });

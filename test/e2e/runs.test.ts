@@ -6,7 +6,8 @@ import { startHarness, type Harness } from '../helpers/harness.js';
 
 let h: Harness;
 beforeEach(async () => {
-  h = await startHarness();
+  // These tests open the database beside the CLI's runs, as another process would.
+  h = await startHarness({ reopenStore: true });
   h.org.seed([{ email: 'root@acme.com', roles: ['admin'] }, { email: 'new@acme.com', name: 'New Hire', roles: ['analyst'] }]);
   h.secoda.seed([{ email: 'root@acme.com', role: 'admin' }]);
 });

@@ -49,7 +49,7 @@ const N = 300;
 
 describe('SIGKILL mid-apply', () => {
   it('the next run converges without duplicates or losses; the killed run is recorded as abandoned', async () => {
-    const h = await suite.start();
+    const h = await suite.start({ reopenStore: true }); // killed CLI processes open the database
     h.org.seed([{ email: 'root@acme.com', name: 'Root Admin', roles: ['admin'] }]);
     h.org.seed(Array.from({ length: N }, (_, i) => ({ email: `Hire${String(i).padStart(3, '0')}@acme.com`, name: `Hire ${i}`, roles: [i % 3 === 0 ? 'developer' : 'analyst'] })));
     h.secoda.seed([{ email: 'root@acme.com', role: 'admin' }]);

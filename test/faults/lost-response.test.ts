@@ -10,7 +10,6 @@ import { reconcile } from '../../src/app/reconcile.js';
 import { wireAdapters } from '../../src/app/wire.js';
 import { loadSyncConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/observe/logger.js';
-import { openStore } from '../../src/store/index.js';
 import type { ActionRecord, Store } from '../../src/store/types.js';
 import { duplicateEmails, managedSecoda, requestsTo, useFaultSuite, type FaultHarness } from './support.js';
 
@@ -39,12 +38,7 @@ const ENV = { RETRY_LIMIT: '3', MAX_CONCURRENCY: '1' };
 
 /** A run's action rows, as the database holds them. */
 async function actionRows(h: FaultHarness, runId: number): Promise<ActionRecord[]> {
-  const store = await openStore({ dataDir: h.dataDir, ...(h.databaseUrl ? { databaseUrl: h.databaseUrl } : {}) });
-  try {
-    return await store.listActions(runId);
-  } finally {
-    await store.close();
-  }
+  return (await h.store()).listActions(runId);
 }
 
 describe('lost responses', () => {
@@ -163,16 +157,12 @@ describe('an outcome the database could not take', () => {
   async function runWith(h: FaultHarness, wrap: (s: Store) => Store, signal?: AbortSignal) {
     const config = loadSyncConfig({ ...h.env, ...ENV });
     const logger = createLogger({ level: 'silent', pretty: false });
-    const store = await openStore({ dataDir: h.dataDir, ...(h.databaseUrl ? { databaseUrl: h.databaseUrl } : {}) });
-    try {
-      const report = await reconcile(
-        { config, store: wrap(store), ...wireAdapters(config, { logger }), logger, ...(signal ? { signal } : {}) },
-        { dryRun: false },
-      );
-      return { report, rows: await store.listActions(report.runId) };
-    } finally {
-      await store.close();
-    }
+    const store = await h.store();
+    const report = await reconcile(
+      { config, store: wrap(store), ...wireAdapters(config, { logger }), logger, ...(signal ? { signal } : {}) },
+      { dryRun: false },
+    );
+    return { report, rows: await store.listActions(report.runId) };
   }
 
   it('the re-role was sent but its record failed: marked unknown with its HTTP status, no further write, the next run converges', async () => {

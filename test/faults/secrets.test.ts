@@ -8,7 +8,6 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { describe, expect, it } from 'vitest';
-import { openStore } from '../../src/store/index.js';
 import { testServerUrl } from '../helpers/db.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { dumpDatabase, ORG_TOKEN, SECODA_KEY, useFaultSuite } from './support.js';
@@ -149,13 +148,9 @@ describe('report: a last line of defence', () => {
     try {
       seed(h);
       expect((await h.run(['reconcile', '--dry-run'])).code).toBe(0);
-      const store = await openStore({ dataDir: h.dataDir, ...(h.databaseUrl ? { databaseUrl: h.databaseUrl } : {}) });
-      try {
-        const run = (await store.latestRun())!;
-        await store.updateRun(run.id, { error: `planted: ${SECODA_KEY} and ${ORG_TOKEN}` });
-      } finally {
-        await store.close();
-      }
+      const store = await h.store();
+      const run = (await store.latestRun())!;
+      await store.updateRun(run.id, { error: `planted: ${SECODA_KEY} and ${ORG_TOKEN}` });
       for (const args of [['report'], ['report', '--format', 'markdown'], ['report', '--list', '--format', 'json']]) {
         const r = await h.run(args);
         expect(r.code).toBe(0);

@@ -145,6 +145,7 @@ export function useFaultSuite(file: string, options: { warp?: boolean } = {}): F
           if (closed) return;
           closed = true;
           try {
+            await base.releaseStore();
             await dumpDatabase(collector, id, base);
           } finally {
             await base.close();

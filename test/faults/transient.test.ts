@@ -5,7 +5,6 @@
  * what happened, and no write at all when a read failed.
  */
 import { describe, expect, it } from 'vitest';
-import { openStore } from '../../src/store/index.js';
 import { duplicateEmails, isWrite, managedSecoda, requestsTo, useFaultSuite, type FaultHarness } from './support.js';
 
 const suite = useFaultSuite('transient');
@@ -43,12 +42,7 @@ const WANT = {
 const ENV = { RETRY_LIMIT: '3', MAX_CONCURRENCY: '2' };
 
 async function actionsOf(h: FaultHarness, runId: number) {
-  const store = await openStore({ dataDir: h.dataDir, ...(h.databaseUrl ? { databaseUrl: h.databaseUrl } : {}) });
-  try {
-    return await store.listActions(runId);
-  } finally {
-    await store.close();
-  }
+  return (await h.store()).listActions(runId);
 }
 
 describe('bursts shorter than the retry budget are absorbed', () => {
