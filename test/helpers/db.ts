@@ -11,6 +11,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { openStore } from '../../src/store/open.js';
 import { createScratchDatabase, dropScratchDatabase } from '../../tools/db/scratch.js';
 import type { Store } from '../../src/store/types.js';
@@ -101,3 +102,23 @@ export async function openTestStore(): Promise<TestStore> {
 
 /** Alias of createTestDbConfig (the name the CLI harness uses). */
 export const freshDatabase = createTestDbConfig;
+
+/**
+ * One fresh store for the calling test file, opened before its tests and dropped after them. `store` may be
+ * used from the file's top level: it forwards to the store once beforeAll has opened it.
+ */
+export function useTestStore(): { store: Store; opened(): TestStore } {
+  let t: TestStore | undefined;
+  beforeAll(async () => {
+    t = await openTestStore();
+  });
+  afterAll(async () => {
+    await t?.cleanup();
+  });
+  const opened = () => {
+    if (!t) throw new Error('useTestStore(): the store opens in beforeAll');
+    return t;
+  };
+  const store = new Proxy({} as Store, { get: (_, key) => Reflect.get(opened().store, key) });
+  return { store, opened };
+}

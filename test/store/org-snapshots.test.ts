@@ -5,20 +5,11 @@
  * no remaining run points to. On the real database (PGlite, or Postgres with
  * TEST_DATABASE_URL).
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { SourceUser as OrgUser } from '../../src/core/member.js';
-import type { Store } from '../../src/store/types.js';
-import { openTestStore, type TestStore } from '../helpers/db.js';
+import { useTestStore } from '../helpers/db.js';
 
-let t: TestStore;
-let store: Store;
-beforeAll(async () => {
-  t = await openTestStore();
-  store = t.store;
-});
-afterAll(async () => {
-  await t?.cleanup();
-});
+const { store } = useTestStore();
 // Each test starts from an empty store: pruning every run takes every snapshot with it.
 beforeEach(async () => {
   await store.markAbandonedRuns();

@@ -1,18 +1,10 @@
 import postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { StoreError } from '../../src/store/errors.js';
-import type { NewAction, RunSummary, Store } from '../../src/store/types.js';
-import { openTestStore, type TestStore } from '../helpers/db.js';
+import type { NewAction, RunSummary } from '../../src/store/types.js';
+import { useTestStore } from '../helpers/db.js';
 
-let t: TestStore;
-let store: Store;
-beforeAll(async () => {
-  t = await openTestStore();
-  store = t.store;
-});
-afterAll(async () => {
-  await t?.cleanup();
-});
+const { store, opened } = useTestStore();
 
 const summary: RunSummary = { invite: 2, update_role: 1, delete: 1, unchanged: 10, skipped: 1, failed: 1, withheld: 0 };
 
@@ -62,9 +54,10 @@ describe('runs', () => {
       error: 'held: too many deletes',
     });
 
-    if (t.databaseUrl) {
+    const { databaseUrl } = opened();
+    if (databaseUrl) {
       // Stored as real jsonb values (not JSON strings): queryable in SQL.
-      const sql = postgres(t.databaseUrl, { max: 1, onnotice: () => {} });
+      const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
       try {
         const [row] = await sql`select jsonb_typeof(holds) as h, jsonb_typeof(skipped) as s, (summary->>'invite')::int as i from runs where id = ${id}`;
         expect(row).toEqual({ h: 'array', s: 'array', i: 2 });

@@ -1,17 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Member } from '../../src/core/member.js';
-import type { Store, TargetSnapshotMember } from '../../src/store/types.js';
-import { openTestStore, type TestStore } from '../helpers/db.js';
+import type { TargetSnapshotMember } from '../../src/store/types.js';
+import { useTestStore } from '../helpers/db.js';
 
-let t: TestStore;
-let store: Store;
-beforeAll(async () => {
-  t = await openTestStore();
-  store = t.store;
-});
-afterAll(async () => {
-  await t?.cleanup();
-});
+const { store } = useTestStore();
 
 const su = (i: number, over: Partial<TargetSnapshotMember> = {}): TargetSnapshotMember => ({
   id: `s-${i}`,
