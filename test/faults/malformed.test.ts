@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { managedSecoda, useFaultSuite, type FaultHarness } from './support.js';
 
-const suite = useFaultSuite('malformed');
+const suite = useFaultSuite('malformed', { warp: true });
 
 /** A plan with every kind of write, so "no write" means something. */
 function seed(h: FaultHarness) {

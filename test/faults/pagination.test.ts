@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { OrgSimUser } from '../../tools/simulators/index.js';
 import { duplicateEmails, managedSecoda, requestsTo, useFaultSuite, type FaultHarness } from './support.js';
 
-const suite = useFaultSuite('pagination');
+const suite = useFaultSuite('pagination', { warp: true });
 const ORG_LIST = /\/organization\/users$/;
 const pad = (i: number) => String(i).padStart(3, '0');
 const GUARDS_OFF = { MAX_DELETES: '1000', MAX_DELETE_PERCENT: '100' };

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { duplicateEmails, isWrite, managedSecoda, requestsTo, useFaultSuite, type FaultHarness } from './support.js';
 
-const suite = useFaultSuite('transient');
+const suite = useFaultSuite('transient', { warp: true });
 
 const ORG_LIST = /\/organization\/users$/;
 const SECODA_LIST = /^\/api\/v1\/user\/?$/;
