@@ -124,14 +124,21 @@ async function openPglite(dataDir: string, migrationsFolder: string, opts: OpenS
     const { message, code } = describeCause(err);
     throw new StoreError(`cannot migrate the embedded database in ${dir}: ${message}`, code);
   }
-  const db = drizzlePglite({ client });
-  return withRunLock(createQueryStore(db, {
+  // Losing the lock file (removed, or taken over) loses the run lock and the leadership with it.
+  return pgliteStore(client, { lost: dirLock!.lost, onClose: unlock });
+}
+
+/**
+ * The Store over an open, migrated PGlite client; closing the store closes the client. `lost` resolves
+ * (with why) when another process may have taken the database: the run lock and the leadership go with it.
+ */
+export function pgliteStore(client: PGlite, opts: { lost?: Promise<string>; onClose?: () => void } = {}): Store {
+  return withRunLock(createQueryStore(drizzlePglite({ client }), {
     kind: 'pglite',
     scrub: (t) => t,
     close: async () => {
       if (!client.closed) await client.close();
-      unlock();
+      opts.onClose?.();
     },
-    // Losing the lock file (removed, or taken over) loses the run lock and the leadership with it.
-  }), memoryRunLocker(dirLock!.lost), memoryRunLocker(dirLock!.lost));
+  }), memoryRunLocker(opts.lost), memoryRunLocker(opts.lost));
 }

@@ -131,7 +131,12 @@ describe('database URL with a password', () => {
       expect(bad.stderr).toContain(`${database}_missing`);
 
       const before = suite.collector.counts.rows;
-      await dumpDatabase(suite.collector, 'postgres role', { databaseUrl: url, dataDir: h.dataDir });
+      const raw = postgres(url, { max: 1, onnotice: () => {} });
+      try {
+        await dumpDatabase(suite.collector, 'postgres role', (text) => raw.unsafe(text));
+      } finally {
+        await raw.end({ timeout: 5 });
+      }
       expect(suite.collector.counts.rows - before).toBeGreaterThan(10);
     } finally {
       await admin.unsafe(`drop database if exists "${database}" with (force)`);

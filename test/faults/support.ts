@@ -12,8 +12,6 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import postgres from 'postgres';
 import { afterAll, afterEach, expect } from 'vitest';
 import type { RequestLogEntry } from '../../tools/simulators/index.js';
 import { ORG_TOKEN, SECODA_KEY, startHarness, type CliResult, type Harness } from '../helpers/harness.js';
@@ -64,32 +62,14 @@ export class SecretCollector {
   }
 }
 
-/** All rows of all tables (drizzle's migrations table included), one text sample per table. */
-export async function dumpDatabase(collector: SecretCollector, label: string, where: { databaseUrl?: string; dataDir: string }): Promise<void> {
+/** All rows of all tables (drizzle's migrations table included), one text sample per table; `sql` runs raw SQL. */
+export async function dumpDatabase(collector: SecretCollector, label: string, sql: (text: string) => Promise<Record<string, unknown>[]>): Promise<void> {
   const listSql = `select table_schema as s, table_name as t from information_schema.tables
     where table_type = 'BASE TABLE' and table_schema not in ('pg_catalog', 'information_schema')`;
   const tables: { s: string; t: string; rows: string[] }[] = [];
-  if (where.databaseUrl) {
-    const sql = postgres(where.databaseUrl, { max: 1, onnotice: () => {}, connect_timeout: 10 });
-    try {
-      for (const { s, t } of await sql.unsafe<{ s: string; t: string }[]>(listSql)) {
-        const rows = await sql.unsafe<{ j: string }[]>(`select row_to_json(x)::text as j from "${s}"."${t}" x`);
-        tables.push({ s, t, rows: rows.map((r) => r.j) });
-      }
-    } finally {
-      await sql.end({ timeout: 5 });
-    }
-  } else {
-    if (!existsSync(resolve(where.dataDir, 'PG_VERSION'))) return;
-    const db = await PGlite.create({ dataDir: where.dataDir });
-    try {
-      for (const { s, t } of (await db.query<{ s: string; t: string }>(listSql)).rows) {
-        const rows = (await db.query<{ j: string }>(`select row_to_json(x)::text as j from "${s}"."${t}" x`)).rows;
-        tables.push({ s, t, rows: rows.map((r) => r.j) });
-      }
-    } finally {
-      await db.close();
-    }
+  for (const { s, t } of (await sql(listSql)) as { s: string; t: string }[]) {
+    const rows = (await sql(`select row_to_json(x)::text as j from "${s}"."${t}" x`)) as { j: string }[];
+    tables.push({ s, t, rows: rows.map((r) => r.j) });
   }
   for (const { s, t, rows } of tables) {
     collector.counts.tables++;
@@ -145,8 +125,7 @@ export function useFaultSuite(file: string, options: { warp?: boolean } = {}): F
           if (closed) return;
           closed = true;
           try {
-            await base.releaseStore();
-            await dumpDatabase(collector, id, base);
+            await dumpDatabase(collector, id, base.sql);
           } finally {
             await base.close();
           }
