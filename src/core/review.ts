@@ -28,10 +28,10 @@ export interface ReviewedAction {
 const NOT_IDENTITY = new Set(['key', 'name', 'status', 'direction', 'error', 'reason', 'actionId', 'httpStatus', 'attempts']);
 
 /** The identity of an action in either shape: type, email (as a member key), Secoda id, from, to, and any kind-specific field. */
-export function actionIdentity(action: Readonly<Record<string, unknown>>): string {
-  const fields = Object.keys(action)
-    .filter((k) => !NOT_IDENTITY.has(k))
-    .map((k) => [k === 'id' ? 'secodaId' : k, action[k]] as const)
+export function actionIdentity(action: object): string {
+  const fields = Object.entries(action)
+    .filter(([k]) => !NOT_IDENTITY.has(k))
+    .map(([k, v]) => [k === 'id' ? 'secodaId' : k, v as unknown] as const)
     .filter(([, v]) => v !== undefined && v !== null && v !== '')
     .map(([k, v]) => [k, k === 'email' && typeof v === 'string' ? memberKey(v) : v] as const)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
@@ -48,9 +48,9 @@ export interface Review {
 export function reviewOf(file: readonly ReviewedAction[]): Review {
   const approved = new Set(file.map(actionIdentity));
   return {
-    isReviewed: (a) => approved.has(actionIdentity(a as unknown as Record<string, unknown>)),
+    isReviewed: (a) => approved.has(actionIdentity(a)),
     stale(fresh) {
-      const planned = new Set(fresh.map((a) => actionIdentity(a as unknown as Record<string, unknown>)));
+      const planned = new Set(fresh.map(actionIdentity));
       return file.filter((a) => !planned.has(actionIdentity(a)));
     },
   };

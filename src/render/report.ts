@@ -37,8 +37,8 @@ function headline(r: Report): string {
 /** A dry run's report is a plan: for which workspace and org API, and how to apply it. */
 function planLine(r: Report): string | null {
   if (!r.plan) return null;
-  return `plan for Secoda "${r.plan.workspace}" and org API "${r.plan.orgApi}", made ${r.plan.createdAt}: ` +
-    'save it as JSON (--out plan.json), remove what you do not approve, then: secoda-user-sync apply plan.json (within PLAN_MAX_AGE)';
+  return `plan for Secoda "${r.plan.workspace}" and org API "${r.plan.orgApi}" (made ${r.plan.createdAt}); ` +
+    'to approve it: --out plan.json, delete what you do not approve, secoda-user-sync apply plan.json';
 }
 
 /** A reviewed plan's leftovers, when there are any. */
