@@ -62,7 +62,8 @@ describe('undo RUN_ID', () => {
     expect(h.secoda.byEmail('Left@acme.com')).toMatchObject({ first_name: 'Left', last_name: 'Behind', pending: true });
 
     const list = (await h.run(['report', '--list', '--format', 'table'])).stdout;
-    expect(list).toMatch(/\bundo\b/);
+    expect(list).toContain(`undo of ${runId}`);
+    expect((await h.run(['report', '--list', '--format', 'json'])).json()[0]).toMatchObject({ mode: 'undo', undoOf: runId });
     const table = (await h.run(['report', String(report.runId), '--format', 'table'])).stdout;
     expect(table).toContain(`undo of run ${runId} — SUCCEEDED`);
   });
