@@ -50,6 +50,8 @@ export class PlanFileError extends Error {
   override name = 'PlanFileError';
 }
 
+/** Clock skew tolerated between the machine that made a plan and the one applying it. */
+const FUTURE_SLACK_MS = 5 * 60_000;
 const MAKE_ONE = 'make one with: secoda-user-sync reconcile --dry-run --out plan.json';
 
 /** Parses and checks a plan file's text; throws PlanFileError naming the file. */
@@ -76,6 +78,8 @@ export function readPlan(text: string, file: string, expect: PlanExpectations): 
   if (Number.isNaN(createdAt.getTime())) return fail(`not a plan file (plan.createdAt is not a time); ${MAKE_ONE}`);
   if (typeof doc.runId !== 'number' || !Number.isSafeInteger(doc.runId)) return fail(`not a plan file (no runId); ${MAKE_ONE}`);
   const age = expect.now.getTime() - createdAt.getTime();
+  // A plan from the future was edited (or the clocks disagree badly): its age means nothing.
+  if (age < -FUTURE_SLACK_MS) return fail(`the plan says it was made at ${createdAt.toISOString()}, in the future; ${MAKE_ONE}`);
   if (age > expect.maxAgeMs) {
     return fail(
       `the plan was made ${formatDuration(age)} ago (${createdAt.toISOString()}), longer than PLAN_MAX_AGE=${formatDuration(expect.maxAgeMs)} allows: ` +

@@ -145,15 +145,15 @@ describe('apply PLAN_FILE', () => {
 
   describe('refused before any write (exit 2)', () => {
     async function refused(args: string[], env: Record<string, string> = {}) {
-      const runsBefore = (await h.run(['report', '--list', '--format', 'json'])).json().length;
       const requestsBefore = h.secoda.requests.length + h.org.requests.length;
       const r = await h.run(args, env);
       expect(r.code, r.stdout).toBe(2);
       expect(h.writes()).toEqual([]);
       expect(h.secoda.requests.length + h.org.requests.length).toBe(requestsBefore);
-      expect((await h.run(['report', '--list', '--format', 'json'])).json().length).toBe(runsBefore);
       return r.stderr;
     }
+    /** No run was recorded but the dry run that made the plan. */
+    const onlyTheDryRun = async () => expect((await h.run(['report', '--list', '--format', 'json'])).json()).toHaveLength(1);
 
     it('a plan older than PLAN_MAX_AGE', async () => {
       seedDrift();
@@ -162,6 +162,10 @@ describe('apply PLAN_FILE', () => {
       writePlanFile(plan);
       expect(await refused(['apply', 'plan.json'])).toMatch(/the plan was made 25h00m ago .* longer than PLAN_MAX_AGE=24h00m allows/);
       expect(await refused(['apply', 'plan.json'], { PLAN_MAX_AGE: '1h' })).toContain('PLAN_MAX_AGE=1h00m');
+      writePlanFile({ ...plan, plan: { ...plan.plan, createdAt: new Date(Date.now() + 3_600_000).toISOString() } });
+      expect(await refused(['apply', 'plan.json'])).toContain('in the future');
+      await onlyTheDryRun();
+      writePlanFile(plan);
       // A longer PLAN_MAX_AGE lets it through.
       expect((await h.run(['apply', 'plan.json'], { PLAN_MAX_AGE: '26h' })).code).toBe(0);
     });
@@ -173,6 +177,7 @@ describe('apply PLAN_FILE', () => {
         .toContain(`made for the Secoda workspace "${plan.plan.workspace}", but SECODA_API_URL is "https://eapi.secoda.co"`);
       expect(await refused(['apply', 'plan.json'], { ORG_API_URL: 'https://org.example.com/v1' }))
         .toContain('but ORG_API_URL is "https://org.example.com/v1"');
+      await onlyTheDryRun();
     });
 
     it('a file that is not a plan: garbage, an apply report, a plan of a newer format, an unknown action type', async () => {
@@ -180,6 +185,7 @@ describe('apply PLAN_FILE', () => {
       const plan = await dryRunPlan();
       writePlanFile('{"runId": 1, "actions": [');
       expect(await refused(['apply', 'plan.json'])).toContain('plan.json: not a plan file (not JSON)');
+      await onlyTheDryRun();
       writePlanFile({ ...plan, mode: 'apply', plan: undefined });
       expect(await refused(['apply', 'plan.json'])).toContain(`the report of run ${plan.runId} (apply), not a plan`);
       writePlanFile({ ...plan, plan: { ...plan.plan, version: 2 } });
