@@ -32,7 +32,7 @@ export function holdText(hold: Hold, command = 'reconcile'): string {
       ].filter(Boolean).join(' and ');
       return (
         `mass-${noun} guard: ${hold.count} ${noun}s planned, over ${caps}; no ${noun}s made. ` +
-        `To allow them once: review the plan (reconcile --dry-run), then run ${command} ${flag} ${hold.count}`
+        `To allow them once: review the plan (${command} --dry-run), then run ${command} ${flag} ${hold.count}`
       );
     }
     case 'review':

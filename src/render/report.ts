@@ -49,7 +49,8 @@ function reviewCounts(s: Report['summary']): string {
 function countsLine(r: Report): string {
   const s = r.summary;
   return [
-    `source users: ${r.source.users ?? '?'}`,
+    // An undo follows the audit trail, not the source: it reads Secoda only.
+    r.mode === 'undo' || r.mode === 'undo-dry-run' ? 'source users: not read (an undo follows the run it reverses)' : `source users: ${r.source.users ?? '?'}`,
     `Secoda users: ${r.target.users ?? '?'} (${r.target.managed ?? '?'} managed)`,
     `invite ${s.invite}, re-role ${s.update_role}, delete ${s.delete}, unchanged ${s.unchanged}, skipped ${s.skipped}, failed ${s.failed}, withheld ${s.withheld}${reviewCounts(s)}`,
   ].join('\n');
