@@ -66,6 +66,12 @@ describe('undo RUN_ID', () => {
     expect((await h.run(['report', '--list', '--format', 'json'])).json()[0]).toMatchObject({ mode: 'undo', undoOf: runId });
     const table = (await h.run(['report', String(report.runId), '--format', 'table'])).stdout;
     expect(table).toContain(`undo of run ${runId} — SUCCEEDED`);
+
+    // As the docs warn: with the cause unfixed, the next sync would make the same changes again.
+    const next = await h.run(['reconcile', '--dry-run'], UNDO_ENV);
+    expect(next.json().actions.map((a: any) => [a.type, a.email])).toEqual([
+      ['delete', 'Left@acme.com'], ['update_role', 'ada@acme.com'], ['update_role', 'alan@acme.com'], ['invite', 'grace@acme.com'], ['invite', 'linus@acme.com'],
+    ]);
   });
 
   it('skips, with the reason, an invitation already accepted and a role changed since; exit 3', async () => {
