@@ -8,7 +8,7 @@
  * any plan: members outside the sync are left alone, the mass guards and the
  * last-admin guard withhold.
  */
-import { capHold, guardLastAdmin, type Hold } from './guards.js';
+import { capHold, guardLastAdmin, withhold, type Hold } from './guards.js';
 import { memberKey, type Exclusion, type Member } from './member.js';
 import type { PlanAction } from './plan.js';
 import { roleRank } from './roles.js';
@@ -130,7 +130,7 @@ export function planUndo(done: readonly DoneAction[], current: readonly Member[]
   ] as const) {
     const cap = capHold(kind, list.length, managed, max, percent);
     if (cap) {
-      for (const a of list) a.status = 'withheld';
+      withhold(list);
       holds.push(cap);
     }
   }
