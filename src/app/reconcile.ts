@@ -15,6 +15,8 @@ import { applyPlan, ApplyStoreError, type StoredAction } from './apply.js';
 import type { PageProgress, ProgressSink, SourcePort, TargetPort } from './ports.js';
 import { mergeReads, readSource, type SourceRead } from './pull.js';
 import { buildReport, summarise, type Report } from './report.js';
+import { reviewing } from './reviewed.js';
+import type { ReviewedPlan } from './plan-file.js';
 
 export interface ReconcileDeps {
   config: SyncConfig;
@@ -32,13 +34,20 @@ export interface ReconcileOptions {
   maxDeletesOverride?: number;
   /** `--max-demotions N`: lifts both mass-demotion caps to N demotions for this one run. */
   maxDemotionsOverride?: number;
+  /**
+   * `apply PLAN_FILE`: apply only what the file and the fresh plan both hold
+   * (src/app/reviewed.ts); the file lifts the mass guards for those actions.
+   */
+  reviewed?: ReviewedPlan;
 }
 
 export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions): Promise<Report> {
   const { config, store, logger } = deps;
-  const runId = await store.createRun(options.dryRun ? 'dry-run' : 'apply');
+  const mode = options.reviewed ? 'apply-plan' : options.dryRun ? 'dry-run' : 'apply';
+  const runId = await store.createRun(mode);
   const log = logger.child({ runId });
-  log.info({ mode: options.dryRun ? 'dry-run' : 'apply' }, `run ${runId} started`);
+  log.info({ mode }, `run ${runId} started`);
+  const review = reviewing(options.reviewed);
   /** Writes sent to Secoda in this run (an error after one is never "before any write"). */
   let sent = 0;
 
@@ -55,13 +64,16 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
     let source = await readSource(deps.source, log, onOrgPage);
     await store.saveOrgSnapshot(runId, source.users);
     checkAbort();
+    // The workspace and org API this run is for: a dry run's report is a plan for exactly these.
+    await store.updateRun(runId, { secodaApi: config.secoda.url, orgApi: config.org.url, ...review.runFields });
     const current = await deps.target.listMembers((p) => {
       checkAbort();
       deps.onProgress?.({ phase: 'pull', api: 'secoda', ...p });
     });
     await store.replaceSecodaSnapshot(current);
 
-    const override = options.maxDeletesOverride;
+    const override = review.maxOverride ?? options.maxDeletesOverride;
+    const demotionOverride = review.maxOverride ?? options.maxDemotionsOverride;
     const planFor = (read: SourceRead) => {
       const members = orgUsersToMembers(read.users, { roleMap: config.roleMap, defaultRole: config.defaultRole, roleOrder: SECODA_VOCABULARY.roles });
       return {
@@ -73,9 +85,10 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
           deleteHolds: read.deleteHolds,
           maxDeletes: override ?? config.maxDeletes,
           maxDeletePercent: override !== undefined ? null : config.maxDeletePercent,
-          maxDemotions: options.maxDemotionsOverride ?? config.maxDemotions,
-          maxDemotionPercent: options.maxDemotionsOverride !== undefined ? null : config.maxDemotionPercent,
+          maxDemotions: demotionOverride ?? config.maxDemotions,
+          maxDemotionPercent: demotionOverride !== undefined ? null : config.maxDemotionPercent,
           keyOwner: config.secodaKeyOwner ? memberKey(config.secodaKeyOwner) : null,
+          ...review.planOptions,
         }),
       };
     };
@@ -89,13 +102,14 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
       source = mergeReads(source, await readSource(deps.source, log, onOrgPage));
       ({ desired, plan } = planFor(source));
     }
+    const stale = review.settle(plan);
     const worded = planText(plan);
     for (const hold of worded.holds) log.warn({ hold }, 'held');
 
-    const ids = await store.addActions(runId, plan.actions.map((a, seq) => ({
+    const ids = await store.addActions(runId, [...plan.actions.map((a, seq) => ({
       seq, type: a.type, email: a.email, name: a.name || null, secodaId: a.id ?? null,
       fromRole: a.from ?? null, toRole: a.to ?? null, status: a.status,
-    })));
+    })), ...stale.map((row, i) => ({ ...row, seq: plan.actions.length + i }))]);
     const stored: StoredAction[] = plan.actions.map((a, i) => ({ ...a, actionId: ids[i]! }));
     await store.updateRun(runId, {
       sourceUsers: desired.length,
@@ -162,7 +176,7 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
 }
 
 /** Who stopped the run: callers abort with a string reason ("losing the run lock"); plain abort() is a shutdown. */
-function abortReason(signal: AbortSignal | undefined): string {
+export function abortReason(signal: AbortSignal | undefined): string {
   return typeof signal?.reason === 'string' ? signal.reason : 'a shutdown';
 }
 

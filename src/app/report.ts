@@ -3,6 +3,7 @@
  * from what the database holds so both always print the same thing.
  */
 import type { ActionRecord, ActionStatus, ActionType, RunMode, RunRecord, RunStatus, RunSummary } from '../store/types.js';
+import { planHeaderOf, type PlanHeader } from './plan-file.js';
 
 export interface ReportAction {
   type: ActionType;
@@ -13,6 +14,8 @@ export interface ReportAction {
   to?: string;
   status: ActionStatus;
   error?: string;
+  /** Why it was not done (undo: skipped). */
+  reason?: string;
 }
 
 export interface Report {
@@ -30,6 +33,15 @@ export interface Report {
   /** Warnings and how the data was read (e.g. roles read per user); empty when nothing to say. */
   notes: string[];
   error?: string;
+  /**
+   * A dry run's report is a plan: what `apply PLAN_FILE` checks (format
+   * version, creation time, the workspace and org API it was made for).
+   */
+  plan?: PlanHeader;
+  /** apply-plan: the dry run whose plan this run applied. */
+  planRun?: number;
+  /** undo: the run this one reverses. */
+  undoOf?: number;
 }
 
 const EMPTY_SUMMARY: RunSummary = { invite: 0, update_role: 0, delete: 0, unchanged: 0, skipped: 0, failed: 0, withheld: 0 };
@@ -50,15 +62,27 @@ export function buildReport(run: RunRecord, actions: readonly ActionRecord[]): R
     holds: run.holds,
     notes: run.notes,
     ...(run.error ? { error: run.error } : {}),
+    ...(run.planRun !== null ? { planRun: run.planRun } : {}),
+    ...(run.undoOf !== null ? { undoOf: run.undoOf } : {}),
+    ...withPlan(run),
   };
 }
 
+function withPlan(run: RunRecord): { plan?: PlanHeader } {
+  const plan = planHeaderOf(run);
+  return plan ? { plan } : {};
+}
+
 export function summarise(actions: readonly Pick<ActionRecord, 'type' | 'status'>[], unchanged: number, skipped: number): RunSummary {
-  const summary = { ...EMPTY_SUMMARY, unchanged, skipped };
+  const summary: RunSummary = { ...EMPTY_SUMMARY, unchanged, skipped };
   for (const a of actions) {
-    summary[a.type]++;
+    // Stale (only in a plan file) and skipped (undo) actions are not the run's to make: counted apart.
+    if (a.status === 'stale') summary.stale = (summary.stale ?? 0) + 1;
+    else if (a.status === 'skipped') summary.skipped++;
+    else summary[a.type]++;
     if (a.status === 'failed') summary.failed++;
     if (a.status === 'withheld') summary.withheld++;
+    if (a.status === 'not_reviewed') summary.not_reviewed = (summary.not_reviewed ?? 0) + 1;
   }
   return summary;
 }
@@ -73,6 +97,7 @@ function toReportAction(a: ActionRecord): ReportAction {
     ...(a.toRole ? { to: a.toRole } : {}),
     status: a.status,
     ...(a.error ? { error: a.error } : {}),
+    ...(a.reason ? { reason: a.reason } : {}),
   };
 }
 

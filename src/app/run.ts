@@ -9,7 +9,7 @@ import type { SyncConfig } from '../config/load.js';
 import type { Logger } from '../observe/logger.js';
 import type { Store } from '../store/types.js';
 import type { ProgressSink } from './ports.js';
-import { reconcile, type ReconcileOptions } from './reconcile.js';
+import { reconcile, type ReconcileDeps, type ReconcileOptions } from './reconcile.js';
 import type { Report } from './report.js';
 import { takeRunLock } from './run-lock.js';
 import { wireAdapters, type WireOptions } from './wire.js';
@@ -36,6 +36,14 @@ export interface LockedRunDeps {
 
 /** Throws RunLockBusyError when the lock stays taken; reconcile records every other failure in the run. */
 export async function reconcileLocked(deps: LockedRunDeps, options: ReconcileOptions): Promise<Report> {
+  return runLocked(deps, (run) => reconcile(run, options));
+}
+
+/**
+ * Any run under the lock, wired like a reconcile (`undo` is one): `body` gets
+ * the adapters and the run's signal, and records its run itself.
+ */
+export async function runLocked(deps: LockedRunDeps, body: (run: ReconcileDeps) => Promise<Report>): Promise<Report> {
   const { store, logger } = deps;
   const held = await takeRunLock(store, deps.label, deps.waitMs, logger, deps.signal);
   const runAbort = new AbortController();
@@ -50,9 +58,8 @@ export async function reconcileLocked(deps: LockedRunDeps, options: ReconcileOpt
   });
   try {
     const adapters = wireAdapters(deps.config, { ...deps.wire, logger });
-    const report = await reconcile(
+    const report = await body(
       { config: deps.config, store, ...adapters, logger, signal: runAbort.signal, ...(deps.onProgress ? { onProgress: deps.onProgress } : {}) },
-      options,
     );
     await deps.after?.(report);
     return report;

@@ -14,11 +14,11 @@ import type { Store } from '../store/types.js';
 import { parseCount, parseFlags, parseFormat } from './flags.js';
 import { UsageError, type CliIo } from './io.js';
 
-function logger(io: CliIo, level: string, secrets: string[]): Logger {
+export function logger(io: CliIo, level: string, secrets: string[]): Logger {
   return createLogger({ level, pretty: Boolean(io.stderr.isTTY), secrets, stream: io.stderr });
 }
 
-function storeOptions(config: StoreConfig, io: CliIo) {
+export function storeOptions(config: StoreConfig, io: CliIo) {
   return { ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}), dataDir: resolve(io.cwd, config.dataDir) };
 }
 
@@ -77,7 +77,7 @@ export async function reconcileCommand(args: string[], io: CliIo): Promise<numbe
 }
 
 /** The embedded store admits one process at a time: with --wait, keep trying until the deadline. */
-async function openStoreWaiting(io: CliIo, options: ReturnType<typeof storeOptions>, waitMs: number): Promise<Store> {
+export async function openStoreWaiting(io: CliIo, options: ReturnType<typeof storeOptions>, waitMs: number): Promise<Store> {
   const deadline = Date.now() + waitMs;
   const signal = io.signal;
   for (;;) {

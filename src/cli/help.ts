@@ -5,24 +5,69 @@ const COMMANDS = `Commands:
   report      Show a past run again (default: the latest)
   migrate     Create or update the database schema
   daemon      Reconcile on a schedule as a background service (health, metrics, alerts)
+  apply       Apply a reviewed plan file (from reconcile --dry-run --out plan.json): only what it still approves
+  undo        Reverse the changes of a past run (undo RUN_ID; --dry-run shows the reverse plan)
   help        Show help for a command: secoda-user-sync help reconcile`;
 
 const EXIT_CODES = `Exit codes:
   0  done
   1  failed: a read failed (nothing was changed) or an action failed
   2  usage or configuration error, found before any request was sent
-  3  held: a safety rail withheld destructive actions (the rest was applied)`;
+  3  held: a safety rail withheld destructive actions, a reviewed plan was not applied in full
+     (stale or not reviewed actions), or undo skipped actions (the rest was applied)`;
 
 export const COMMAND_HELP: Record<string, { usage: string; flags: string; groups: VariableGroup[] }> = {
   reconcile: {
     usage: 'secoda-user-sync reconcile [--dry-run] [--format table|json|markdown] [--out FILE] [--max-deletes N] [--max-demotions N] [--wait SECONDS]',
     flags: `  --dry-run          Read both APIs and show the plan; send no write to either API
   --format FORMAT    table (default on a terminal), json (default otherwise) or markdown
-  --out FILE         Also write the report to FILE (format from --format, else from .json/.md)
+  --out FILE         Also write the report to FILE (format from --format, else from .json/.md).
+                     With --dry-run and JSON, FILE is a plan: review it, delete what you do not
+                     approve, then run: secoda-user-sync apply FILE
   --max-deletes N    Allow up to N deletes this one run, lifting MAX_DELETES and MAX_DELETE_PERCENT
   --max-demotions N  Allow up to N role downgrades this one run, lifting MAX_DEMOTIONS and MAX_DEMOTION_PERCENT
   --wait SECONDS     If another reconcile (e.g. the daemon) is running, wait up to this long (default 0)
   -h, --help         Show this help`,
+    groups: ['sync', 'store', 'common'],
+  },
+  apply: {
+    usage: 'secoda-user-sync apply PLAN_FILE [--format table|json|markdown] [--out FILE] [--wait SECONDS]',
+    flags: `  PLAN_FILE          A plan: the JSON report of reconcile --dry-run (--out plan.json), reviewed
+  --format FORMAT    table (default on a terminal), json (default otherwise) or markdown
+  --out FILE         Also write the report to FILE (format from --format, else from .json/.md)
+  --wait SECONDS     If another run (e.g. the daemon) is running, wait up to this long (default 0)
+  -h, --help         Show this help
+
+Reads both APIs again and applies exactly the actions that are in the file AND
+that the sync would still make, with the same type, email, Secoda id and
+roles. An action of the file the sync no longer plans is reported "stale", one
+it plans that the file lacks "not reviewed": neither is applied (exit 3). To
+approve part of a plan, delete actions from the file; an action added to it is
+never executed. The file is the approval: MAX_DELETES, MAX_DELETE_PERCENT,
+MAX_DEMOTIONS and MAX_DEMOTION_PERCENT do not hold its actions, but the data
+rails still do (empty, partial or invalid source, last admin, protected and
+unmanaged users). A plan older than PLAN_MAX_AGE, a file that is not a plan,
+or a plan made for another SECODA_API_URL or ORG_API_URL: exit 2, nothing sent.`,
+    groups: ['sync', 'store', 'common'],
+  },
+  undo: {
+    usage: 'secoda-user-sync undo RUN_ID [--dry-run] [--format table|json|markdown] [--out FILE] [--max-deletes N] [--max-demotions N] [--wait SECONDS]',
+    flags: `  RUN_ID             The run to reverse (see: secoda-user-sync report --list)
+  --dry-run          Read Secoda and show the reverse plan; send no write
+  --format FORMAT    table (default on a terminal), json (default otherwise) or markdown
+  --out FILE         Also write the report to FILE (format from --format, else from .json/.md)
+  --max-deletes N    Allow up to N deletes this one undo (it deletes the invitations the run sent)
+  --max-demotions N  Allow up to N role downgrades this one undo
+  --wait SECONDS     If another run (e.g. the daemon) is running, wait up to this long (default 0)
+  -h, --help         Show this help
+
+Reverses the succeeded actions of run RUN_ID, as a new run of mode "undo"
+that names it: a deleted user is invited again with the role recorded before
+the delete; a re-role goes back to its old role if the user still has the
+role the run gave; an invited user is deleted only while the invitation is
+still pending. Anything else is reported "skipped" with its reason (exit 3).
+The same lock, rails and recording hold as for reconcile. The next sync makes
+the change again unless its cause is fixed or the sync is paused.`,
     groups: ['sync', 'store', 'common'],
   },
   report: {

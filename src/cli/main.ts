@@ -3,6 +3,8 @@ import { makeScrubber } from '../observe/scrub.js';
 import { commandHelp, COMMAND_HELP, mainHelp } from './help.js';
 import { migrateCommand, reconcileCommand, reportCommand } from './commands.js';
 import { daemonCommand } from './daemon.js';
+import { applyCommand } from './apply.js';
+import { undoCommand } from './undo.js';
 import { UsageError, type CliIo } from './io.js';
 
 const COMMANDS: Record<string, (args: string[], io: CliIo) => Promise<number>> = {
@@ -10,6 +12,8 @@ const COMMANDS: Record<string, (args: string[], io: CliIo) => Promise<number>> =
   report: reportCommand,
   migrate: migrateCommand,
   daemon: daemonCommand,
+  apply: applyCommand,
+  undo: undoCommand,
 };
 
 /** Runs one CLI invocation and returns its exit code; never calls process.exit. */

@@ -30,6 +30,8 @@ export interface SyncConfig extends StoreConfig {
   orgRoleNames: string[];
   /** SECODA_KEY_OWNER: the API key's owner, never deleted or re-roled. */
   secodaKeyOwner?: string;
+  /** PLAN_MAX_AGE: `apply` refuses older plan files. */
+  planMaxAgeMs: number;
   maxConcurrency: number;
   retryLimit: number;
   httpTimeoutMs: number;
@@ -68,6 +70,7 @@ export function loadSyncConfig(env: Env): SyncConfig {
     maxDemotionPercent: v.MAX_DEMOTION_PERCENT,
     orgRoleNames: v.ORG_ROLE_NAMES,
     ...(v.SECODA_KEY_OWNER ? { secodaKeyOwner: v.SECODA_KEY_OWNER } : {}),
+    planMaxAgeMs: v.PLAN_MAX_AGE,
     maxConcurrency: v.MAX_CONCURRENCY,
     retryLimit: v.RETRY_LIMIT,
     httpTimeoutMs: v.HTTP_TIMEOUT,

@@ -129,6 +129,10 @@ const TABLE = {
     group: 'sync', section: RULES, default: '',
     description: 'Email of the Secoda user who created SECODA_API_KEY: never deleted or re-roled; unset, every report warns', parse: parseKeyOwner,
   },
+  PLAN_MAX_AGE: {
+    group: 'sync', section: RULES, default: '24h',
+    description: '`apply PLAN_FILE` refuses (exit 2) a plan made longer ago than this ("24h", "90m")', parse: parseDuration,
+  },
   MAX_CONCURRENCY: {
     group: 'sync', section: HTTP, default: '4',
     description: 'Most requests in flight at once, per API', parse: parsePositiveInt,

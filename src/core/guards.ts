@@ -25,7 +25,11 @@ export type Hold =
   | { kind: 'empty_source'; managed: number }
   | CapHold
   /** `email` is the last active holder of `role`: its delete or demotion is withheld. */
-  | { kind: 'last_admin'; email: string; role: string; action: 'delete' | 'update_role' };
+  | { kind: 'last_admin'; email: string; role: string; action: 'delete' | 'update_role' }
+  /** A reviewed plan and the fresh one differ: `stale` actions of the file, `notReviewed` fresh ones; none applied. */
+  | { kind: 'review'; stale: number; notReviewed: number }
+  /** Undo: `count` actions of the run could not be reversed (each says why). */
+  | { kind: 'undo_skipped'; count: number };
 
 /** More deletes (or demotions) than a cap allows: all of them are withheld. */
 export interface CapHold {

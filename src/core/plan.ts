@@ -22,7 +22,8 @@ export interface PlanAction {
   to?: string;
   /** update_role only: a downgrade is applied before any upgrade. */
   direction?: 'down' | 'up';
-  status: 'planned' | 'withheld';
+  /** not_reviewed: a reviewed plan (PlanOptions.isReviewed) does not hold it; never applied. */
+  status: 'planned' | 'withheld' | 'not_reviewed';
 }
 
 export interface Plan {
@@ -81,6 +82,11 @@ export interface PlanOptions {
   maxDemotions: number;
   /** Mass-demotion guard, in percent of managed members; null disables the percent cap. */
   maxDemotionPercent: number | null;
+  /**
+   * Applying a reviewed plan: actions this says no to are `not_reviewed`, and
+   * the rails weigh only the reviewed ones (src/core/review.ts).
+   */
+  isReviewed?: (action: PlanAction) => boolean;
 }
 
 export function computePlan(desired: readonly Member[], current: readonly Member[], options: PlanOptions): Plan {
@@ -145,29 +151,35 @@ export function computePlan(desired: readonly Member[], current: readonly Member
 
   const byEmail = (a: PlanAction, b: PlanAction) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
   [deletes, downgrades, upgrades, invites].forEach((list) => list.sort(byEmail));
+  const all = [...deletes, ...downgrades, ...upgrades, ...invites];
+  // What the rails below weigh: with a reviewed plan, only what the file approves.
+  const inReview = (list: PlanAction[]) => (options.isReviewed ? list.filter((a) => a.status === 'planned') : list);
+  if (options.isReviewed) for (const a of all) if (!options.isReviewed(a)) a.status = 'not_reviewed';
 
   const holds: Hold[] = [];
-  if (deletes.length > 0) {
+  const deleting = inReview(deletes);
+  const demoting = inReview(downgrades);
+  if (deleting.length > 0) {
     const reasons: Hold[] = options.deleteHolds.map((reason) => ({ kind: 'source', reason }));
     if (desired.length === 0 && managed > 0) reasons.push({ kind: 'empty_source', managed });
-    const cap = capHold('mass_delete', deletes.length, managed, options.maxDeletes, options.maxDeletePercent);
+    const cap = capHold('mass_delete', deleting.length, managed, options.maxDeletes, options.maxDeletePercent);
     if (cap) reasons.push(cap);
     if (reasons.length > 0) {
-      withhold(deletes);
+      withhold(deleting);
       holds.push(...reasons);
     }
   }
   // A separate guard: an empty or mis-mapped role in the source demotes people without deleting anyone.
-  const demotionCap = capHold('mass_demotion', downgrades.length, managed, options.maxDemotions, options.maxDemotionPercent);
+  const demotionCap = capHold('mass_demotion', demoting.length, managed, options.maxDemotions, options.maxDemotionPercent);
   if (demotionCap) {
-    withhold(downgrades);
+    withhold(demoting);
     holds.push(demotionCap);
   }
 
-  holds.push(...guardLastAdmin(current, [...deletes, ...downgrades], options.adminRole));
+  holds.push(...guardLastAdmin(current, [...deleting, ...demoting], options.adminRole));
 
   return {
-    actions: [...deletes, ...downgrades, ...upgrades, ...invites],
+    actions: all,
     unchanged,
     skipped: [...skipped.values()].sort((a, b) => compare(a.email.toLowerCase(), b.email.toLowerCase()) || compare(a.email, b.email)),
     holds,

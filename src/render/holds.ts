@@ -5,6 +5,7 @@
  * these strings, so reports of past runs read the same.
  */
 import type { Hold, Plan, PlanNote, Skip } from '../core/plan.js';
+import type { UndoSkipReason } from '../core/undo.js';
 
 /** How a user lifts a mass guard for one run, for `count` actions. */
 const OVERRIDES = {
@@ -12,7 +13,8 @@ const OVERRIDES = {
   mass_demotion: { noun: 'demotion', countVar: 'MAX_DEMOTIONS', percentVar: 'MAX_DEMOTION_PERCENT', flag: '--max-demotions' },
 } as const;
 
-export function holdText(hold: Hold): string {
+/** `command`: what lifts a mass guard once (`reconcile`, or `undo 12` for an undo). */
+export function holdText(hold: Hold, command = 'reconcile'): string {
   switch (hold.kind) {
     case 'source':
       return hold.reason;
@@ -30,9 +32,40 @@ export function holdText(hold: Hold): string {
       ].filter(Boolean).join(' and ');
       return (
         `mass-${noun} guard: ${hold.count} ${noun}s planned, over ${caps}; no ${noun}s made. ` +
-        `To allow them once: review the plan (reconcile --dry-run), then run reconcile ${flag} ${hold.count}`
+        `To allow them once: review the plan (${command} --dry-run), then run ${command} ${flag} ${hold.count}`
       );
     }
+    case 'review':
+      return reviewText(hold.stale, hold.notReviewed);
+    case 'undo_skipped':
+      return `${hold.count} action(s) could not be reversed (status skipped; each says why)`;
+  }
+}
+
+/** Why a reviewed plan was not applied in full. */
+function reviewText(stale: number, notReviewed: number): string {
+  const parts = [
+    stale ? `${stale} action(s) of the plan file are no longer what the sync would do (stale)` : null,
+    notReviewed ? `${notReviewed} action(s) the sync would do now are not in the plan file (not reviewed)` : null,
+  ].filter(Boolean).join('; ');
+  return `reviewed plan: ${parts}: not applied. Make and review a new plan: reconcile --dry-run --out plan.json`;
+}
+
+/** Why undo left an action of the reversed run alone. */
+export function undoSkipText(skip: UndoSkipReason): string {
+  switch (skip.kind) {
+    case 'gone':
+      return 'no longer in Secoda';
+    case 'present':
+      return `already in Secoda again${skip.id ? ` (Secoda id ${skip.id})` : ''}`;
+    case 'active':
+      return 'has accepted the invitation and started using Secoda: not deleted';
+    case 'role_changed':
+      return `role is now ${skip.role ?? 'none'}, not ${skip.expected} as the run left it: changed since, left alone`;
+    case 'no_role':
+      return 'no role was recorded before the change: nothing to go back to';
+    case 'excluded':
+      return `outside the sync: ${skip.exclusion === 'unknown_role' ? 'unknown role' : SKIP_REASONS[skip.exclusion]}`;
   }
 }
 
@@ -79,5 +112,5 @@ export function noteText(note: PlanNote): string {
 
 /** The plan's holds, skipped members and notes as the run record keeps them. */
 export function planText(plan: Pick<Plan, 'holds' | 'skipped' | 'notes'>): { holds: string[]; skipped: { email: string; reason: string }[]; notes: string[] } {
-  return { holds: plan.holds.map(holdText), skipped: plan.skipped.map(skipText), notes: plan.notes.map(noteText) };
+  return { holds: plan.holds.map((h) => holdText(h)), skipped: plan.skipped.map(skipText), notes: plan.notes.map(noteText) };
 }

@@ -9,7 +9,7 @@ export function renderReport(report: Report, format: ReportFormat): string {
   return format === 'markdown' ? renderMarkdown(report) : renderTable(report);
 }
 
-const ACTION_HEADERS = ['#', 'action', 'email', 'name', 'role', 'status', 'error'];
+const ACTION_HEADERS = ['#', 'action', 'email', 'name', 'role', 'status', 'error / reason'];
 
 function actionRows(actions: readonly ReportAction[]): string[][] {
   return actions.map((a, i) => [
@@ -18,22 +18,41 @@ function actionRows(actions: readonly ReportAction[]): string[][] {
     a.email,
     a.name ?? '',
     a.type === 'invite' ? `-> ${a.to ?? ''}` : a.type === 'update_role' ? `${a.from ?? '?'} -> ${a.to ?? ''}` : (a.from ?? ''),
-    a.status,
-    a.error ?? '',
+    a.status.replace('_', ' '),
+    [a.error, a.reason].filter(Boolean).join('; '),
   ]);
 }
 
 function headline(r: Report): string {
-  const mode = r.mode === 'dry-run' ? 'dry run (nothing was changed)' : 'apply';
-  return `Run ${r.runId} — ${mode} — ${r.status.toUpperCase()}`;
+  const modes: Record<Report['mode'], string> = {
+    'dry-run': 'dry run (nothing was changed)',
+    apply: 'apply',
+    'apply-plan': `apply of the reviewed plan of run ${r.planRun ?? '?'}`,
+    undo: `undo of run ${r.undoOf ?? '?'}`,
+    'undo-dry-run': `undo of run ${r.undoOf ?? '?'}, dry run (nothing was changed)`,
+  };
+  return `Run ${r.runId} — ${modes[r.mode] ?? r.mode} — ${r.status.toUpperCase()}`;
+}
+
+/** A dry run's report is a plan: for which workspace and org API, and how to apply it. */
+function planLine(r: Report): string | null {
+  if (!r.plan) return null;
+  return `plan for Secoda "${r.plan.workspace}" and org API "${r.plan.orgApi}" (made ${r.plan.createdAt}); ` +
+    'to approve it: --out plan.json, delete what you do not approve, secoda-user-sync apply plan.json';
+}
+
+/** A reviewed plan's leftovers, when there are any. */
+function reviewCounts(s: Report['summary']): string {
+  return s.stale !== undefined || s.not_reviewed !== undefined ? `, stale ${s.stale ?? 0}, not reviewed ${s.not_reviewed ?? 0}` : '';
 }
 
 function countsLine(r: Report): string {
   const s = r.summary;
   return [
-    `source users: ${r.source.users ?? '?'}`,
+    // An undo follows the audit trail, not the source: it reads Secoda only.
+    r.mode === 'undo' || r.mode === 'undo-dry-run' ? 'source users: not read (an undo follows the run it reverses)' : `source users: ${r.source.users ?? '?'}`,
     `Secoda users: ${r.target.users ?? '?'} (${r.target.managed ?? '?'} managed)`,
-    `invite ${s.invite}, re-role ${s.update_role}, delete ${s.delete}, unchanged ${s.unchanged}, skipped ${s.skipped}, failed ${s.failed}, withheld ${s.withheld}`,
+    `invite ${s.invite}, re-role ${s.update_role}, delete ${s.delete}, unchanged ${s.unchanged}, skipped ${s.skipped}, failed ${s.failed}, withheld ${s.withheld}${reviewCounts(s)}`,
   ].join('\n');
 }
 
@@ -43,6 +62,8 @@ function timing(r: Report): string {
 
 function renderTable(r: Report): string {
   const out = [headline(r), timing(r), countsLine(r)];
+  const plan = planLine(r);
+  if (plan) out.push(plan);
   if (r.error) out.push('', `ERROR: ${r.error}`);
   if (r.holds.length) out.push('', 'HELD:', ...r.holds.map((h) => `  ! ${h}`));
   if (r.notes.length) out.push('', 'NOTES:', ...r.notes.map((n) => `  - ${n}`));
@@ -63,6 +84,10 @@ function renderMarkdown(r: Report): string {
       [[r.source.users, r.target.users, r.target.managed, s.invite, s.update_role, s.delete, s.unchanged, s.skipped, s.failed, s.withheld].map((v) => String(v ?? '?'))],
     ),
   ];
+  const review = reviewCounts(s);
+  if (review) out.push('', `Reviewed plan: ${review.slice(2)}`);
+  const plan = planLine(r);
+  if (plan) out.push('', `_${plan}_`);
   if (r.error) out.push('', `**Error:** ${r.error}`);
   if (r.holds.length) out.push('', '**Held:**', '', ...r.holds.map((h) => `- ${h}`));
   if (r.notes.length) out.push('', '**Notes:**', '', ...r.notes.map((n) => `- ${n}`));

@@ -8,7 +8,7 @@ const HEADERS = ['run', 'mode', 'status', 'started', 'duration', 'invite', 're-r
 function row(r: RunRecord): string[] {
   const s = r.summary;
   return [
-    String(r.id), r.mode, r.status, r.startedAt.toISOString(),
+    String(r.id), modeLabel(r), r.status, r.startedAt.toISOString(),
     r.finishedAt ? formatDuration(r.finishedAt.getTime() - r.startedAt.getTime()) : '-',
     ...[s?.invite, s?.update_role, s?.delete, s?.failed, s?.withheld].map((v) => String(v ?? '-')),
   ];
@@ -21,8 +21,16 @@ export function renderRunList(runs: readonly RunRecord[], format: ReportFormat):
       finishedAt: r.finishedAt?.toISOString() ?? null,
       durationMs: r.finishedAt ? r.finishedAt.getTime() - r.startedAt.getTime() : null,
       summary: r.summary, error: r.error,
+      ...(r.planRun !== null ? { planRun: r.planRun } : {}), ...(r.undoOf !== null ? { undoOf: r.undoOf } : {}),
     })), null, 2)}\n`;
   }
   if (runs.length === 0) return 'No runs recorded yet.\n';
   return `${(format === 'markdown' ? markdownTable : textTable)(HEADERS, runs.map(row))}\n`;
+}
+
+/** The mode, with the run it applies the plan of or reverses (`undo of 12`). */
+function modeLabel(r: RunRecord): string {
+  if (r.undoOf !== null) return `${r.mode} of ${r.undoOf}`;
+  if (r.planRun !== null) return `${r.mode} of ${r.planRun}`;
+  return r.mode;
 }

@@ -31,6 +31,10 @@ export function toRunRecord(r: RunRow): RunRecord {
     skipped: r.skipped ?? [],
     notes: r.notes ?? [],
     error: r.error ?? null,
+    secodaApi: r.secodaApi ?? null,
+    orgApi: r.orgApi ?? null,
+    planRun: r.planRun ?? null,
+    undoOf: r.undoOf ?? null,
   };
 }
 
@@ -48,6 +52,7 @@ export function toActionRecord(r: ActionRow): ActionRecord {
     status: r.status,
     httpStatus: r.httpStatus ?? null,
     error: r.error ?? null,
+    reason: r.reason ?? null,
     attempts: r.attempts,
     startedAt: r.startedAt ?? null,
     finishedAt: r.finishedAt ?? null,
@@ -122,6 +127,10 @@ export function createQueryStore(db: Db, opts: QueryStoreOptions): Omit<Store, '
         if (patch.skipped !== undefined) set.skipped = patch.skipped;
         if (patch.notes !== undefined) set.notes = patch.notes;
         if (patch.error !== undefined) set.error = patch.error;
+        if (patch.secodaApi !== undefined) set.secodaApi = patch.secodaApi;
+        if (patch.orgApi !== undefined) set.orgApi = patch.orgApi;
+        if (patch.planRun !== undefined) set.planRun = patch.planRun;
+        if (patch.undoOf !== undefined) set.undoOf = patch.undoOf;
         const rows =
           Object.keys(set).length === 0
             ? await db.select({ id: runs.id }).from(runs).where(eq(runs.id, id))
@@ -164,16 +173,17 @@ export function createQueryStore(db: Db, opts: QueryStoreOptions): Omit<Store, '
           from_role: a.fromRole ?? null,
           to_role: a.toRole ?? null,
           status: a.status,
+          reason: a.reason ?? null,
         }));
         const ids: number[] = [];
         await db.transaction(async (tx) => {
           for (const chunk of chunks(values, ROWS_PER_JSON_INSERT)) {
             // Rows go in in input order (ORDER BY ord), so identity values rise in input order.
             const rows = rowsOf(await tx.execute(sql`
-              insert into ${actions} (run_id, seq, type, email, name, secoda_id, from_role, to_role, status)
-              select ${runId}::int, r.seq, r.type, r.email, r.name, r.secoda_id, r.from_role, r.to_role, r.status
+              insert into ${actions} (run_id, seq, type, email, name, secoda_id, from_role, to_role, status, reason)
+              select ${runId}::int, r.seq, r.type, r.email, r.name, r.secoda_id, r.from_role, r.to_role, r.status, r.reason
               from json_to_recordset(${jsonParam(chunk)}) as r(
-                ord int, seq int, type text, email text, name text, secoda_id text, from_role text, to_role text, status text)
+                ord int, seq int, type text, email text, name text, secoda_id text, from_role text, to_role text, status text, reason text)
               order by r.ord
               returning id`));
             const chunkIds = rows.map((r) => Number(r.id)).sort((x, y) => x - y);

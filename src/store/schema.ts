@@ -42,6 +42,15 @@ export const runs = pgTable(
     error: text('error'),
     /** The org's user list this run pulled (org_snapshots.version); null when it read none. */
     orgSnapshot: integer('org_snapshot').references((): AnyPgColumn => orgSnapshots.version),
+    /** SECODA_API_URL and ORG_API_URL of the run: a plan file names the workspace and org API it was made for. */
+    secodaApi: text('secoda_api'),
+    orgApi: text('org_api'),
+    /**
+     * apply-plan: the dry run that made the plan; undo: the run reversed.
+     * Plain numbers, no foreign key: pruning the older run must not fail or rewrite this one's history.
+     */
+    planRun: integer('plan_run'),
+    undoOf: integer('undo_of'),
   },
   (t) => [index('runs_status_idx').on(t.status), index('runs_started_at_idx').on(t.startedAt), index('runs_org_snapshot_idx').on(t.orgSnapshot)],
 );
@@ -63,6 +72,8 @@ export const actions = pgTable(
     status: text('status').$type<ActionStatus>().notNull(),
     httpStatus: integer('http_status'),
     error: text('error'),
+    /** Why the action was not done (undo: skipped, with the reason). */
+    reason: text('reason'),
     attempts: integer('attempts').notNull().default(0),
     startedAt: timestamp('started_at', tz),
     finishedAt: timestamp('finished_at', tz),

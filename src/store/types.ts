@@ -3,12 +3,22 @@ import type { RunLock } from './run-lock.js';
 
 export type { RunLock } from './run-lock.js';
 
-export type RunMode = 'dry-run' | 'apply';
+/**
+ * `apply-plan`: `apply PLAN_FILE`, a reviewed plan (runs.plan_run names the dry run that made it).
+ * `undo` / `undo-dry-run`: `undo RUN_ID [--dry-run]` (runs.undo_of names the run it reverses).
+ */
+export type RunMode = 'dry-run' | 'apply' | 'apply-plan' | 'undo' | 'undo-dry-run';
 /** running -> one of the final states. `abandoned` / `interrupted` are set by the daemon. */
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'held' | 'abandoned' | 'interrupted';
 export type ActionType = 'invite' | 'update_role' | 'delete';
-/** `unknown`: the write was sent, but its outcome could not be recorded (the error says what is known). */
-export type ActionStatus = 'planned' | 'succeeded' | 'failed' | 'withheld' | 'unknown';
+/** Every action type, for checking what a plan file names. */
+export const ACTION_TYPES: readonly ActionType[] = ['invite', 'update_role', 'delete'];
+/**
+ * `unknown`: the write was sent, but its outcome could not be recorded (the error says what is known).
+ * `stale` / `not_reviewed` (apply PLAN_FILE): in the file but no longer planned / planned but not in the file; not applied.
+ * `skipped` (undo): not reversed; `reason` says why.
+ */
+export type ActionStatus = 'planned' | 'succeeded' | 'failed' | 'withheld' | 'unknown' | 'stale' | 'not_reviewed' | 'skipped';
 
 export interface RunSummary {
   invite: number;
@@ -18,6 +28,9 @@ export interface RunSummary {
   skipped: number;
   failed: number;
   withheld: number;
+  /** apply PLAN_FILE: actions of the file no longer planned / planned actions not in the file (absent on other runs). */
+  stale?: number;
+  not_reviewed?: number;
 }
 
 export interface RunRecord {
@@ -35,6 +48,13 @@ export interface RunRecord {
   /** Warnings and facts about how the run read its data (neither holds nor errors). */
   notes: string[];
   error: string | null;
+  /** The APIs the run was made for (SECODA_API_URL, ORG_API_URL): a dry run's plan records them; null before they were kept. */
+  secodaApi: string | null;
+  orgApi: string | null;
+  /** apply-plan: the dry run whose plan was applied. */
+  planRun: number | null;
+  /** undo: the run it reverses. */
+  undoOf: number | null;
 }
 
 export interface ActionRecord {
@@ -50,12 +70,14 @@ export interface ActionRecord {
   status: ActionStatus;
   httpStatus: number | null;
   error: string | null;
+  /** Why an action was not done (undo's skips), in words. */
+  reason: string | null;
   attempts: number;
   startedAt: Date | null;
   finishedAt: Date | null;
 }
 
-export type NewAction = Pick<ActionRecord, 'seq' | 'type' | 'email' | 'name' | 'secodaId' | 'fromRole' | 'toRole' | 'status'>;
+export type NewAction = Pick<ActionRecord, 'seq' | 'type' | 'email' | 'name' | 'secodaId' | 'fromRole' | 'toRole' | 'status'> & { reason?: string | null };
 
 export interface ActionOutcome {
   status: ActionStatus;

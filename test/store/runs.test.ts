@@ -28,6 +28,10 @@ describe('runs', () => {
       skipped: [],
       notes: [],
       error: null,
+      secodaApi: null,
+      orgApi: null,
+      planRun: null,
+      undoOf: null,
     });
     expect(run!.startedAt.getTime()).toBeGreaterThanOrEqual(before - 5_000);
 
@@ -107,12 +111,22 @@ describe('actions', () => {
 
     const listed = await store.listActions(runId);
     expect(listed).toEqual([
-      { id: ids[0], runId, ...input[0], httpStatus: null, error: null, attempts: 0, startedAt: null, finishedAt: null },
-      { id: ids[1], runId, ...input[1], status: 'failed', httpStatus: 500, error: 'Secoda answered 500', attempts: 4, startedAt: null, finishedAt: null },
-      { id: ids[2], runId, ...input[2], status: 'succeeded', secodaId: 's-9', httpStatus: 201, error: null, attempts: 2, startedAt: started, finishedAt: finished },
+      { id: ids[0], runId, ...input[0], httpStatus: null, error: null, reason: null, attempts: 0, startedAt: null, finishedAt: null },
+      { id: ids[1], runId, ...input[1], reason: null, status: 'failed', httpStatus: 500, error: 'Secoda answered 500', attempts: 4, startedAt: null, finishedAt: null },
+      { id: ids[2], runId, ...input[2], reason: null, status: 'succeeded', secodaId: 's-9', httpStatus: 201, error: null, attempts: 2, startedAt: started, finishedAt: finished },
     ]);
     expect(await store.addActions(runId, [])).toEqual([]);
     await expect(store.updateAction(999_999, { status: 'failed' })).rejects.toBeInstanceOf(StoreError);
+  });
+
+  it('keeps the APIs a run was made for, the run it applies or reverses, and why an action was skipped', async () => {
+    const runId = await store.createRun('undo');
+    await store.updateRun(runId, { secodaApi: 'https://api.secoda.co', orgApi: 'https://org.example.com/v1', undoOf: 7 });
+    expect(await store.getRun(runId)).toMatchObject({ mode: 'undo', secodaApi: 'https://api.secoda.co', orgApi: 'https://org.example.com/v1', undoOf: 7, planRun: null });
+    await store.addActions(runId, [
+      { seq: 0, type: 'delete', email: 'a@x.io', name: null, secodaId: 's-1', fromRole: 'viewer', toRole: null, status: 'skipped', reason: 'has accepted the invitation' },
+    ]);
+    expect((await store.listActions(runId))[0]).toMatchObject({ status: 'skipped', reason: 'has accepted the invitation' });
   });
 
   it('inserts a large plan in chunks, ids matching input order', async () => {
