@@ -24,6 +24,8 @@ export interface ReconcileDeps {
   logger: Logger;
   onProgress?: ProgressSink;
   signal?: AbortSignal;
+  /** Wall clock for the run's record (its start is DELETE_AFTER's observation time); default: the database's. */
+  now?: () => Date;
 }
 
 export interface ReconcileOptions {
@@ -36,7 +38,7 @@ export interface ReconcileOptions {
 
 export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions): Promise<Report> {
   const { config, store, logger } = deps;
-  const runId = await store.createRun(options.dryRun ? 'dry-run' : 'apply');
+  const runId = await store.createRun(options.dryRun ? 'dry-run' : 'apply', deps.now?.());
   const log = logger.child({ runId });
   log.info({ mode: options.dryRun ? 'dry-run' : 'apply' }, `run ${runId} started`);
   /** Writes sent to Secoda in this run (an error after one is never "before any write"). */
@@ -61,6 +63,8 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
     });
     await store.replaceSecodaSnapshot(current);
 
+    // Read after the (long) reads, just before planning: a pause made meanwhile holds this run.
+    const { pause, deleteAfter, observedAt } = await gracePeriodAndPause(store, runId, config.deleteAfterMs);
     const override = options.maxDeletesOverride;
     const planFor = (read: SourceRead) => {
       const members = orgUsersToMembers(read.users, { roleMap: config.roleMap, defaultRole: config.defaultRole, roleOrder: SECODA_VOCABULARY.roles });
@@ -76,6 +80,8 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
           maxDemotions: options.maxDemotionsOverride ?? config.maxDemotions,
           maxDemotionPercent: options.maxDemotionsOverride !== undefined ? null : config.maxDemotionPercent,
           keyOwner: config.secodaKeyOwner ? memberKey(config.secodaKeyOwner) : null,
+          deleteAfter,
+          paused: pause,
         }),
       };
     };
@@ -91,10 +97,12 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
     }
     const worded = planText(plan);
     for (const hold of worded.holds) log.warn({ hold }, 'held');
+    // Every planning run is an observation for DELETE_AFTER (dry, held and paused runs too).
+    await store.recordMissing(runId, observedAt, plan.actions.filter((a) => a.type === 'delete').map((a) => ({ key: a.key, email: a.email })));
 
     const ids = await store.addActions(runId, plan.actions.map((a, seq) => ({
       seq, type: a.type, email: a.email, name: a.name || null, secodaId: a.id ?? null,
-      fromRole: a.from ?? null, toRole: a.to ?? null, status: a.status,
+      fromRole: a.from ?? null, toRole: a.to ?? null, status: a.status, ...(a.dueAt ? { dueAt: a.dueAt } : {}),
     })));
     const stored: StoredAction[] = plan.actions.map((a, i) => ({ ...a, actionId: ids[i]! }));
     await store.updateRun(runId, {
@@ -159,6 +167,18 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
   const report = buildReport(run!, await store.listActions(runId));
   log.info({ status: report.status }, `run ${runId} ${report.status}`);
   return report;
+}
+
+/** The open pause and DELETE_AFTER's clock, for the plan; this run's start is the observation time. */
+async function gracePeriodAndPause(store: Store, runId: number, deleteAfterMs: number) {
+  const open = await store.currentPause();
+  const observedAt = (await store.getRun(runId))!.startedAt;
+  const missingSince = new Map((await store.listMissing()).map((m) => [m.key, m.since] as const));
+  return {
+    pause: open ? { reason: open.reason, since: open.since, by: open.by } : null,
+    deleteAfter: { ms: deleteAfterMs, now: observedAt, missingSince },
+    observedAt,
+  };
 }
 
 /** Who stopped the run: callers abort with a string reason ("losing the run lock"); plain abort() is a shutdown. */

@@ -30,6 +30,8 @@ export interface LockedRunDeps {
   /** For the HTTP clients (in-flight requests: the caller decides whether they are cancelled). */
   wire?: Omit<WireOptions, 'logger'>;
   onProgress?: ProgressSink;
+  /** Wall clock for the run's record (tests move it); default: the database's. */
+  now?: () => Date;
   /** Runs after the reconcile, still under the lock (the daemon's alerts and pruning). */
   after?: (report: Report) => Promise<void>;
 }
@@ -51,7 +53,10 @@ export async function reconcileLocked(deps: LockedRunDeps, options: ReconcileOpt
   try {
     const adapters = wireAdapters(deps.config, { ...deps.wire, logger });
     const report = await reconcile(
-      { config: deps.config, store, ...adapters, logger, signal: runAbort.signal, ...(deps.onProgress ? { onProgress: deps.onProgress } : {}) },
+      {
+        config: deps.config, store, ...adapters, logger, signal: runAbort.signal,
+        ...(deps.onProgress ? { onProgress: deps.onProgress } : {}), ...(deps.now ? { now: deps.now } : {}),
+      },
       options,
     );
     await deps.after?.(report);

@@ -10,6 +10,8 @@ export interface CliIo {
   signal?: AbortSignal;
   /** The HTTP clients' time source for backoff, pauses and rate windows (tests skip the waits). */
   clock?: Clock;
+  /** Wall clock for what is recorded (run starts, pauses, alert timing); tests move it. Default: real time. */
+  now?: () => Date;
 }
 
 export class UsageError extends Error {

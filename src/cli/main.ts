@@ -3,6 +3,7 @@ import { makeScrubber } from '../observe/scrub.js';
 import { commandHelp, COMMAND_HELP, mainHelp } from './help.js';
 import { migrateCommand, reconcileCommand, reportCommand } from './commands.js';
 import { daemonCommand } from './daemon.js';
+import { pauseCommand, resumeCommand } from './pause.js';
 import { UsageError, type CliIo } from './io.js';
 
 const COMMANDS: Record<string, (args: string[], io: CliIo) => Promise<number>> = {
@@ -10,6 +11,8 @@ const COMMANDS: Record<string, (args: string[], io: CliIo) => Promise<number>> =
   report: reportCommand,
   migrate: migrateCommand,
   daemon: daemonCommand,
+  pause: pauseCommand,
+  resume: resumeCommand,
 };
 
 /** Runs one CLI invocation and returns its exit code; never calls process.exit. */

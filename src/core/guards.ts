@@ -25,7 +25,9 @@ export type Hold =
   | { kind: 'empty_source'; managed: number }
   | CapHold
   /** `email` is the last active holder of `role`: its delete or demotion is withheld. */
-  | { kind: 'last_admin'; email: string; role: string; action: 'delete' | 'update_role' };
+  | { kind: 'last_admin'; email: string; role: string; action: 'delete' | 'update_role' }
+  /** `pause`d by `by` since `since`: every action is withheld. */
+  | { kind: 'paused'; reason: string; since: Date; by: string };
 
 /** More deletes (or demotions) than a cap allows: all of them are withheld. */
 export interface CapHold {

@@ -8,6 +8,7 @@
 import type { Exclusion, Member } from './member.js';
 import { capHold, guardLastAdmin, isActivePerson, withhold, type Hold } from './guards.js';
 import { roleRank } from './roles.js';
+import { deferDeletes, nextDue, type DeleteAfter, type Pause } from './grace.js';
 
 export type PlanActionType = 'delete' | 'update_role' | 'invite';
 
@@ -22,7 +23,10 @@ export interface PlanAction {
   to?: string;
   /** update_role only: a downgrade is applied before any upgrade. */
   direction?: 'down' | 'up';
-  status: 'planned' | 'withheld';
+  /** deferred: a delete waiting out DELETE_AFTER until `dueAt`. */
+  status: 'planned' | 'withheld' | 'deferred';
+  /** deferred deletes only. */
+  dueAt?: Date;
 }
 
 export interface Plan {
@@ -56,7 +60,9 @@ export type PlanNote =
   /** No key owner named: the target adapter's own account is unprotected. */
   | { kind: 'key_owner_unset' }
   | { kind: 'key_owner_absent'; key: string }
-  | { kind: 'key_owner_not_admin'; key: string; adminRole: string };
+  | { kind: 'key_owner_not_admin'; key: string; adminRole: string }
+  /** `count` deletes wait out the grace period (DELETE_AFTER); the first is due at `nextDue`. */
+  | { kind: 'deferred_deletes'; count: number; deleteAfterMs: number; nextDue: Date };
 
 export interface PlanOptions {
   /** Target roles, highest first: decides downgrade vs upgrade. */
@@ -81,6 +87,10 @@ export interface PlanOptions {
   maxDemotions: number;
   /** Mass-demotion guard, in percent of managed members; null disables the percent cap. */
   maxDemotionPercent: number | null;
+  /** DELETE_AFTER: deletes of members missing for less than this are deferred, not made. */
+  deleteAfter?: DeleteAfter;
+  /** The sync is paused: every action is withheld (the plan is still shown). */
+  paused?: Pause | null;
 }
 
 export function computePlan(desired: readonly Member[], current: readonly Member[], options: PlanOptions): Plan {
@@ -146,14 +156,17 @@ export function computePlan(desired: readonly Member[], current: readonly Member
   const byEmail = (a: PlanAction, b: PlanAction) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
   [deletes, downgrades, upgrades, invites].forEach((list) => list.sort(byEmail));
 
+  // Deferred deletes are not made this run: the rails below judge only the ones due.
+  const deferred = deferDeletes(deletes, options.deleteAfter);
+  const due = deletes.filter((a) => a.status === 'planned');
   const holds: Hold[] = [];
-  if (deletes.length > 0) {
+  if (due.length > 0) {
     const reasons: Hold[] = options.deleteHolds.map((reason) => ({ kind: 'source', reason }));
     if (desired.length === 0 && managed > 0) reasons.push({ kind: 'empty_source', managed });
-    const cap = capHold('mass_delete', deletes.length, managed, options.maxDeletes, options.maxDeletePercent);
+    const cap = capHold('mass_delete', due.length, managed, options.maxDeletes, options.maxDeletePercent);
     if (cap) reasons.push(cap);
     if (reasons.length > 0) {
-      withhold(deletes);
+      withhold(due);
       holds.push(...reasons);
     }
   }
@@ -166,12 +179,22 @@ export function computePlan(desired: readonly Member[], current: readonly Member
 
   holds.push(...guardLastAdmin(current, [...deletes, ...downgrades], options.adminRole));
 
+  const actions = [...deletes, ...downgrades, ...upgrades, ...invites];
+  if (options.paused) {
+    // Paused: read and plan, write nothing.
+    withhold(actions.filter((a) => a.status === 'planned'));
+    holds.push({ kind: 'paused', ...options.paused });
+  }
+  const notes = planNotes(current, options);
+  const first = nextDue(deletes);
+  if (deferred > 0 && first) notes.push({ kind: 'deferred_deletes', count: deferred, deleteAfterMs: options.deleteAfter!.ms, nextDue: first });
+
   return {
-    actions: [...deletes, ...downgrades, ...upgrades, ...invites],
+    actions,
     unchanged,
     skipped: [...skipped.values()].sort((a, b) => compare(a.email.toLowerCase(), b.email.toLowerCase()) || compare(a.email, b.email)),
     holds,
-    notes: planNotes(current, options),
+    notes,
     managed,
   };
 }

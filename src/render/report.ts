@@ -18,9 +18,14 @@ function actionRows(actions: readonly ReportAction[]): string[][] {
     a.email,
     a.name ?? '',
     a.type === 'invite' ? `-> ${a.to ?? ''}` : a.type === 'update_role' ? `${a.from ?? '?'} -> ${a.to ?? ''}` : (a.from ?? ''),
-    a.status,
+    statusText(a),
     a.error ?? '',
   ]);
+}
+
+/** A deferred delete says when it becomes due. */
+function statusText(a: ReportAction): string {
+  return a.status === 'deferred' && a.dueAt ? `deferred until ${a.dueAt}` : a.status;
 }
 
 function headline(r: Report): string {
@@ -33,7 +38,7 @@ function countsLine(r: Report): string {
   return [
     `source users: ${r.source.users ?? '?'}`,
     `Secoda users: ${r.target.users ?? '?'} (${r.target.managed ?? '?'} managed)`,
-    `invite ${s.invite}, re-role ${s.update_role}, delete ${s.delete}, unchanged ${s.unchanged}, skipped ${s.skipped}, failed ${s.failed}, withheld ${s.withheld}`,
+    `invite ${s.invite}, re-role ${s.update_role}, delete ${s.delete}, unchanged ${s.unchanged}, skipped ${s.skipped}, failed ${s.failed}, withheld ${s.withheld}, deferred ${s.deferred ?? 0}`,
   ].join('\n');
 }
 
@@ -59,8 +64,8 @@ function renderMarkdown(r: Report): string {
     `_${timing(r)}_`,
     '',
     markdownTable(
-      ['source users', 'Secoda users', 'managed', 'invite', 're-role', 'delete', 'unchanged', 'skipped', 'failed', 'withheld'],
-      [[r.source.users, r.target.users, r.target.managed, s.invite, s.update_role, s.delete, s.unchanged, s.skipped, s.failed, s.withheld].map((v) => String(v ?? '?'))],
+      ['source users', 'Secoda users', 'managed', 'invite', 're-role', 'delete', 'unchanged', 'skipped', 'failed', 'withheld', 'deferred'],
+      [[r.source.users, r.target.users, r.target.managed, s.invite, s.update_role, s.delete, s.unchanged, s.skipped, s.failed, s.withheld, s.deferred ?? 0].map((v) => String(v ?? '?'))],
     ),
   ];
   if (r.error) out.push('', `**Error:** ${r.error}`);
