@@ -46,8 +46,11 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** `clock`: the CLI's HTTP clients wait on it (a warp clock skips backoff and 429 pauses). */
-export async function startHarness(opts: { secoda?: Partial<SecodaSimOptions>; org?: Partial<OrgSimOptions>; clock?: Clock } = {}): Promise<Harness> {
+/**
+ * `clock`: the CLI's HTTP clients wait on it (a warp clock skips backoff and 429 pauses).
+ * `now`: the CLI's wall clock for what it records (run starts, pauses): a test moves it to "a week later".
+ */
+export async function startHarness(opts: { secoda?: Partial<SecodaSimOptions>; org?: Partial<OrgSimOptions>; clock?: Clock; now?: () => Date } = {}): Promise<Harness> {
   const secoda = await startSecodaSim({ apiKey: SECODA_KEY, writeLimit: null, ...opts.secoda });
   const org = await startOrgSim({ token: ORG_TOKEN, ...opts.org });
   const db = await freshDatabase();
@@ -75,7 +78,7 @@ export async function startHarness(opts: { secoda?: Partial<SecodaSimOptions>; o
     async run(args, extra = {}, signal) {
       const stdout = new Capture();
       const stderr = new Capture();
-      const code = await main(args, { env: { ...env, ...extra }, cwd: db.dataDir, stdout, stderr, ...(signal ? { signal } : {}), ...(opts.clock ? { clock: opts.clock } : {}) });
+      const code = await main(args, { env: { ...env, ...extra }, cwd: db.dataDir, stdout, stderr, ...(signal ? { signal } : {}), ...(opts.clock ? { clock: opts.clock } : {}), ...(opts.now ? { now: opts.now } : {}) });
       return { code, stdout: stdout.text, stderr: stderr.text, json: () => JSON.parse(stdout.text) };
     },
     writes() {
