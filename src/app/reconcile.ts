@@ -15,6 +15,8 @@ import { applyPlan, ApplyStoreError, type StoredAction } from './apply.js';
 import type { PageProgress, ProgressSink, SourcePort, TargetPort } from './ports.js';
 import { mergeReads, readSource, type SourceRead } from './pull.js';
 import { buildReport, summarise, type Report } from './report.js';
+import { watchPause } from './pause-watch.js';
+import { pauseText } from '../render/pause.js';
 
 export interface ReconcileDeps {
   config: SyncConfig;
@@ -26,6 +28,8 @@ export interface ReconcileDeps {
   signal?: AbortSignal;
   /** Wall clock for the run's record (its start is DELETE_AFTER's observation time); default: the database's. */
   now?: () => Date;
+  /** How often an apply looks for a pause (pause-watch.ts). */
+  pausePollMs?: number;
 }
 
 export interface ReconcileOptions {
@@ -125,12 +129,15 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
       status = 'failed';
       error = `${source.invalid.length} source record(s) failed validation; deletes withheld`;
     }
+    let holds = worded.holds;
     if (!options.dryRun) {
+      const watch = watchPause(store, deps.signal, log, deps.pausePollMs);
       const result = await applyPlan(stored, {
-        target: deps.target, store, logger: log, concurrency: config.maxConcurrency,
-        ...(deps.signal ? { signal: deps.signal } : {}),
+        target: deps.target, store, logger: log, concurrency: config.maxConcurrency, signal: watch.signal,
         ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
-      });
+      }).finally(() => watch.stop());
+      const pausedNow = watch.pause();
+      if (pausedNow) holds = [...holds, `${pauseText(pausedNow)}; stopped this run's writes`];
       sent = result.succeeded + result.failed;
       if (result.failed > 0) {
         status = 'failed';
@@ -140,12 +147,12 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
       }
       if (result.interrupted) {
         status = 'interrupted';
-        error = `interrupted by ${abortReason(deps.signal)}: ${result.succeeded} action(s) done, ${result.failed} failed, ${result.notDispatched} not started`;
+        error = `interrupted by ${abortReason(watch.signal)}: ${result.succeeded} action(s) done, ${result.failed} failed, ${result.notDispatched} not started`;
       }
     }
     const actions = await store.listActions(runId);
     await store.updateRun(runId, {
-      status, error, finishedAt: new Date(),
+      status, error, finishedAt: deps.now?.() ?? new Date(), holds,
       summary: summarise(actions, plan.unchanged, plan.skipped.length),
     });
   } catch (err) {
