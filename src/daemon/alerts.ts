@@ -14,8 +14,12 @@ function headline(report: Report, d: AlertDecision): string {
   const began = d.previous ? `run ${d.previous.sinceRun ?? '?'} at ${d.previous.since.toISOString()}` : 'an earlier run';
   const status = `${report.status.toUpperCase()} (${report.mode})`;
   switch (d.post) {
-    case 'paused':
-      return `:double_vertical_bar: secoda-user-sync is ${report.holds.find((h) => h.startsWith('paused: ')) ?? 'paused'}. Run ${report.runId} read and planned, and wrote nothing.`;
+    case 'paused': {
+      const hold = report.holds.find((h) => h.startsWith('paused: ')) ?? 'paused';
+      // Paused mid-apply: the run stopped its writes (the error says how far it got); otherwise it wrote nothing.
+      const run = report.status === 'interrupted' ? `Run ${report.runId} stopped its writes.` : `Run ${report.runId} read and planned, and wrote nothing.`;
+      return `:double_vertical_bar: secoda-user-sync is ${hold}. ${run}`;
+    }
     case 'resumed':
       return `:arrow_forward: secoda-user-sync resumed (it was paused since ${began}): ${run} ${status}.`;
     case 'recovered':

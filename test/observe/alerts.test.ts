@@ -88,3 +88,16 @@ describe('alert text', () => {
     expect(alertText(report('failed', { runId: 4 }), second)).toContain('still the same problem since run 3 at 2026-01-01T00:00:00.000Z (2 runs)');
   });
 });
+
+describe('pause text', () => {
+  it('a run stopped mid-apply by a pause does not claim it wrote nothing', () => {
+    const hold = "paused: INC-3 (since 2026-01-01T00:00:00.000Z, by ana@ops); stopped this run's writes";
+    const r = report('interrupted', { holds: [hold], error: 'interrupted by a pause (…): 2 action(s) done, 0 failed, 5 not started' });
+    const d = decideAlert(null, observe(r)!, 7, t0, HOUR);
+    expect(d.post).toBe('paused');
+    const text = alertText(r, d);
+    expect(text).toContain(`secoda-user-sync is ${hold}. Run 7 stopped its writes.`);
+    expect(text).toContain('Error: interrupted by a pause');
+    expect(text).not.toContain('wrote nothing');
+  });
+});
