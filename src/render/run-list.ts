@@ -4,7 +4,7 @@ import { formatDuration } from '../observe/progress.js';
 import type { ReportFormat } from './report.js';
 import { markdownTable, textTable } from './text-table.js';
 
-const HEADERS = ['run', 'mode', 'status', 'started', 'duration', 'invite', 're-role', 'delete', 'failed', 'withheld'];
+const HEADERS = ['run', 'mode', 'status', 'started', 'duration', 'invite', 're-role', 'delete', 'failed', 'withheld', 'deferred'];
 
 function row(r: RunRecord): string[] {
   const s = r.summary;
@@ -12,7 +12,8 @@ function row(r: RunRecord): string[] {
     // A run held by a pause says so: "held" alone would send the reader looking for a rail.
     String(r.id), r.mode, r.holds.some((h) => h.startsWith('paused: ')) ? `${r.status} (paused)` : r.status, r.startedAt.toISOString(),
     r.finishedAt ? formatDuration(r.finishedAt.getTime() - r.startedAt.getTime()) : '-',
-    ...[s?.invite, s?.update_role, s?.delete, s?.failed, s?.withheld].map((v) => String(v ?? '-')),
+    // Runs recorded before DELETE_AFTER existed have no deferred count: they deferred nothing.
+    ...[s?.invite, s?.update_role, s?.delete, s?.failed, s?.withheld, s ? (s.deferred ?? 0) : undefined].map((v) => String(v ?? '-')),
   ];
 }
 

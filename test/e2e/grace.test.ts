@@ -65,6 +65,9 @@ describe('DELETE_AFTER', () => {
     const markdown = await h.run(['report', '--format', 'markdown']);
     expect(markdown.stdout).toContain(`deferred until ${day(7).toISOString()}`);
     expect(markdown.stdout).toMatch(/\| withheld \| deferred \|/);
+    const list = await h.run(['report', '--list', '--format', 'table']);
+    expect(list.stdout).toMatch(/withheld +deferred/);
+    expect(list.stdout).toMatch(/2 +apply +succeeded .* 1 *$/m);
 
     // Day 7: due, deleted.
     now = day(7);
