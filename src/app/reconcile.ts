@@ -17,6 +17,8 @@ import { mergeReads, readSource, type SourceRead } from './pull.js';
 import { buildReport, summarise, type Report } from './report.js';
 import { reviewing } from './reviewed.js';
 import type { ReviewedPlan } from './plan-file.js';
+import { watchPause } from './pause-watch.js';
+import { pauseText } from '../render/pause.js';
 
 export interface ReconcileDeps {
   config: SyncConfig;
@@ -26,6 +28,10 @@ export interface ReconcileDeps {
   logger: Logger;
   onProgress?: ProgressSink;
   signal?: AbortSignal;
+  /** Wall clock for the run's record (its start is DELETE_AFTER's observation time); default: the database's. */
+  now?: () => Date;
+  /** How often an apply looks for a pause (pause-watch.ts). */
+  pausePollMs?: number;
 }
 
 export interface ReconcileOptions {
@@ -44,7 +50,7 @@ export interface ReconcileOptions {
 export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions): Promise<Report> {
   const { config, store, logger } = deps;
   const mode = options.reviewed ? 'apply-plan' : options.dryRun ? 'dry-run' : 'apply';
-  const runId = await store.createRun(mode);
+  const runId = await store.createRun(mode, deps.now?.());
   const log = logger.child({ runId });
   log.info({ mode }, `run ${runId} started`);
   const review = reviewing(options.reviewed);
@@ -72,6 +78,8 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
     });
     await store.replaceSecodaSnapshot(current);
 
+    // Read after the (long) reads, just before planning: a pause made meanwhile holds this run.
+    const { pause, deleteAfter, observedAt } = await gracePeriodAndPause(store, runId, config.deleteAfterMs);
     const override = review.maxOverride ?? options.maxDeletesOverride;
     const demotionOverride = review.maxOverride ?? options.maxDemotionsOverride;
     const planFor = (read: SourceRead) => {
@@ -89,6 +97,8 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
           maxDemotionPercent: demotionOverride !== undefined ? null : config.maxDemotionPercent,
           keyOwner: config.secodaKeyOwner ? memberKey(config.secodaKeyOwner) : null,
           ...review.planOptions,
+          deleteAfter,
+          paused: pause,
         }),
       };
     };
@@ -105,10 +115,12 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
     const stale = review.settle(plan);
     const worded = planText(plan);
     for (const hold of worded.holds) log.warn({ hold }, 'held');
+    // Every planning run is an observation for DELETE_AFTER (dry, held and paused runs too).
+    await store.recordMissing(runId, observedAt, plan.actions.filter((a) => a.type === 'delete').map((a) => ({ key: a.key, email: a.email })));
 
     const ids = await store.addActions(runId, [...plan.actions.map((a, seq) => ({
       seq, type: a.type, email: a.email, name: a.name || null, secodaId: a.id ?? null,
-      fromRole: a.from ?? null, toRole: a.to ?? null, status: a.status,
+      fromRole: a.from ?? null, toRole: a.to ?? null, status: a.status, ...(a.dueAt ? { dueAt: a.dueAt } : {}),
     })), ...stale.map((row, i) => ({ ...row, seq: plan.actions.length + i }))]);
     const stored: StoredAction[] = plan.actions.map((a, i) => ({ ...a, actionId: ids[i]! }));
     await store.updateRun(runId, {
@@ -131,12 +143,15 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
       status = 'failed';
       error = `${source.invalid.length} source record(s) failed validation; deletes withheld`;
     }
+    let holds = worded.holds;
     if (!options.dryRun) {
+      const watch = watchPause(store, deps.signal, log, deps.pausePollMs);
       const result = await applyPlan(stored, {
-        target: deps.target, store, logger: log, concurrency: config.maxConcurrency,
-        ...(deps.signal ? { signal: deps.signal } : {}),
+        target: deps.target, store, logger: log, concurrency: config.maxConcurrency, signal: watch.signal,
         ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
-      });
+      }).finally(() => watch.stop());
+      const pausedNow = watch.pause();
+      if (pausedNow) holds = [...holds, `${pauseText(pausedNow)}; stopped this run's writes`];
       sent = result.succeeded + result.failed;
       if (result.failed > 0) {
         status = 'failed';
@@ -146,12 +161,12 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
       }
       if (result.interrupted) {
         status = 'interrupted';
-        error = `interrupted by ${abortReason(deps.signal)}: ${result.succeeded} action(s) done, ${result.failed} failed, ${result.notDispatched} not started`;
+        error = `interrupted by ${abortReason(watch.signal)}: ${result.succeeded} action(s) done, ${result.failed} failed, ${result.notDispatched} not started`;
       }
     }
     const actions = await store.listActions(runId);
     await store.updateRun(runId, {
-      status, error, finishedAt: new Date(),
+      status, error, finishedAt: deps.now?.() ?? new Date(), holds,
       summary: summarise(actions, plan.unchanged, plan.skipped.length),
     });
   } catch (err) {
@@ -173,6 +188,18 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
   const report = buildReport(run!, await store.listActions(runId));
   log.info({ status: report.status }, `run ${runId} ${report.status}`);
   return report;
+}
+
+/** The open pause and DELETE_AFTER's clock, for the plan; this run's start is the observation time. */
+async function gracePeriodAndPause(store: Store, runId: number, deleteAfterMs: number) {
+  const open = await store.currentPause();
+  const observedAt = (await store.getRun(runId))!.startedAt;
+  const missingSince = new Map((await store.listMissing()).map((m) => [m.key, m.since] as const));
+  return {
+    pause: open ? { reason: open.reason, since: open.since, by: open.by } : null,
+    deleteAfter: { ms: deleteAfterMs, now: observedAt, missingSince },
+    observedAt,
+  };
 }
 
 /** Who stopped the run: callers abort with a string reason ("losing the run lock"); plain abort() is a shutdown. */

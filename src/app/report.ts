@@ -16,6 +16,8 @@ export interface ReportAction {
   error?: string;
   /** Why it was not done (undo: skipped). */
   reason?: string;
+  /** A deferred delete (DELETE_AFTER): when it becomes due (ISO time). */
+  dueAt?: string;
 }
 
 export interface Report {
@@ -44,7 +46,7 @@ export interface Report {
   undoOf?: number;
 }
 
-const EMPTY_SUMMARY: RunSummary = { invite: 0, update_role: 0, delete: 0, unchanged: 0, skipped: 0, failed: 0, withheld: 0 };
+const EMPTY_SUMMARY: RunSummary = { invite: 0, update_role: 0, delete: 0, unchanged: 0, skipped: 0, failed: 0, withheld: 0, deferred: 0 };
 
 export function buildReport(run: RunRecord, actions: readonly ActionRecord[]): Report {
   const ordered = [...actions].sort((a, b) => a.seq - b.seq);
@@ -56,7 +58,8 @@ export function buildReport(run: RunRecord, actions: readonly ActionRecord[]): R
     finishedAt: run.finishedAt ? run.finishedAt.toISOString() : null,
     source: { users: run.sourceUsers },
     target: { users: run.targetUsers, managed: run.targetManaged },
-    summary: run.summary ?? summarise(ordered, 0, run.skipped.length),
+    // Runs recorded before DELETE_AFTER existed have no `deferred` count: it was 0.
+    summary: run.summary ? { ...run.summary, deferred: run.summary.deferred ?? 0 } : summarise(ordered, 0, run.skipped.length),
     actions: ordered.map(toReportAction),
     skipped: run.skipped,
     holds: run.holds,
@@ -83,6 +86,7 @@ export function summarise(actions: readonly Pick<ActionRecord, 'type' | 'status'
     if (a.status === 'failed') summary.failed++;
     if (a.status === 'withheld') summary.withheld++;
     if (a.status === 'not_reviewed') summary.not_reviewed = (summary.not_reviewed ?? 0) + 1;
+    if (a.status === 'deferred') summary.deferred = (summary.deferred ?? 0) + 1;
   }
   return summary;
 }
@@ -98,6 +102,7 @@ function toReportAction(a: ActionRecord): ReportAction {
     status: a.status,
     ...(a.error ? { error: a.error } : {}),
     ...(a.reason ? { reason: a.reason } : {}),
+    ...(a.dueAt ? { dueAt: a.dueAt.toISOString() } : {}),
   };
 }
 

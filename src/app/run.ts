@@ -30,6 +30,8 @@ export interface LockedRunDeps {
   /** For the HTTP clients (in-flight requests: the caller decides whether they are cancelled). */
   wire?: Omit<WireOptions, 'logger'>;
   onProgress?: ProgressSink;
+  /** Wall clock for the run's record (tests move it); default: the database's. */
+  now?: () => Date;
   /** Runs after the reconcile, still under the lock (the daemon's alerts and pruning). */
   after?: (report: Report) => Promise<void>;
 }
@@ -58,9 +60,10 @@ export async function runLocked(deps: LockedRunDeps, body: (run: ReconcileDeps) 
   });
   try {
     const adapters = wireAdapters(deps.config, { ...deps.wire, logger });
-    const report = await body(
-      { config: deps.config, store, ...adapters, logger, signal: runAbort.signal, ...(deps.onProgress ? { onProgress: deps.onProgress } : {}) },
-    );
+    const report = await body({
+      config: deps.config, store, ...adapters, logger, signal: runAbort.signal,
+      ...(deps.onProgress ? { onProgress: deps.onProgress } : {}), ...(deps.now ? { now: deps.now } : {}),
+    });
     await deps.after?.(report);
     return report;
   } finally {

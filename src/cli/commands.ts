@@ -8,7 +8,7 @@ import { createLogger, type Logger } from '../observe/logger.js';
 import { createProgress } from '../observe/progress.js';
 import { makeScrubber } from '../observe/scrub.js';
 import { renderReport } from '../render/report.js';
-import { renderRunList } from '../render/run-list.js';
+import { pauseBanner, renderRunList } from '../render/run-list.js';
 import { openStore, runMigrations } from '../store/index.js';
 import type { Store } from '../store/types.js';
 import { parseCount, parseFlags, parseFormat } from './flags.js';
@@ -50,6 +50,7 @@ export async function reconcileCommand(args: string[], io: CliIo): Promise<numbe
       {
         config, store, logger: log, label: values['dry-run'] ? 'reconcile --dry-run' : 'reconcile', waitMs: waitSeconds * 1000,
         onProgress: progress.sink, ...(io.signal ? { signal: io.signal } : {}), ...(io.clock ? { wire: { clock: io.clock } } : {}),
+        ...(io.now ? { now: io.now } : {}),
       },
       {
         dryRun: Boolean(values['dry-run']),
@@ -106,7 +107,10 @@ export async function reportCommand(args: string[], io: CliIo): Promise<number> 
   const store: Store = await (io.openStore ?? openStore)(storeOptions(config, io));
   try {
     if (values.list) {
-      io.stdout.write(scrub(renderRunList(await store.listRuns(limit), formats.stdout)));
+      const paused = await store.currentPause();
+      io.stdout.write(scrub(renderRunList(await store.listRuns(limit), formats.stdout, paused)));
+      // The JSON list stays a list of runs; the pause is said on stderr (and by each paused run's hold).
+      if (paused && formats.stdout === 'json') io.stderr.write(`${scrub(pauseBanner(paused))}\n`);
       return 0;
     }
     const run = runId !== undefined ? await store.getRun(runId) : await store.latestRun();

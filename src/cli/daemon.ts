@@ -15,7 +15,7 @@ export async function daemonCommand(args: string[], io: CliIo): Promise<number> 
   const [sync, daemonConfig] = loadBoth(() => loadSyncConfig(env), () => loadDaemonConfig(env));
   const logger = createLogger({ level: sync.logLevel, pretty: Boolean(io.stderr.isTTY), secrets: secretsOfEnv(env), stream: io.stderr });
   const store = await (io.openStore ?? openStore)({ ...(sync.databaseUrl ? { databaseUrl: sync.databaseUrl } : {}), dataDir: resolve(io.cwd, sync.dataDir) });
-  const daemon = new Daemon({ sync, daemon: daemonConfig, store, logger });
+  const daemon = new Daemon({ sync, daemon: daemonConfig, store, logger, ...(io.now ? { now: io.now } : {}) });
   try {
     await daemon.start();
     await new Promise<void>((resolveStop) => {

@@ -7,14 +7,17 @@ const COMMANDS = `Commands:
   daemon      Reconcile on a schedule as a background service (health, metrics, alerts)
   apply       Apply a reviewed plan file (from reconcile --dry-run --out plan.json): only what it still approves
   undo        Reverse the changes of a past run (undo RUN_ID; --dry-run shows the reverse plan)
+  pause       Stop every run's writes (daemon and one-shot runs; they still read and plan) until resume
+  resume      End the pause: the next run writes again
   help        Show help for a command: secoda-user-sync help reconcile`;
 
 const EXIT_CODES = `Exit codes:
   0  done
   1  failed: a read failed (nothing was changed) or an action failed
   2  usage or configuration error, found before any request was sent
-  3  held: a safety rail withheld destructive actions, a reviewed plan was not applied in full
-     (stale or not reviewed actions), or undo skipped actions (the rest was applied)`;
+  3  held: a safety rail withheld destructive actions (the rest was applied), the sync is paused (nothing
+     was applied), a reviewed plan was not applied in full (stale or not reviewed actions), or undo skipped
+     actions (the rest was applied)`;
 
 export const COMMAND_HELP: Record<string, { usage: string; flags: string; groups: VariableGroup[] }> = {
   reconcile: {
@@ -95,6 +98,36 @@ signal exits at once. Serves /healthz, /readyz and /metrics on HTTP_PORT.`,
     groups: ['daemon', 'sync', 'store', 'common'],
   },
 };
+
+const PAUSE_TEXT = `
+The pause is kept in the database, so every daemon replica and one-shot run
+sees it at its next run: runs still read both APIs and record the plan, send
+no write, are recorded held with "paused: TEXT (since …, by …)" and exit 3.
+The daemon keeps its schedule, and posts to ALERT_WEBHOOK_URL when it first
+finds the sync paused and when it is resumed. /metrics: secoda_user_sync_paused.
+With the embedded database (no DATABASE_URL) the data directory admits one
+process: run pause/resume where the daemon is not running, or use Postgres.`;
+
+// Added to the table below (kept apart so other commands' entries merge cleanly).
+const PAUSE_HELP: typeof COMMAND_HELP = {
+  pause: {
+    usage: 'secoda-user-sync pause --reason TEXT [--by NAME]',
+    flags: `  --reason TEXT      Why (required): shown in every held run, alert and report --list
+  --by NAME          Who paused (default: user@host of this process)
+  -h, --help         Show this help
+${PAUSE_TEXT}`,
+    groups: ['store', 'common'],
+  },
+  resume: {
+    usage: 'secoda-user-sync resume [--by NAME]',
+    flags: `  --by NAME          Who resumed (default: user@host of this process)
+  -h, --help         Show this help
+
+Ends the pause; the next run (scheduled or one-shot) writes again.`,
+    groups: ['store', 'common'],
+  },
+};
+Object.assign(COMMAND_HELP, PAUSE_HELP);
 
 function variables(groups: VariableGroup[]): string {
   const rows = VARIABLES.filter((v) => groups.includes(v.group));

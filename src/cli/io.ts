@@ -14,6 +14,8 @@ export interface CliIo {
   clock?: Clock;
   /** Opens the database; default openStore. Tests hand one open store to many in-process runs. */
   openStore?: (options: OpenStoreOptions) => Promise<Store>;
+  /** Wall clock for what is recorded (run starts, pauses, alert timing); tests move it. Default: real time. */
+  now?: () => Date;
 }
 
 export class UsageError extends Error {

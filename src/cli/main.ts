@@ -5,6 +5,7 @@ import { migrateCommand, reconcileCommand, reportCommand } from './commands.js';
 import { daemonCommand } from './daemon.js';
 import { applyCommand } from './apply.js';
 import { undoCommand } from './undo.js';
+import { pauseCommand, resumeCommand } from './pause.js';
 import { UsageError, type CliIo } from './io.js';
 
 const COMMANDS: Record<string, (args: string[], io: CliIo) => Promise<number>> = {
@@ -14,6 +15,8 @@ const COMMANDS: Record<string, (args: string[], io: CliIo) => Promise<number>> =
   daemon: daemonCommand,
   apply: applyCommand,
   undo: undoCommand,
+  pause: pauseCommand,
+  resume: resumeCommand,
 };
 
 /** Runs one CLI invocation and returns its exit code; never calls process.exit. */

@@ -11,6 +11,8 @@ export interface DaemonConfig {
   alertWebhookUrl?: string;
   /** 0 = keep every run. */
   retentionDays: number;
+  /** ALERT_REPEAT in ms: least time between two alerts about the same lasting problem; 0 = never repeat. */
+  alertRepeatMs: number;
 }
 
 export function loadDaemonConfig(env: Env): DaemonConfig {
@@ -23,6 +25,7 @@ export function loadDaemonConfig(env: Env): DaemonConfig {
     httpPort: v.HTTP_PORT,
     httpHost: v.HTTP_HOST,
     retentionDays: v.RUN_RETENTION_DAYS,
+    alertRepeatMs: v.ALERT_REPEAT,
     ...(v.ALERT_WEBHOOK_URL ? { alertWebhookUrl: v.ALERT_WEBHOOK_URL } : {}),
   };
 }

@@ -35,6 +35,8 @@ export interface SyncConfig extends StoreConfig {
   maxConcurrency: number;
   retryLimit: number;
   httpTimeoutMs: number;
+  /** DELETE_AFTER in ms; 0 = delete at once. */
+  deleteAfterMs: number;
 }
 
 /**
@@ -74,6 +76,7 @@ export function loadSyncConfig(env: Env): SyncConfig {
     maxConcurrency: v.MAX_CONCURRENCY,
     retryLimit: v.RETRY_LIMIT,
     httpTimeoutMs: v.HTTP_TIMEOUT,
+    deleteAfterMs: v.DELETE_AFTER,
   };
 }
 

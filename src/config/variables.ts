@@ -12,6 +12,7 @@ import {
   validateTimezone,
 } from './parse.js';
 import { parseDefaultRole, parseKnownRoleMap, parseOrgRoleNames } from './parse-roles.js';
+import { parsePeriod } from './parse-period.js';
 
 export type VariableGroup = 'sync' | 'store' | 'common' | 'daemon';
 
@@ -120,6 +121,11 @@ const TABLE = {
     description: 'Mass-demotion guard: more planned downgrades than this percent of managed Secoda users (rounded up to a whole user) withholds all downgrades (exit 3)',
     parse: parsePercent,
   },
+  DELETE_AFTER: {
+    group: 'sync', section: RULES, default: '0',
+    description: 'Grace period before deleting a Secoda user missing from the source: deleted only once every run has found it missing for this long (e.g. 7d; 0 deletes at once); until then the plan shows the delete as deferred, with its due time',
+    parse: parsePeriod,
+  },
   ORG_ROLE_NAMES: {
     group: 'sync', section: RULES, default: '',
     description: 'Comma list of org roles beyond admin, developer and analyst that ROLE_MAP may name; ROLE_MAP naming any other role is refused',
@@ -180,8 +186,13 @@ const TABLE = {
   },
   ALERT_WEBHOOK_URL: {
     group: 'daemon', section: DAEMON, default: '', secret: true,
-    description: 'daemon: Slack/Teams incoming webhook; gets a message after a failed or held run, and when runs recover',
+    description: 'daemon: Slack/Teams incoming webhook; gets a message when runs start failing or being held (or the cause changes; repeated per ALERT_REPEAT), when they recover, and when the sync is paused or resumed',
     parse: (t: string) => (t ? parseHttpUrl(t) : undefined),
+  },
+  ALERT_REPEAT: {
+    group: 'daemon', section: DAEMON, default: '6h',
+    description: 'daemon: while the same failure or hold lasts, repeat its alert at most this often (e.g. 6h, 1d; 0 never repeats); a new or changed problem, a recovery, a pause and a resume are posted at once',
+    parse: parsePeriod,
   },
   RUN_RETENTION_DAYS: {
     group: 'daemon', section: DAEMON, default: '90',

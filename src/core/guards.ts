@@ -29,7 +29,9 @@ export type Hold =
   /** A reviewed plan and the fresh one differ: `stale` actions of the file, `notReviewed` fresh ones; none applied. */
   | { kind: 'review'; stale: number; notReviewed: number }
   /** Undo: `count` actions of the run could not be reversed (each says why). */
-  | { kind: 'undo_skipped'; count: number };
+  | { kind: 'undo_skipped'; count: number }
+  /** `pause`d by `by` since `since`: every action is withheld. */
+  | { kind: 'paused'; reason: string; since: Date; by: string };
 
 /** More deletes (or demotions) than a cap allows: all of them are withheld. */
 export interface CapHold {

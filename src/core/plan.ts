@@ -8,6 +8,7 @@
 import type { Exclusion, Member } from './member.js';
 import { capHold, guardLastAdmin, isActivePerson, withhold, type Hold } from './guards.js';
 import { roleRank } from './roles.js';
+import { deferDeletes, nextDue, type DeleteAfter, type Pause } from './grace.js';
 
 export type PlanActionType = 'delete' | 'update_role' | 'invite';
 
@@ -22,8 +23,13 @@ export interface PlanAction {
   to?: string;
   /** update_role only: a downgrade is applied before any upgrade. */
   direction?: 'down' | 'up';
-  /** not_reviewed: a reviewed plan (PlanOptions.isReviewed) does not hold it; never applied. */
-  status: 'planned' | 'withheld' | 'not_reviewed';
+  /**
+   * not_reviewed: a reviewed plan (PlanOptions.isReviewed) does not hold it; never applied.
+   * deferred: a delete waiting out DELETE_AFTER until `dueAt`.
+   */
+  status: 'planned' | 'withheld' | 'not_reviewed' | 'deferred';
+  /** deferred deletes only. */
+  dueAt?: Date;
 }
 
 export interface Plan {
@@ -57,7 +63,9 @@ export type PlanNote =
   /** No key owner named: the target adapter's own account is unprotected. */
   | { kind: 'key_owner_unset' }
   | { kind: 'key_owner_absent'; key: string }
-  | { kind: 'key_owner_not_admin'; key: string; adminRole: string };
+  | { kind: 'key_owner_not_admin'; key: string; adminRole: string }
+  /** `count` deletes wait out the grace period (DELETE_AFTER); the first is due at `nextDue`. */
+  | { kind: 'deferred_deletes'; count: number; deleteAfterMs: number; nextDue: Date };
 
 export interface PlanOptions {
   /** Target roles, highest first: decides downgrade vs upgrade. */
@@ -87,6 +95,10 @@ export interface PlanOptions {
    * the rails weigh only the reviewed ones (src/core/review.ts).
    */
   isReviewed?: (action: PlanAction) => boolean;
+  /** DELETE_AFTER: deletes of members missing for less than this are deferred, not made. */
+  deleteAfter?: DeleteAfter;
+  /** The sync is paused: every action is withheld (the plan is still shown). */
+  paused?: Pause | null;
 }
 
 export function computePlan(desired: readonly Member[], current: readonly Member[], options: PlanOptions): Plan {
@@ -152,13 +164,14 @@ export function computePlan(desired: readonly Member[], current: readonly Member
   const byEmail = (a: PlanAction, b: PlanAction) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
   [deletes, downgrades, upgrades, invites].forEach((list) => list.sort(byEmail));
   const all = [...deletes, ...downgrades, ...upgrades, ...invites];
-  // What the rails below weigh: with a reviewed plan, only what the file approves.
-  const inReview = (list: PlanAction[]) => (options.isReviewed ? list.filter((a) => a.status === 'planned') : list);
-  if (options.isReviewed) for (const a of all) if (!options.isReviewed(a)) a.status = 'not_reviewed';
-
+  // Deferred deletes are not made this run: the rails below judge only the ones due.
+  const deferred = deferDeletes(deletes, options.deleteAfter);
+  // With a reviewed plan, what the file does not approve is never applied, and the rails weigh the rest.
+  if (options.isReviewed) for (const a of all) if (a.status === 'planned' && !options.isReviewed(a)) a.status = 'not_reviewed';
   const holds: Hold[] = [];
-  const deleting = inReview(deletes);
-  const demoting = inReview(downgrades);
+  const live = (list: PlanAction[]) => list.filter((a) => a.status === 'planned');
+  const deleting = live(deletes);
+  const demoting = live(downgrades);
   if (deleting.length > 0) {
     const reasons: Hold[] = options.deleteHolds.map((reason) => ({ kind: 'source', reason }));
     if (desired.length === 0 && managed > 0) reasons.push({ kind: 'empty_source', managed });
@@ -178,12 +191,21 @@ export function computePlan(desired: readonly Member[], current: readonly Member
 
   holds.push(...guardLastAdmin(current, [...deleting, ...demoting], options.adminRole));
 
+  if (options.paused) {
+    // Paused: read and plan, write nothing.
+    withhold(live(all));
+    holds.push({ kind: 'paused', ...options.paused });
+  }
+  const notes = planNotes(current, options);
+  const first = nextDue(deletes);
+  if (deferred > 0 && first) notes.push({ kind: 'deferred_deletes', count: deferred, deleteAfterMs: options.deleteAfter!.ms, nextDue: first });
+
   return {
     actions: all,
     unchanged,
     skipped: [...skipped.values()].sort((a, b) => compare(a.email.toLowerCase(), b.email.toLowerCase()) || compare(a.email, b.email)),
     holds,
-    notes: planNotes(current, options),
+    notes,
     managed,
   };
 }

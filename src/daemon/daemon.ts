@@ -12,7 +12,8 @@ import type { SyncConfig } from '../config/load.js';
 import type { Logger } from '../observe/logger.js';
 import { createProgress } from '../observe/progress.js';
 import type { RunLock, Store } from '../store/types.js';
-import { sendAlert, shouldAlert } from './alerts.js';
+import { decideAlert, observe } from './alert-policy.js';
+import { sendAlert } from './alerts.js';
 import { startHealthServer } from './health.js';
 import { Metrics } from './metrics.js';
 
@@ -24,6 +25,8 @@ export interface DaemonDeps {
   store: Store;
   logger: Logger;
   metrics?: Metrics;
+  /** Wall clock for runs' records and alert timing (tests move it); default: real time. */
+  now?: () => Date;
 }
 
 export type TickOutcome = 'ran' | 'busy' | 'not-leader' | 'stopping';
@@ -45,6 +48,8 @@ export class Daemon {
 
   constructor(private readonly deps: DaemonDeps) {
     this.metrics = deps.metrics ?? new Metrics();
+    // Read at each scrape: a pause made by any process shows at once, on every replica.
+    this.metrics.trackPause(() => deps.store.currentPause());
   }
 
   get port(): number | undefined {
@@ -136,7 +141,7 @@ export class Daemon {
     const started = Date.now();
     try {
       await reconcileLocked({
-        config: sync, store, logger, label: 'daemon', waitMs: 0, signal: runAbort.signal,
+        config: sync, store, logger, label: 'daemon', waitMs: 0, signal: runAbort.signal, ...(this.deps.now ? { now: this.deps.now } : {}),
         wire: { signal: this.hardStop.signal, onResponse: this.metrics.onResponse },
         onProgress: createProgress({ tty: false, logger, intervalMs: 30_000 }).sink,
         after: async (r) => {
@@ -167,15 +172,33 @@ export class Daemon {
 
   private async afterRun(report: Report): Promise<void> {
     const { store, logger, daemon } = this.deps;
-    if (daemon.alertWebhookUrl) {
-      const previous = (await store.listRuns(5)).find((r) => r.id !== report.runId && r.status !== 'running' && r.mode === 'apply');
-      const kind = shouldAlert(report, previous?.status ?? null);
-      if (kind) await sendAlert(daemon.alertWebhookUrl, report, kind, logger);
-    }
+    if (daemon.alertWebhookUrl) await this.alert(daemon.alertWebhookUrl, report);
     if (daemon.retentionDays > 0 && Date.now() - this.lastPrune >= DAY_MS) {
       this.lastPrune = Date.now();
       const pruned = await store.pruneRuns(new Date(Date.now() - daemon.retentionDays * DAY_MS));
       if (pruned > 0) logger.info({ pruned, days: daemon.retentionDays }, `pruned ${pruned} run(s) older than ${daemon.retentionDays} days`);
+    }
+  }
+
+  /**
+   * Posts on the edges of a lasting condition (alert-policy.ts). The state is
+   * in the database, so a restart or another replica taking the lead goes on
+   * from what was last posted. It runs under the run lock: one writer.
+   */
+  private async alert(url: string, report: Report): Promise<void> {
+    const { store, logger, daemon } = this.deps;
+    const seen = observe(report);
+    if (!seen) return;
+    try {
+      const decision = decideAlert(await store.getAlertState(), seen, report.runId, this.deps.now?.() ?? new Date(), daemon.alertRepeatMs);
+      if (decision.post) {
+        const post = decision.post;
+        // Not delivered: the state stays, and the next run tries again.
+        if (!(await sendAlert(url, report, { ...decision, post }, logger))) return;
+      }
+      await store.saveAlertState(decision.next);
+    } catch (err) {
+      logger.error({ err: (err as Error).message }, 'alert state could not be read or saved; no alert for this run');
     }
   }
 

@@ -5,6 +5,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ResponseEvent } from '../http/client.js';
 import type { Report } from '../app/report.js';
+import type { PauseRecord } from '../store/types.js';
 
 const P = 'secoda_user_sync_';
 
@@ -22,11 +23,31 @@ export class Metrics {
   readonly throttled = new Counter({ name: `${P}http_throttled_total`, help: '429 answers by API', labelNames: ['api'], registers: [this.registry] });
   readonly snapshot = new Gauge({ name: `${P}snapshot_users`, help: 'Users in the latest snapshot, by side', labelNames: ['side'], registers: [this.registry] });
   readonly leader = new Gauge({ name: `${P}is_leader`, help: '1 while this replica holds the run lock', registers: [this.registry] });
+  readonly paused = new Gauge({ name: `${P}paused`, help: '1 while the sync is paused (secoda-user-sync pause): runs write nothing', registers: [this.registry] });
+  readonly pausedSince = new Gauge({ name: `${P}paused_since_timestamp_seconds`, help: 'Unix time the current pause began; 0 when not paused', registers: [this.registry] });
   readonly skippedTicks = new Counter({ name: `${P}skipped_ticks_total`, help: 'Scheduled ticks skipped, by reason', labelNames: ['reason'], registers: [this.registry] });
 
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: P });
     this.leader.set(0);
+  }
+
+  /** The pause gauges follow `current` (the database) at each scrape; left as they were when it cannot be read. */
+  trackPause(current: () => Promise<PauseRecord | null>): void {
+    this.pauseSource = current;
+  }
+
+  private pauseSource: (() => Promise<PauseRecord | null>) | undefined;
+
+  private async refreshPause(): Promise<void> {
+    if (!this.pauseSource) return;
+    try {
+      const p = await this.pauseSource();
+      this.paused.set(p ? 1 : 0);
+      this.pausedSince.set(p ? p.since.getTime() / 1000 : 0);
+    } catch {
+      /* the database is down: /readyz says so; keep the last known value */
+    }
   }
 
   onResponse = (e: ResponseEvent): void => {
@@ -46,6 +67,7 @@ export class Metrics {
   }
 
   async text(): Promise<string> {
+    await this.refreshPause();
     return this.registry.metrics();
   }
 }

@@ -6,6 +6,8 @@
  */
 import type { Hold, Plan, PlanNote, Skip } from '../core/plan.js';
 import type { UndoSkipReason } from '../core/undo.js';
+import { formatPeriod } from './period.js';
+import { pauseText } from './pause.js';
 
 /** How a user lifts a mass guard for one run, for `count` actions. */
 const OVERRIDES = {
@@ -39,6 +41,8 @@ export function holdText(hold: Hold, command = 'reconcile'): string {
       return reviewText(hold.stale, hold.notReviewed);
     case 'undo_skipped':
       return `${hold.count} action(s) could not be reversed (status skipped; each says why)`;
+    case 'paused':
+      return `${pauseText(hold)}; nothing is written until \`secoda-user-sync resume\``;
   }
 }
 
@@ -107,6 +111,11 @@ export function noteText(note: PlanNote): string {
       return `warning: SECODA_KEY_OWNER ${note.key} is not a user of this Secoda workspace: check the address`;
     case 'key_owner_not_admin':
       return `warning: SECODA_KEY_OWNER ${note.key} is not an active ${note.adminRole} in Secoda; an API key has its owner's access`;
+    case 'deferred_deletes':
+      return (
+        `${note.count} delete${note.count === 1 ? '' : 's'} deferred by DELETE_AFTER=${formatPeriod(note.deleteAfterMs)}: ` +
+        `a user missing from the source is deleted once every run has found it missing that long; the first is due ${note.nextDue.toISOString()}`
+      );
   }
 }
 

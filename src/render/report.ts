@@ -18,9 +18,14 @@ function actionRows(actions: readonly ReportAction[]): string[][] {
     a.email,
     a.name ?? '',
     a.type === 'invite' ? `-> ${a.to ?? ''}` : a.type === 'update_role' ? `${a.from ?? '?'} -> ${a.to ?? ''}` : (a.from ?? ''),
-    a.status.replace('_', ' '),
+    statusText(a),
     [a.error, a.reason].filter(Boolean).join('; '),
   ]);
+}
+
+/** A deferred delete says when it becomes due. */
+function statusText(a: ReportAction): string {
+  return a.status === 'deferred' && a.dueAt ? `deferred until ${a.dueAt}` : a.status;
 }
 
 function headline(r: Report): string {
@@ -52,7 +57,7 @@ function countsLine(r: Report): string {
     // An undo follows the audit trail, not the source: it reads Secoda only.
     r.mode === 'undo' || r.mode === 'undo-dry-run' ? 'source users: not read (an undo follows the run it reverses)' : `source users: ${r.source.users ?? '?'}`,
     `Secoda users: ${r.target.users ?? '?'} (${r.target.managed ?? '?'} managed)`,
-    `invite ${s.invite}, re-role ${s.update_role}, delete ${s.delete}, unchanged ${s.unchanged}, skipped ${s.skipped}, failed ${s.failed}, withheld ${s.withheld}${reviewCounts(s)}`,
+    `invite ${s.invite}, re-role ${s.update_role}, delete ${s.delete}, unchanged ${s.unchanged}, skipped ${s.skipped}, failed ${s.failed}, withheld ${s.withheld}, deferred ${s.deferred ?? 0}${reviewCounts(s)}`,
   ].join('\n');
 }
 
@@ -80,8 +85,8 @@ function renderMarkdown(r: Report): string {
     `_${timing(r)}_`,
     '',
     markdownTable(
-      ['source users', 'Secoda users', 'managed', 'invite', 're-role', 'delete', 'unchanged', 'skipped', 'failed', 'withheld'],
-      [[r.source.users, r.target.users, r.target.managed, s.invite, s.update_role, s.delete, s.unchanged, s.skipped, s.failed, s.withheld].map((v) => String(v ?? '?'))],
+      ['source users', 'Secoda users', 'managed', 'invite', 're-role', 'delete', 'unchanged', 'skipped', 'failed', 'withheld', 'deferred'],
+      [[r.source.users, r.target.users, r.target.managed, s.invite, s.update_role, s.delete, s.unchanged, s.skipped, s.failed, s.withheld, s.deferred ?? 0].map((v) => String(v ?? '?'))],
     ),
   ];
   const review = reviewCounts(s);

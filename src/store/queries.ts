@@ -7,6 +7,7 @@ import type { Member } from '../core/member.js';
 import { describeCause, StoreError } from './errors.js';
 import { countOrgSnapshot, listOrgSnapshot, orgSnapshotSize, pruneOrgSnapshots, saveOrgSnapshot } from './org-snapshot.js';
 import { actions, runs, secodaUsers } from './schema.js';
+import * as syncState from './sync-state.js';
 import { chunks, jsonParam, rowsOf, ROWS_PER_JSON_INSERT, type Db } from './sql.js';
 import type { ActionOutcome, ActionRecord, NewAction, RunRecord, RunStatus, Store, TargetSnapshotMember } from './types.js';
 
@@ -56,6 +57,7 @@ export function toActionRecord(r: ActionRow): ActionRecord {
     attempts: r.attempts,
     startedAt: r.startedAt ?? null,
     finishedAt: r.finishedAt ?? null,
+    dueAt: r.dueAt ?? null,
   };
 }
 
@@ -174,16 +176,17 @@ export function createQueryStore(db: Db, opts: QueryStoreOptions): Omit<Store, '
           to_role: a.toRole ?? null,
           status: a.status,
           reason: a.reason ?? null,
+          due_at: a.dueAt ? a.dueAt.toISOString() : null,
         }));
         const ids: number[] = [];
         await db.transaction(async (tx) => {
           for (const chunk of chunks(values, ROWS_PER_JSON_INSERT)) {
             // Rows go in in input order (ORDER BY ord), so identity values rise in input order.
             const rows = rowsOf(await tx.execute(sql`
-              insert into ${actions} (run_id, seq, type, email, name, secoda_id, from_role, to_role, status, reason)
-              select ${runId}::int, r.seq, r.type, r.email, r.name, r.secoda_id, r.from_role, r.to_role, r.status, r.reason
+              insert into ${actions} (run_id, seq, type, email, name, secoda_id, from_role, to_role, status, reason, due_at)
+              select ${runId}::int, r.seq, r.type, r.email, r.name, r.secoda_id, r.from_role, r.to_role, r.status, r.reason, r.due_at
               from json_to_recordset(${jsonParam(chunk)}) as r(
-                ord int, seq int, type text, email text, name text, secoda_id text, from_role text, to_role text, status text, reason text)
+                ord int, seq int, type text, email text, name text, secoda_id text, from_role text, to_role text, status text, reason text, due_at timestamptz)
               order by r.ord
               returning id`));
             const chunkIds = rows.map((r) => Number(r.id)).sort((x, y) => x - y);
@@ -288,6 +291,14 @@ export function createQueryStore(db: Db, opts: QueryStoreOptions): Omit<Store, '
           return rows.length;
         });
       }),
+
+    listMissing: () => op('listMissing', () => syncState.listMissing(db)),
+    recordMissing: (runId, observedAt, missing) => op('recordMissing', () => syncState.recordMissing(db, runId, observedAt, missing)),
+    currentPause: () => op('currentPause', () => syncState.currentPause(db)),
+    pause: (reason, by, at) => op('pause', () => syncState.pause(db, reason, by, at)),
+    resume: (by, at) => op('resume', () => syncState.resume(db, by, at)),
+    getAlertState: () => op('getAlertState', () => syncState.getAlertState(db)),
+    saveAlertState: (state) => op('saveAlertState', () => syncState.saveAlertState(db, state)),
 
     ping: async () => {
       if (closed) return false;

@@ -14,6 +14,7 @@ import {
   pgTable,
   text,
   timestamp,
+  uniqueIndex,
 } from 'drizzle-orm/pg-core';
 import type { ActionStatus, ActionType, RunMode, RunStatus, RunSummary } from './types.js';
 
@@ -77,6 +78,8 @@ export const actions = pgTable(
     attempts: integer('attempts').notNull().default(0),
     startedAt: timestamp('started_at', tz),
     finishedAt: timestamp('finished_at', tz),
+    /** A `deferred` delete (DELETE_AFTER): when it becomes due. */
+    dueAt: timestamp('due_at', tz),
   },
   // (run_id, seq): serves both "actions of a run" and their ordering.
   (t) => [index('actions_run_id_seq_idx').on(t.runId, t.seq)],
@@ -132,3 +135,61 @@ export const orgMembers = pgTable(
   },
   (t) => [index('org_members_versions_idx').on(t.fromVersion, t.toVersion)],
 );
+
+/**
+ * DELETE_AFTER's clock: the managed Secoda members the last planning run
+ * found missing from the source, since when. Every run that plans (dry,
+ * held and paused runs too) rewrites it: a member still missing keeps its
+ * `since`, one back in the source (or gone from Secoda) loses its row, so
+ * the clock resets. Kept apart from the run history so pruning old runs
+ * never restarts a grace period.
+ */
+export const missingMembers = pgTable('missing_members', {
+  /** Member key: the email trimmed and lower-cased. */
+  key: text('key').primaryKey(),
+  email: text('email').notNull(),
+  since: timestamp('since', tz).notNull(),
+  /** The run that first found the member missing (not a foreign key: runs are pruned). */
+  sinceRun: integer('since_run').notNull(),
+  lastRun: integer('last_run').notNull(),
+});
+
+/**
+ * `pause` / `resume`, with their history: the open pause (resumed_at null) is
+ * what every run, replica and one-shot alike, checks before writing. At most
+ * one is open (the partial unique index on `scope`).
+ */
+export const pauses = pgTable(
+  'pauses',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    scope: text('scope').notNull().default('sync'),
+    reason: text('reason').notNull(),
+    pausedBy: text('paused_by').notNull(),
+    pausedAt: timestamp('paused_at', tz).notNull(),
+    resumedBy: text('resumed_by'),
+    resumedAt: timestamp('resumed_at', tz),
+  },
+  (t) => [uniqueIndex('pauses_open_idx').on(t.scope).where(sql`${t.resumedAt} is null`)],
+);
+
+/**
+ * What the alert webhook was last told, so a lasting failure is posted when
+ * it begins (or its cause changes), repeated at most every ALERT_REPEAT, and
+ * recovery once — across restarts and whichever replica leads. One row.
+ */
+export const alertState = pgTable('alert_state', {
+  id: text('id').primaryKey(),
+  /** ok | problem | paused */
+  condition: text('condition').notNull(),
+  /** What makes a problem "the same one" (see daemon/alert-policy.ts); the pause's id when paused. */
+  cause: text('cause'),
+  /** When the condition began. */
+  since: timestamp('since', tz).notNull(),
+  /** The run that began it. */
+  sinceRun: integer('since_run'),
+  lastPostedAt: timestamp('last_posted_at', tz),
+  lastRun: integer('last_run'),
+  /** Runs seen in this condition (for "still failing: N runs"). */
+  runs: integer('runs').notNull().default(0),
+});

@@ -17,8 +17,9 @@ export const ACTION_TYPES: readonly ActionType[] = ['invite', 'update_role', 'de
  * `unknown`: the write was sent, but its outcome could not be recorded (the error says what is known).
  * `stale` / `not_reviewed` (apply PLAN_FILE): in the file but no longer planned / planned but not in the file; not applied.
  * `skipped` (undo): not reversed; `reason` says why.
+ * `deferred`: a delete waiting out DELETE_AFTER (`dueAt` says until when); never sent.
  */
-export type ActionStatus = 'planned' | 'succeeded' | 'failed' | 'withheld' | 'unknown' | 'stale' | 'not_reviewed' | 'skipped';
+export type ActionStatus = 'planned' | 'succeeded' | 'failed' | 'withheld' | 'unknown' | 'stale' | 'not_reviewed' | 'skipped' | 'deferred';
 
 export interface RunSummary {
   invite: number;
@@ -31,6 +32,8 @@ export interface RunSummary {
   /** apply PLAN_FILE: actions of the file no longer planned / planned actions not in the file (absent on other runs). */
   stale?: number;
   not_reviewed?: number;
+  /** Deletes waiting out DELETE_AFTER (absent from runs recorded before it existed). */
+  deferred?: number;
 }
 
 export interface RunRecord {
@@ -75,9 +78,11 @@ export interface ActionRecord {
   attempts: number;
   startedAt: Date | null;
   finishedAt: Date | null;
+  /** A deferred delete: when it becomes due. */
+  dueAt: Date | null;
 }
 
-export type NewAction = Pick<ActionRecord, 'seq' | 'type' | 'email' | 'name' | 'secodaId' | 'fromRole' | 'toRole' | 'status'> & { reason?: string | null };
+export type NewAction = Pick<ActionRecord, 'seq' | 'type' | 'email' | 'name' | 'secodaId' | 'fromRole' | 'toRole' | 'status'> & { reason?: string | null; dueAt?: Date | null };
 
 export interface ActionOutcome {
   status: ActionStatus;
@@ -146,6 +151,22 @@ export interface Store {
   tryLeaderLock(label: string): Promise<RunLock | null>;
   leaderLockHolder(): Promise<string | null>;
 
+  /** DELETE_AFTER: members found missing from the source by the last planning run, since when (store/sync-state.ts). */
+  listMissing(): Promise<MissingMember[]>;
+  /** Replaces the missing set with this run's: members still missing keep their `since`, new ones start at `observedAt`. */
+  recordMissing(runId: number, observedAt: Date, missing: readonly { key: string; email: string }[]): Promise<void>;
+
+  /** The open pause, or null when the sync is not paused. */
+  currentPause(): Promise<PauseRecord | null>;
+  /** Opens a pause; when one is open already, returns it unchanged (`created` false). */
+  pause(reason: string, by: string, at?: Date): Promise<{ pause: PauseRecord; created: boolean }>;
+  /** Closes the open pause; null when there was none. */
+  resume(by: string, at?: Date): Promise<PauseRecord | null>;
+
+  /** What the alert webhook was last told (null before the first alert decision). */
+  getAlertState(): Promise<AlertState | null>;
+  saveAlertState(state: AlertState): Promise<void>;
+
   /** true when the database answers. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
@@ -169,4 +190,33 @@ export interface TargetSnapshotMember {
   pending: boolean;
   serviceAccount: boolean;
   disabled: boolean;
+}
+
+/** A managed member missing from the source (DELETE_AFTER's clock). */
+export interface MissingMember {
+  key: string;
+  email: string;
+  since: Date;
+  sinceRun: number;
+  lastRun: number;
+}
+
+export interface PauseRecord {
+  id: number;
+  reason: string;
+  by: string;
+  since: Date;
+  resumedBy: string | null;
+  resumedAt: Date | null;
+}
+
+/** The alert webhook's memory: the condition it last reported, and when. */
+export interface AlertState {
+  condition: 'ok' | 'problem' | 'paused';
+  cause: string | null;
+  since: Date;
+  sinceRun: number | null;
+  lastPostedAt: Date | null;
+  lastRun: number | null;
+  runs: number;
 }

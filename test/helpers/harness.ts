@@ -56,6 +56,8 @@ export interface HarnessOptions {
   org?: Partial<OrgSimOptions>;
   /** The CLI's HTTP clients wait on it (a warp clock skips backoff and 429 pauses). */
   clock?: Clock;
+  /** The CLI's wall clock for what it records (run starts, pauses): a test moves it to "a week later". */
+  now?: () => Date;
   /**
    * A fresh database that each CLI run opens and closes as the real CLI does (default false: the runs share
    * one open database, reused from harness to harness; see harness-db.ts). Tests of opening, locking and
@@ -89,7 +91,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       const stderr = new Capture();
       const code = await main(args, {
         env: { ...env, ...extra }, cwd: db.cwd, stdout, stderr,
-        ...(signal ? { signal } : {}), ...(opts.clock ? { clock: opts.clock } : {}), ...(db.openStore ? { openStore: db.openStore } : {}),
+        ...(signal ? { signal } : {}), ...(opts.clock ? { clock: opts.clock } : {}), ...(opts.now ? { now: opts.now } : {}),
+        ...(db.openStore ? { openStore: db.openStore } : {}),
       });
       return { code, stdout: stdout.text, stderr: stderr.text, json: () => JSON.parse(stdout.text) };
     },

@@ -111,9 +111,9 @@ describe('actions', () => {
 
     const listed = await store.listActions(runId);
     expect(listed).toEqual([
-      { id: ids[0], runId, ...input[0], httpStatus: null, error: null, reason: null, attempts: 0, startedAt: null, finishedAt: null },
-      { id: ids[1], runId, ...input[1], reason: null, status: 'failed', httpStatus: 500, error: 'Secoda answered 500', attempts: 4, startedAt: null, finishedAt: null },
-      { id: ids[2], runId, ...input[2], reason: null, status: 'succeeded', secodaId: 's-9', httpStatus: 201, error: null, attempts: 2, startedAt: started, finishedAt: finished },
+      { id: ids[0], runId, ...input[0], httpStatus: null, error: null, reason: null, attempts: 0, startedAt: null, finishedAt: null, dueAt: null },
+      { id: ids[1], runId, ...input[1], reason: null, status: 'failed', httpStatus: 500, error: 'Secoda answered 500', attempts: 4, startedAt: null, finishedAt: null, dueAt: null },
+      { id: ids[2], runId, ...input[2], reason: null, status: 'succeeded', secodaId: 's-9', httpStatus: 201, error: null, attempts: 2, startedAt: started, finishedAt: finished, dueAt: null },
     ]);
     expect(await store.addActions(runId, [])).toEqual([]);
     await expect(store.updateAction(999_999, { status: 'failed' })).rejects.toBeInstanceOf(StoreError);
