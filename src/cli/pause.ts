@@ -25,7 +25,7 @@ function whoAmI(io: CliIo): string {
 
 async function withStore<T>(io: CliIo, fn: (store: Store) => Promise<T>): Promise<T> {
   const config = loadStoreConfig(readEnv(io.env, io.cwd));
-  const store = await openStore({ ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}), dataDir: resolve(io.cwd, config.dataDir) });
+  const store = await (io.openStore ?? openStore)({ ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}), dataDir: resolve(io.cwd, config.dataDir) });
   try {
     return await fn(store);
   } finally {

@@ -25,7 +25,7 @@ function actionRows(actions: readonly ReportAction[]): string[][] {
 
 /** A deferred delete says when it becomes due. */
 function statusText(a: ReportAction): string {
-  return a.status === 'deferred' && a.dueAt ? `deferred until ${a.dueAt}` : a.status;
+  return a.status === 'deferred' && a.dueAt ? `deferred until ${a.dueAt}` : a.status.replace('_', ' ');
 }
 
 function headline(r: Report): string {

@@ -13,7 +13,6 @@ import { loadSyncConfig } from '../../src/config/load.js';
 import { Daemon } from '../../src/daemon/daemon.js';
 import { Metrics } from '../../src/daemon/metrics.js';
 import { createLogger } from '../../src/observe/logger.js';
-import { openStore } from '../../src/store/index.js';
 import type { Store } from '../../src/store/types.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { freePort, get, orgUsers, seedInSync, startWebhookReceiver, type WebhookReceiver } from './helpers.js';
@@ -31,11 +30,10 @@ beforeEach(async () => {
   now = t0;
   h = await startHarness();
   hook = await startWebhookReceiver();
-  store = await openStore({ dataDir: h.dataDir, ...(h.databaseUrl ? { databaseUrl: h.databaseUrl } : {}) });
+  store = await h.store();
 });
 afterEach(async () => {
   for (const d of daemons.splice(0)) await d.stop(5_000);
-  await store.close();
   await hook.close();
   await h.close();
 });
