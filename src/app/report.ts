@@ -2,7 +2,7 @@
  * The run report: one shape for reconcile's output and for `report`, built
  * from what the database holds so both always print the same thing.
  */
-import type { ActionRecord, ActionStatus, ActionType, RunMode, RunRecord, RunStatus, RunSummary } from '../store/types.js';
+import type { ActionDetail, ActionRecord, ActionStatus, ActionType, RunMode, RunRecord, RunStatus, RunSummary } from '../store/types.js';
 
 export interface ReportAction {
   type: ActionType;
@@ -13,6 +13,12 @@ export interface ReportAction {
   to?: string;
   status: ActionStatus;
   error?: string;
+  /** update_name: the name Secoda had (`name` is the new one). */
+  fromName?: string;
+  /** invite: the groups the member is invited into (GROUP_MAP). */
+  groups?: string[];
+  /** group: one group's write — `email`/`name` are the group's name. Emails added and removed; withheld removals stay. */
+  group?: { name: string; id?: string; created: boolean; members: number; added: string[]; removed: string[]; withheldRemovals: string[] };
 }
 
 export interface Report {
@@ -44,7 +50,8 @@ export function buildReport(run: RunRecord, actions: readonly ActionRecord[]): R
     finishedAt: run.finishedAt ? run.finishedAt.toISOString() : null,
     source: { users: run.sourceUsers },
     target: { users: run.targetUsers, managed: run.targetManaged },
-    summary: run.summary ?? summarise(ordered, 0, run.skipped.length),
+    // Runs recorded before names and groups existed lack their counts: zero.
+    summary: run.summary ? { update_name: 0, group: 0, group_added: 0, group_removed: 0, ...run.summary } : summarise(ordered, 0, run.skipped.length),
     actions: ordered.map(toReportAction),
     skipped: run.skipped,
     holds: run.holds,
@@ -53,10 +60,18 @@ export function buildReport(run: RunRecord, actions: readonly ActionRecord[]): R
   };
 }
 
-export function summarise(actions: readonly Pick<ActionRecord, 'type' | 'status'>[], unchanged: number, skipped: number): RunSummary {
-  const summary = { ...EMPTY_SUMMARY, unchanged, skipped };
+/** An action as summarise needs it: from the plan (group) or the database (detail.group). */
+type Summarised = Pick<ActionRecord, 'type' | 'status'> & { group?: { added: unknown[]; removed: unknown[] }; detail?: ActionRecord['detail'] };
+
+export function summarise(actions: readonly Summarised[], unchanged: number, skipped: number): RunSummary {
+  const summary: Required<RunSummary> = { ...EMPTY_SUMMARY, update_name: 0, group: 0, group_added: 0, group_removed: 0, unchanged, skipped };
   for (const a of actions) {
     summary[a.type]++;
+    const group = a.group ?? a.detail?.group;
+    if (group && a.status !== 'withheld') {
+      summary.group_added += group.added.length;
+      summary.group_removed += group.removed.length;
+    }
     if (a.status === 'failed') summary.failed++;
     if (a.status === 'withheld') summary.withheld++;
   }
@@ -73,6 +88,18 @@ function toReportAction(a: ActionRecord): ReportAction {
     ...(a.toRole ? { to: a.toRole } : {}),
     status: a.status,
     ...(a.error ? { error: a.error } : {}),
+    ...(a.detail?.fromName !== undefined ? { fromName: a.detail.fromName } : {}),
+    ...(a.detail?.groups?.length ? { groups: a.detail.groups } : {}),
+    ...(a.detail?.group ? { group: groupOf(a.detail.group, a.secodaId) } : {}),
+  };
+}
+
+function groupOf(g: NonNullable<ActionDetail['group']>, id: string | null): NonNullable<ReportAction['group']> {
+  const emails = (list: readonly { email: string }[]) => list.map((p) => p.email);
+  const groupId = id ?? g.id;
+  return {
+    name: g.name, ...(groupId ? { id: groupId } : {}), created: g.id === undefined, members: g.memberIds.length,
+    added: emails(g.added), removed: emails(g.removed), withheldRemovals: emails(g.withheldRemovals),
   };
 }
 

@@ -12,6 +12,7 @@ import {
   validateTimezone,
 } from './parse.js';
 import { parseDefaultRole, parseKnownRoleMap, parseOrgRoleNames } from './parse-roles.js';
+import { parseGroupMap } from './parse-groups.js';
 
 export type VariableGroup = 'sync' | 'store' | 'common' | 'daemon';
 
@@ -95,6 +96,16 @@ const TABLE = {
     group: 'sync', section: RULES, default: 'viewer',
     description: 'Secoda role for members whose roles map to nothing (editor or viewer; admin is refused), or "none" to leave them out of the sync',
     parse: parseDefaultRole,
+  },
+  GROUP_MAP: {
+    group: 'sync', section: RULES, default: '',
+    description: 'orgRole:Secoda group name pairs (e.g. "developer:Engineering,analyst:Analysts"; the name is everything after the first colon): each mapped group holds exactly the managed members whose org roles map to it, plus every member the sync does not manage; a missing group is created. Empty: groups are never read or touched',
+    parse: (t: string, lookup: Lookup) => parseGroupMap(t, lookup('ORG_ROLE_NAMES') as string[]),
+  },
+  SYNC_NAMES: {
+    group: 'sync', section: RULES, default: 'false',
+    description: "true: managed members' first and last names in Secoda follow the org's name (one PATCH each; compared whitespace-collapsed). Off by default: at 30 writes/min a first run can spend hours on renames — a dry run shows how many",
+    parse: parseBoolean,
   },
   PROTECTED_EMAILS: {
     group: 'sync', section: RULES, default: '',

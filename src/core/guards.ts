@@ -25,7 +25,9 @@ export type Hold =
   | { kind: 'empty_source'; managed: number }
   | CapHold
   /** `email` is the last active holder of `role`: its delete or demotion is withheld. */
-  | { kind: 'last_admin'; email: string; role: string; action: 'delete' | 'update_role' };
+  | { kind: 'last_admin'; email: string; role: string; action: 'delete' | 'update_role' }
+  /** `count` group removals withheld, for the reasons that withhold deletes (bad or incomplete source data). */
+  | { kind: 'group_removals'; count: number; reasons: Hold[] };
 
 /** More deletes (or demotions) than a cap allows: all of them are withheld. */
 export interface CapHold {
@@ -38,6 +40,8 @@ export interface CapHold {
   maxPercent: number | null;
   overCount: boolean;
   overPercent: boolean;
+  /** mass_demotion: how many of `count` are group removals (the rest are role downgrades). */
+  groupRemovals?: number;
 }
 
 /** The hold when `count` actions exceed either cap, else null. */

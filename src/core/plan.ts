@@ -8,8 +8,10 @@
 import type { Exclusion, Member } from './member.js';
 import { capHold, guardLastAdmin, isActivePerson, withhold, type Hold } from './guards.js';
 import { roleRank } from './roles.js';
+import type { GroupChange } from './plan-groups.js';
 
-export type PlanActionType = 'delete' | 'update_role' | 'invite';
+/** update_name (SYNC_NAMES) and group (GROUP_MAP) come from plan-names.ts and plan-groups.ts, combined in plan-sync.ts. */
+export type PlanActionType = 'delete' | 'update_role' | 'invite' | 'update_name' | 'group';
 
 export interface PlanAction {
   type: PlanActionType;
@@ -22,6 +24,12 @@ export interface PlanAction {
   to?: string;
   /** update_role only: a downgrade is applied before any upgrade. */
   direction?: 'down' | 'up';
+  /** update_name only: the name the target has now (`name` is the one it gets). */
+  fromName?: string;
+  /** invite only: the groups (target names) the new member is invited into. */
+  groups?: string[];
+  /** group only: one group's new member list (`id` is the group's, absent when created). */
+  group?: GroupChange;
   status: 'planned' | 'withheld';
 }
 
@@ -81,6 +89,8 @@ export interface PlanOptions {
   maxDemotions: number;
   /** Mass-demotion guard, in percent of managed members; null disables the percent cap. */
   maxDemotionPercent: number | null;
+  /** Demotions planned outside the role actions (group removals, plan-sync.ts): they count toward the mass-demotion guard. */
+  extraDemotions?: number;
 }
 
 export function computePlan(desired: readonly Member[], current: readonly Member[], options: PlanOptions): Plan {
@@ -158,7 +168,9 @@ export function computePlan(desired: readonly Member[], current: readonly Member
     }
   }
   // A separate guard: an empty or mis-mapped role in the source demotes people without deleting anyone.
-  const demotionCap = capHold('mass_demotion', downgrades.length, managed, options.maxDemotions, options.maxDemotionPercent);
+  const extra = options.extraDemotions ?? 0;
+  const demotionCap = capHold('mass_demotion', downgrades.length + extra, managed, options.maxDemotions, options.maxDemotionPercent);
+  if (demotionCap && extra > 0) demotionCap.groupRemovals = extra;
   if (demotionCap) {
     withhold(downgrades);
     holds.push(demotionCap);

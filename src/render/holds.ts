@@ -20,6 +20,8 @@ export function holdText(hold: Hold): string {
       return `the source returned no users while the target has ${hold.managed} managed users: no deletes`;
     case 'last_admin':
       return `last-admin guard: ${hold.email} is the last remaining ${hold.role}; not ${hold.action === 'delete' ? 'deleted' : 'demoted'}`;
+    case 'group_removals':
+      return `${hold.count} group removal(s) withheld (GROUP_MAP), as deletes are: ${hold.reasons.map(holdText).join('; ')}`;
     case 'mass_delete':
     case 'mass_demotion': {
       const { noun, countVar, percentVar, flag } = OVERRIDES[hold.kind];
@@ -28,8 +30,12 @@ export function holdText(hold: Hold): string {
         hold.overCount ? `${countVar}=${hold.max}` : null,
         hold.overPercent ? `${percentVar}=${hold.maxPercent}% (${percent.toFixed(1)}% of ${hold.managed} managed)` : null,
       ].filter(Boolean).join(' and ');
+      // Group removals count as demotions (GROUP_MAP): say how many of them there are.
+      const parts = hold.kind === 'mass_demotion' && hold.groupRemovals
+        ? ` (${hold.count - hold.groupRemovals} role downgrade(s), ${hold.groupRemovals} group removal(s))`
+        : '';
       return (
-        `mass-${noun} guard: ${hold.count} ${noun}s planned, over ${caps}; no ${noun}s made. ` +
+        `mass-${noun} guard: ${hold.count} ${noun}s planned${parts}, over ${caps}; no ${noun}s made. ` +
         `To allow them once: review the plan (reconcile --dry-run), then run reconcile ${flag} ${hold.count}`
       );
     }

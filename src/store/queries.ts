@@ -5,6 +5,7 @@
 import { and, asc, desc, eq, lt, ne, sql } from 'drizzle-orm';
 import type { Member } from '../core/member.js';
 import { describeCause, StoreError } from './errors.js';
+import { forgetSentMemberships, listSentMemberships, rememberSentMemberships } from './group-sends.js';
 import { countOrgSnapshot, listOrgSnapshot, orgSnapshotSize, pruneOrgSnapshots, saveOrgSnapshot } from './org-snapshot.js';
 import { actions, runs, secodaUsers } from './schema.js';
 import { chunks, jsonParam, rowsOf, ROWS_PER_JSON_INSERT, type Db } from './sql.js';
@@ -51,6 +52,7 @@ export function toActionRecord(r: ActionRow): ActionRecord {
     attempts: r.attempts,
     startedAt: r.startedAt ?? null,
     finishedAt: r.finishedAt ?? null,
+    detail: r.detail ?? null,
   };
 }
 
@@ -164,16 +166,17 @@ export function createQueryStore(db: Db, opts: QueryStoreOptions): Omit<Store, '
           from_role: a.fromRole ?? null,
           to_role: a.toRole ?? null,
           status: a.status,
+          detail: a.detail ?? null,
         }));
         const ids: number[] = [];
         await db.transaction(async (tx) => {
           for (const chunk of chunks(values, ROWS_PER_JSON_INSERT)) {
             // Rows go in in input order (ORDER BY ord), so identity values rise in input order.
             const rows = rowsOf(await tx.execute(sql`
-              insert into ${actions} (run_id, seq, type, email, name, secoda_id, from_role, to_role, status)
-              select ${runId}::int, r.seq, r.type, r.email, r.name, r.secoda_id, r.from_role, r.to_role, r.status
+              insert into ${actions} (run_id, seq, type, email, name, secoda_id, from_role, to_role, status, detail)
+              select ${runId}::int, r.seq, r.type, r.email, r.name, r.secoda_id, r.from_role, r.to_role, r.status, r.detail
               from json_to_recordset(${jsonParam(chunk)}) as r(
-                ord int, seq int, type text, email text, name text, secoda_id text, from_role text, to_role text, status text)
+                ord int, seq int, type text, email text, name text, secoda_id text, from_role text, to_role text, status text, detail jsonb)
               order by r.ord
               returning id`));
             const chunkIds = rows.map((r) => Number(r.id)).sort((x, y) => x - y);
@@ -255,6 +258,11 @@ export function createQueryStore(db: Db, opts: QueryStoreOptions): Omit<Store, '
         const rows = await db.select().from(secodaUsers).orderBy(asc(secodaUsers.email), asc(secodaUsers.id));
         return rows.map(toSnapshotMember);
       }),
+
+    listSentMemberships: () => op('listSentMemberships', () => listSentMemberships(db)),
+    rememberSentMemberships: (groupId, memberIds, o) =>
+      op('rememberSentMemberships', () => rememberSentMemberships(db, groupId, memberIds, o.replace)),
+    forgetSentMemberships: (list) => op('forgetSentMemberships', () => forgetSentMemberships(db, list)),
 
     markAbandonedRuns: () =>
       op('markAbandonedRuns', async () => {

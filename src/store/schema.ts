@@ -12,10 +12,11 @@ import {
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
 } from 'drizzle-orm/pg-core';
-import type { ActionStatus, ActionType, RunMode, RunStatus, RunSummary } from './types.js';
+import type { ActionDetail, ActionStatus, ActionType, RunMode, RunStatus, RunSummary } from './types.js';
 
 const tz = { withTimezone: true, mode: 'date' } as const;
 
@@ -66,6 +67,8 @@ export const actions = pgTable(
     attempts: integer('attempts').notNull().default(0),
     startedAt: timestamp('started_at', tz),
     finishedAt: timestamp('finished_at', tz),
+    /** A rename's old name, an invite's groups, a group's change (ActionDetail); null for plain role actions. */
+    detail: jsonb('detail').$type<ActionDetail>(),
   },
   // (run_id, seq): serves both "actions of a run" and their ordering.
   (t) => [index('actions_run_id_seq_idx').on(t.runId, t.seq)],
@@ -120,4 +123,19 @@ export const orgMembers = pgTable(
     toVersion: integer('to_version'),
   },
   (t) => [index('org_members_versions_idx').on(t.fromVersion, t.toVersion)],
+);
+
+/**
+ * Group memberships sent to members still pending (GROUP_MAP): Secoda may
+ * list a pending member in a group only once they sign in. What was sent
+ * counts as held while they stay pending, so it is not sent every run.
+ */
+export const groupSends = pgTable(
+  'group_sends',
+  {
+    groupId: text('group_id').notNull(),
+    memberId: text('member_id').notNull(),
+    sentAt: timestamp('sent_at', tz).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.groupId, t.memberId] })],
 );
