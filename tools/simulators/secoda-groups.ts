@@ -25,7 +25,8 @@ export interface SecodaSimGroup {
   id: string;
   created_at: string;
   updated_at: string;
-  users: string[];
+  /** null: served as null ("None" with quirks) — a group listed without its users. */
+  users: string[] | null;
   name: string;
   icon: string | null;
   description: string | null;
@@ -34,6 +35,7 @@ export interface SecodaSimGroup {
 }
 
 export type SecodaGroupSeed = Partial<SecodaSimGroup> & { name: string };
+
 
 export interface GroupSimOptions {
   patchUsers?: GroupPatchUsersMode;
@@ -69,7 +71,7 @@ export function createGroupStore(ctx: GroupContext, opts: GroupSimOptions = {}) 
   const now = () => new Date().toISOString();
 
   const render = (g: SecodaSimGroup): Record<string, unknown> => {
-    const out: Record<string, unknown> = { ...g, users: g.users.filter((u) => !(hidePending && ctx.isPending(u))) };
+    const out: Record<string, unknown> = { ...g, users: g.users?.filter((u) => !(hidePending && ctx.isPending(u))) ?? null };
     if (ctx.quirks()) for (const k of Object.keys(out)) if (out[k] === null) out[k] = 'None';
     return out;
   };
@@ -78,7 +80,7 @@ export function createGroupStore(ctx: GroupContext, opts: GroupSimOptions = {}) 
   function make(s: SecodaGroupSeed): SecodaSimGroup {
     return {
       id: s.id ?? randomUUID(), created_at: s.created_at ?? now(), updated_at: s.updated_at ?? now(),
-      users: [...(s.users ?? [])], name: s.name, icon: s.icon ?? null, description: s.description ?? null,
+      users: s.users === null ? null : [...(s.users ?? [])], name: s.name, icon: s.icon ?? null, description: s.description ?? null,
       workspace_id: s.workspace_id ?? ctx.workspaceId, snowflake_role: s.snowflake_role ?? null,
     };
   }
@@ -168,12 +170,12 @@ export function createGroupStore(ctx: GroupContext, opts: GroupSimOptions = {}) 
     join(userId: string, ids: readonly string[]): void {
       for (const id of ids) {
         const g = groups.get(id);
-        if (g && !g.users.includes(userId)) g.users.push(userId);
+        if (g && !(g.users ?? []).includes(userId)) g.users = [...(g.users ?? []), userId];
       }
     },
     /** A deleted user leaves every group. */
     leaveAll(userId: string): void {
-      for (const g of groups.values()) g.users = g.users.filter((u) => u !== userId);
+      for (const g of groups.values()) if (g.users) g.users = g.users.filter((u) => u !== userId);
     },
     seed: (list: SecodaGroupSeed[]) => list.map((s) => {
       const g = make(s);
