@@ -123,12 +123,12 @@ const TABLE = {
   },
   MAX_DEMOTIONS: {
     group: 'sync', section: RULES, default: '25',
-    description: 'Mass-demotion guard: more planned role downgrades than this withholds all downgrades (exit 3); `reconcile --max-demotions N` lifts it and MAX_DEMOTION_PERCENT once',
+    description: 'Mass-demotion guard: more planned demotions (role downgrades plus GROUP_MAP group removals) than this withholds them all (exit 3); `reconcile --max-demotions N` lifts it and MAX_DEMOTION_PERCENT once',
     parse: parseNonNegativeInt,
   },
   MAX_DEMOTION_PERCENT: {
     group: 'sync', section: RULES, default: '20',
-    description: 'Mass-demotion guard: more planned downgrades than this percent of managed Secoda users (rounded up to a whole user) withholds all downgrades (exit 3)',
+    description: 'Mass-demotion guard: more planned demotions (downgrades plus group removals) than this percent of managed Secoda users (rounded up to a whole user) withholds them all (exit 3)',
     parse: parsePercent,
   },
   ORG_ROLE_NAMES: {
