@@ -40,6 +40,12 @@ export function computeSyncPlan(desired: readonly Member[], current: readonly Me
 
   const plan = computePlan(desired, current, { ...options, extraDemotions: plannedRemovals(groupActions) });
   if (plan.holds.some((h) => h.kind === 'mass_demotion')) withholdRemovals(groupActions);
+  // A leaver deleted before the group writes is gone by then: a list naming it would be refused.
+  const deleted = new Set(plan.actions.filter((a) => a.type === 'delete' && a.status === 'planned' && a.id !== undefined).map((a) => a.id!));
+  for (const g of groupActions.map((a) => a.group!)) {
+    g.memberIds = g.memberIds.filter((id) => !deleted.has(id));
+    g.pendingIds = g.pendingIds.filter((id) => !deleted.has(id));
+  }
 
   // Invites carry their groups, named as the target names them (or as GROUP_MAP does, for a group created this run).
   const wanted = new Map(desired.map((d) => [d.key, d]));

@@ -22,7 +22,7 @@ async function start(secoda: Partial<SecodaSimOptions> = {}) {
     { email: 'both@acme.com', name: 'Bo Th', roles: ['developer', 'analyst'] },
     { email: 'new@acme.com', name: 'New Person', roles: ['developer', 'analyst'] },
   ]);
-  const [root, dev, ana, both, , bot] = h.secoda.seed([
+  const [root, dev, ana, both, left, bot] = h.secoda.seed([
     { email: 'root@acme.com', role: 'admin', first_name: 'Root', last_name: 'Admin' },
     { email: 'dev@acme.com', role: 'editor', first_name: 'Dev', last_name: 'One' },
     { email: 'ana@acme.com', role: 'viewer', first_name: 'Ana', last_name: 'Lyst' },
@@ -30,9 +30,9 @@ async function start(secoda: Partial<SecodaSimOptions> = {}) {
     { email: 'left@acme.com', role: 'viewer' },
     { email: 'bot@acme.com', role: 'editor', is_service_account: true },
   ]);
-  // Engineering holds a service account (never removed) and the analyst (removed); nobody is in it who should be yet.
+  // Engineering holds a service account (never removed), the analyst (removed) and a leaver (deleted first, so not in the list sent).
   h.secoda.seedGroups([
-    { name: 'Engineering', users: [bot!.id, ana!.id, root!.id] },
+    { name: 'Engineering', users: [bot!.id, ana!.id, root!.id, left!.id] },
     { name: 'Unmapped', users: [dev!.id] },
   ]);
   return { root: root!, dev: dev!, ana: ana!, both: both!, bot: bot! };
