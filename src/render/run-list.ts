@@ -3,14 +3,15 @@ import { formatDuration } from '../observe/progress.js';
 import type { ReportFormat } from './report.js';
 import { markdownTable, textTable } from './text-table.js';
 
-const HEADERS = ['run', 'mode', 'status', 'started', 'duration', 'invite', 're-role', 'delete', 'failed', 'withheld'];
+const HEADERS = ['run', 'mode', 'status', 'started', 'duration', 'invite', 're-role', 'delete', 'rename', 'groups', 'failed', 'withheld'];
 
 function row(r: RunRecord): string[] {
   const s = r.summary;
   return [
     String(r.id), r.mode, r.status, r.startedAt.toISOString(),
     r.finishedAt ? formatDuration(r.finishedAt.getTime() - r.startedAt.getTime()) : '-',
-    ...[s?.invite, s?.update_role, s?.delete, s?.failed, s?.withheld].map((v) => String(v ?? '-')),
+    // rename / groups: SYNC_NAMES renames and GROUP_MAP group writes ('-' in runs recorded before they existed).
+    ...[s?.invite, s?.update_role, s?.delete, s?.update_name, s?.group, s?.failed, s?.withheld].map((v) => String(v ?? '-')),
   ];
 }
 
