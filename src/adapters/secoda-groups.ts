@@ -12,10 +12,17 @@
  * listed back, or a member listed back that we did not send, means the list
  * was not set -> BadResponseError. Pending members may be missing from the
  * answer: Secoda lists them only once they sign in.
+ *
+ * Never create twice: nothing documents a refusal of a duplicate group name,
+ * so a create retried after an ambiguous failure (timeout, reset, 5xx) may
+ * have made the group already. Then the list is read again and a twin — same
+ * name, the same members — is deleted, keeping the group the answer named.
+ * (Left in place, the next run would stop on a name two groups answer to.)
  */
 import { z } from 'zod';
+import { groupKey } from '../core/groups.js';
 import type { HttpClient, HttpResponse } from '../http/client.js';
-import { badResponse, describeIssues } from './common.js';
+import { badResponse, describeIssues, hadAmbiguousAttempt } from './common.js';
 import { readPagedList } from './secoda-pages.js';
 import { SECODA_PATHS } from './secoda-paths.js';
 import { isNone, SecodaUserRecord, toSecodaUser, type SecodaUser } from './secoda-records.js';
@@ -76,13 +83,25 @@ export function createSecodaGroupsAdapter(client: HttpClient): SecodaGroupsAdapt
     return group;
   }
 
+  const listGroups: SecodaGroupsAdapter['listGroups'] = (onPage) =>
+    readPagedList(client, { noun: 'group', path: SECODA_PATHS.groups(), parse: SecodaGroupRecord, idOf: (g) => g.id }, onPage);
+
+  /** Groups an earlier, ambiguous attempt of this create made: same name, same members as the one kept. */
+  async function removeTwins(kept: SecodaGroup): Promise<void> {
+    const same = (a: readonly string[] | null, b: readonly string[] | null) =>
+      a !== null && b !== null && a.length === b.length && [...a].sort().join() === [...b].sort().join();
+    const twins = (await listGroups()).filter((g) => g.id !== kept.id && groupKey(g.name) === groupKey(kept.name) && same(g.users, kept.users));
+    for (const t of twins) await client.request({ method: 'DELETE', path: SECODA_PATHS.group(t.id), acceptStatus: [404] });
+  }
+
   return {
-    listGroups: (onPage) =>
-      readPagedList(client, { noun: 'group', path: SECODA_PATHS.groups(), parse: SecodaGroupRecord, idOf: (g) => g.id }, onPage),
+    listGroups,
 
     async createGroup(name, users, pendingIds) {
       const res = await client.request({ method: 'POST', path: SECODA_PATHS.groups(), json: { name, users: [...users] } });
-      return { ...(await checked(res, 'POST', users, pendingIds)), httpStatus: res.status };
+      const group = await checked(res, 'POST', users, pendingIds);
+      if (hadAmbiguousAttempt(res.history)) await removeTwins(group);
+      return { ...group, httpStatus: res.status };
     },
 
     async setGroupUsers(id, users, pendingIds) {

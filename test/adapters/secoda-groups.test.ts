@@ -64,6 +64,15 @@ describe('writing groups', () => {
     expect(s.groupByName('Eng')!.users).toEqual([b!.id]);
   });
 
+  it('a create whose first attempt lost its answer is retried, and the twin that attempt made is deleted: one group', async () => {
+    const s = await sim();
+    const [a] = s.seed([{ email: 'a@x.com' }]);
+    s.fault({ kind: 'lose-response', method: 'POST', path: '/api/v1/auth/group' });
+    const g = await adapter(s).createGroup('Eng', [a!.id], []);
+    expect(s.groups().map((x) => [x.id, x.name, x.users])).toEqual([[g.id, 'Eng', [a!.id]]]);
+    expect(s.requests.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.status}`)).toEqual(['POST reset', 'POST 201', 'DELETE 204']);
+  });
+
   it('PATCH answered with the users unchanged (the gap read as "ignore"): BadResponseError naming the group', async () => {
     const s = await sim({ groups: { patchUsers: 'ignore' } });
     const [a] = s.seed([{ email: 'a@x.com' }]);
