@@ -208,3 +208,26 @@ export function routedValidator(users: RequestValidator, groups: RequestValidato
     body: (method, route, body, shown) => pick(route).body(method, route, body, shown),
   };
 }
+
+/** What the Secoda simulator offers tests about its groups. */
+export interface GroupSimMethods {
+  /** Add groups (users: user ids; null: served as "None"). Returns copies. */
+  seedGroups(groups: SecodaGroupSeed[]): SecodaSimGroup[];
+  /** Every group as stored (pending members included), in creation order (copies). */
+  groups(): SecodaSimGroup[];
+  groupByName(name: string): SecodaSimGroup | undefined;
+  /** Hide pending users from groups' `users` (the docs' note), or stop hiding them. */
+  setHidePendingInGroups(on: boolean): void;
+  /** Group lists that claim `missing` more groups than they serve (null: complete). */
+  setShortGroupReads(spec: { missing: number } | null): void;
+}
+
+export function groupSimMethods(store: GroupStore): GroupSimMethods {
+  return {
+    seedGroups: store.seed,
+    groups: store.all,
+    groupByName: store.byName,
+    setHidePendingInGroups: store.setHidePending,
+    setShortGroupReads: store.setShortReads,
+  };
+}

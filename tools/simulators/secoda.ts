@@ -24,7 +24,7 @@ import { createRequestValidator } from './openapi.js';
 import SECODA_OPENAPI from './secoda-openapi.json' with { type: 'json' };
 import {
   createGroupStore, GROUP_ROUTE, groupsRequestValidator, routedValidator,
-  type GroupPatchUsersMode, type GroupSimOptions, type SecodaGroupSeed, type SecodaSimGroup,
+  groupSimMethods, type GroupSimMethods, type GroupSimOptions,
 } from './secoda-groups.js';
 
 export const SECODA_ROLES = ['admin', 'editor', 'viewer', 'guest'] as const;
@@ -121,7 +121,7 @@ export interface SecodaSimOptions {
 
 export type { GroupPatchUsersMode, SecodaGroupSeed, SecodaSimGroup } from './secoda-groups.js';
 
-export interface SecodaSim extends SimBase {
+export interface SecodaSim extends SimBase, GroupSimMethods {
   /** Add users (defaults filled in; extra keys are kept and served). Returns copies. */
   seed(users: SecodaSeed[]): SecodaSimUser[];
   /** Current users in list order (copies). */
@@ -138,15 +138,6 @@ export interface SecodaSim extends SimBase {
   setQuirks(on: boolean): void;
   /** Replace the short-read switch (null: every read complete). */
   setShortReads(spec: ShortReads | null): void;
-  /** Add groups (users: user ids). Returns copies. */
-  seedGroups(groups: SecodaGroupSeed[]): SecodaSimGroup[];
-  /** Every group as stored (pending members included), in creation order (copies). */
-  groups(): SecodaSimGroup[];
-  groupByName(name: string): SecodaSimGroup | undefined;
-  /** Hide pending users from groups' `users` (the docs' note), or stop hiding them. */
-  setHidePendingInGroups(on: boolean): void;
-  /** Group lists that claim `missing` more groups than they serve (null: complete). */
-  setShortGroupReads(spec: { missing: number } | null): void;
 }
 
 const copy = (u: SecodaSimUser): SecodaSimUser => ({
@@ -418,11 +409,7 @@ export async function startSecodaSim(opts: SecodaSimOptions): Promise<SecodaSim>
       quirks = on;
     },
     setShortReads: setShort,
-    seedGroups: groups.seed,
-    groups: groups.all,
-    groupByName: groups.byName,
-    setHidePendingInGroups: groups.setHidePending,
-    setShortGroupReads: groups.setShortReads,
+    ...groupSimMethods(groups),
   });
 }
 
