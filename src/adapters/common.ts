@@ -20,7 +20,7 @@ import { excerpt } from '../http/redact.js';
 import { makeScrubber } from '../observe/scrub.js';
 
 /** True when an attempt BEFORE the final one failed ambiguously (the server may have acted on it). */
-function hadAmbiguousAttempt(history: readonly AttemptRecord[]): boolean {
+export function hadAmbiguousAttempt(history: readonly AttemptRecord[]): boolean {
   return history.slice(0, -1).some((a) => a.ambiguous);
 }
 

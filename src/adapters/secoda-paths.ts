@@ -10,6 +10,10 @@ export const SECODA_PATHS = {
   users: () => 'api/v1/user/',
   /** GET | PATCH | DELETE */
   user: (id: string) => `api/v1/user/${segment(id)}/`,
+  /** GET ?page=N: list; POST: create (secoda-groups.txt) */
+  groups: () => 'api/v1/auth/group/',
+  /** GET | PATCH | DELETE */
+  group: (id: string) => `api/v1/auth/group/${segment(id)}/`,
 } as const;
 
 /** Query parameter of the list call (1-based). */

@@ -51,6 +51,8 @@ export interface SecodaInvite {
   first_name: string;
   last_name: string;
   role: string;
+  /** Group ids the new user joins (GROUP_MAP); sent as `user_groups` when not empty. */
+  user_groups?: string[];
 }
 
 export interface SecodaAdapter {
@@ -230,7 +232,10 @@ export function createSecodaAdapter(client: HttpClient): SecodaAdapter {
     const res = await client.request({
       method,
       path: SECODA_PATHS.users(),
-      json: { first_name: u.first_name, last_name: u.last_name, email: u.email, role: u.role.trim().toLowerCase() },
+      json: {
+        first_name: u.first_name, last_name: u.last_name, email: u.email, role: u.role.trim().toLowerCase(),
+        ...(u.user_groups?.length ? { user_groups: u.user_groups } : {}),
+      },
       acceptStatus: [400, 409],
     });
     if (res.status >= 200 && res.status < 300) return { ...parseUser(res, method), httpStatus: res.status };

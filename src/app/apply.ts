@@ -15,7 +15,7 @@ import type { Member } from '../core/member.js';
 import type { PlanAction } from '../core/plan.js';
 import type { Logger } from '../observe/logger.js';
 import type { ActionOutcome, Store } from '../store/types.js';
-import type { ProgressSink, TargetPort, WriteFailure } from './ports.js';
+import type { ProgressSink, TargetPort, WriteFailure, WriteReceipt } from './ports.js';
 
 export interface StoredAction extends PlanAction {
   actionId: number;
@@ -60,11 +60,15 @@ export class ApplyStoreError extends Error {
   }
 }
 
+/** Revokes before grants; group writes before invites, whose groups may be created by them. */
 function phaseOf(a: PlanAction): number {
   if (a.type === 'delete') return 0;
   if (a.type === 'update_role') return a.direction === 'down' ? 1 : 2;
-  return 3;
+  if (a.type === 'update_name') return 2;
+  if (a.type === 'group') return 3;
+  return 4;
 }
+const LAST_PHASE = 4;
 
 export async function applyPlan(actions: readonly StoredAction[], deps: ApplyDeps): Promise<ApplyResult> {
   const todo = actions.filter((a) => a.status === 'planned');
@@ -77,7 +81,7 @@ export async function applyPlan(actions: readonly StoredAction[], deps: ApplyDep
   const refusedInARow = new Set<string>();
   const stop = () => Boolean(deps.signal?.aborted) || result.authFailure !== undefined || storeFailure !== undefined;
 
-  for (let phase = 0; phase <= 3; phase++) {
+  for (let phase = 0; phase <= LAST_PHASE; phase++) {
     const queue = todo.filter((a) => phaseOf(a) === phase);
     let next = 0;
     const worker = async () => {
@@ -132,7 +136,7 @@ function keyRefused(n: number, last: WriteFailure, api: string): string {
 
 type Timed = { startedAt: Date; finishedAt: Date };
 type Outcome =
-  | ({ ok: true; member?: Member; httpStatus: number | null; remark?: string } & Timed)
+  | ({ ok: true; member?: Member; httpStatus: number | null; remark?: string; memberships?: WriteReceipt['memberships'] } & Timed)
   | (WriteFailure & Timed);
 
 /** The write itself, against the target. Never throws: a failure is an outcome. */
@@ -154,9 +158,14 @@ async function sendOne(action: StoredAction, deps: ApplyDeps, result: ApplyResul
     ? `already gone (${httpStatus ? statusLine(httpStatus) : 'not found'})`
     : receipt.alreadyExisted
       ? `already existed (${httpStatus ? statusLine(httpStatus) : 'exists'}): an earlier attempt had created it`
-      : undefined;
+      : receipt.groupsNotSent
+        ? `invited without group(s) ${receipt.groupsNotSent.join(', ')} (not in Secoda: their creation failed); the next run adds them`
+        : undefined;
   logger.debug({ action: action.type, email: action.email, from: action.from, to: action.to, httpStatus }, `${action.type} ${action.email} done`);
-  return { ok: true, ...(outcome.member ? { member: outcome.member } : {}), httpStatus, ...(remark ? { remark } : {}), startedAt, finishedAt };
+  return {
+    ok: true, ...(outcome.member ? { member: outcome.member } : {}), httpStatus, ...(remark ? { remark } : {}),
+    ...(receipt.memberships ? { memberships: receipt.memberships } : {}), startedAt, finishedAt,
+  };
 }
 
 /** The outcome into the database: the snapshot follows a successful write, then the action row. */
@@ -174,15 +183,33 @@ async function recordOne(action: StoredAction, outcome: Outcome, deps: ApplyDeps
     return;
   }
   if (action.type === 'delete') await store.removeSecodaUser(requireId(action));
-  else await store.upsertSecodaUser(outcome.member!);
+  else if (outcome.member) await store.upsertSecodaUser(outcome.member);
+  await rememberPendingMemberships(action, outcome, store);
   await store.updateAction(action.actionId, {
     status: 'succeeded',
-    secodaId: outcome.member?.id ?? action.id ?? null,
+    secodaId: outcome.member?.id ?? action.id ?? outcome.memberships?.[0]?.groupId ?? null,
     httpStatus: outcome.httpStatus,
     ...(outcome.remark ? { error: outcome.remark } : {}),
     startedAt: outcome.startedAt,
     finishedAt: outcome.finishedAt,
   });
+}
+
+/**
+ * Secoda may list a pending member in a group only once they sign in: what
+ * was sent to pending members is remembered, so the next run does not send it
+ * again (src/core/groups.ts, withSentMemberships). A group write replaces its
+ * group's memory; an invite into groups adds to it.
+ */
+async function rememberPendingMemberships(action: StoredAction, outcome: Extract<Outcome, { ok: true }>, store: Store): Promise<void> {
+  for (const m of outcome.memberships ?? []) {
+    if (action.group) {
+      const pending = new Set(action.group.pendingIds);
+      await store.rememberSentMemberships(m.groupId, m.memberIds.filter((id) => pending.has(id)), { replace: true });
+    } else if (outcome.member?.pending) {
+      await store.rememberSentMemberships(m.groupId, m.memberIds, { replace: false });
+    }
+  }
 }
 
 /**

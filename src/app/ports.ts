@@ -4,6 +4,7 @@
  * No API's wire record, status code or error code crosses this boundary: a
  * write answers a {@link WriteOutcome} whose failure `kind` the adapter derived.
  */
+import type { TargetGroup } from '../core/groups.js';
 import type { Member, SourceUser } from '../core/member.js';
 import type { PlanAction } from '../core/plan.js';
 
@@ -51,6 +52,10 @@ export interface WriteReceipt {
   alreadyExisted?: true;
   /** A delete of a member the target no longer had. */
   alreadyGone?: true;
+  /** Group memberships this write set (a group's full list, or an invite's groups): group id -> member ids. */
+  memberships?: { groupId: string; memberIds: string[] }[];
+  /** An invite whose groups were not all known to the target (a creation that failed): not sent with those. */
+  groupsNotSent?: string[];
 }
 
 /**
@@ -96,6 +101,11 @@ export interface TargetPort {
   listMembers(onPage?: (p: PageProgress) => void): Promise<Member[]>;
   /** Carries out one planned action. Never throws: a failure is an outcome. */
   apply(action: PlanAction): Promise<WriteOutcome>;
+  /**
+   * GROUP_MAP: every group of the target, each with its members' ids. Absent:
+   * the target has no groups (GROUP_MAP then fails the run before any write).
+   */
+  listGroups?(onPage?: (p: PageProgress) => void): Promise<TargetGroup[]>;
 }
 
 /** Progress events for people watching a run (terminal bar or periodic log lines). */

@@ -5,7 +5,8 @@
  */
 import { orgUsersToMembers, protectedMatcher } from '../core/normalise.js';
 import { memberKey } from '../core/member.js';
-import { computePlan } from '../core/plan.js';
+import { computeSyncPlan } from '../core/plan-sync.js';
+import type { PlanAction } from '../core/plan.js';
 import { SECODA_VOCABULARY } from '../adapters/secoda-roles.js';
 import { planText } from '../render/holds.js';
 import type { SyncConfig } from '../config/load.js';
@@ -19,6 +20,8 @@ import { reviewing } from './reviewed.js';
 import type { ReviewedPlan } from './plan-file.js';
 import { watchPause } from './pause-watch.js';
 import { pauseText } from '../render/pause.js';
+import { readGroups } from './groups.js';
+import type { ActionDetail } from '../store/types.js';
 
 export interface ReconcileDeps {
   config: SyncConfig;
@@ -77,16 +80,28 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
       deps.onProgress?.({ phase: 'pull', api: 'secoda', ...p });
     });
     await store.replaceSecodaSnapshot(current);
+    // GROUP_MAP: the groups are read (and checked) before any write too.
+    const groupRead = config.groupMap
+      ? await readGroups(deps.target, store, config.groupMap, current, (p) => {
+        checkAbort();
+        deps.onProgress?.({ phase: 'pull', api: 'secoda', ...p });
+      })
+      : undefined;
 
     // Read after the (long) reads, just before planning: a pause made meanwhile holds this run.
     const { pause, deleteAfter, observedAt } = await gracePeriodAndPause(store, runId, config.deleteAfterMs);
     const override = review.maxOverride ?? options.maxDeletesOverride;
     const demotionOverride = review.maxOverride ?? options.maxDemotionsOverride;
     const planFor = (read: SourceRead) => {
-      const members = orgUsersToMembers(read.users, { roleMap: config.roleMap, defaultRole: config.defaultRole, roleOrder: SECODA_VOCABULARY.roles });
+      const members = orgUsersToMembers(read.users, {
+        roleMap: config.roleMap, defaultRole: config.defaultRole, roleOrder: SECODA_VOCABULARY.roles,
+        ...(config.groupMap ? { groupMap: config.groupMap } : {}),
+      });
       return {
         desired: members,
-        plan: computePlan(members, current, {
+        plan: computeSyncPlan(members, current, {
+          ...(groupRead ? { groups: { names: groupRead.names, found: groupRead.found } } : {}),
+          syncNames: config.syncNames,
           roleOrder: SECODA_VOCABULARY.roles,
           adminRole: SECODA_VOCABULARY.adminRole,
           isProtected: protectedMatcher(config.protectedEmails),
@@ -120,7 +135,7 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
 
     const ids = await store.addActions(runId, [...plan.actions.map((a, seq) => ({
       seq, type: a.type, email: a.email, name: a.name || null, secodaId: a.id ?? null,
-      fromRole: a.from ?? null, toRole: a.to ?? null, status: a.status, ...(a.dueAt ? { dueAt: a.dueAt } : {}),
+      fromRole: a.from ?? null, toRole: a.to ?? null, status: a.status, ...(a.dueAt ? { dueAt: a.dueAt } : {}), detail: detailOf(a),
     })), ...stale.map((row, i) => ({ ...row, seq: plan.actions.length + i }))]);
     const stored: StoredAction[] = plan.actions.map((a, i) => ({ ...a, actionId: ids[i]! }));
     await store.updateRun(runId, {
@@ -129,11 +144,14 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
       targetManaged: plan.managed,
       holds: worded.holds,
       skipped: worded.skipped,
-      notes: [...source.notes, ...worded.notes],
+      notes: [...source.notes, ...worded.notes, ...(groupRead?.notes ?? [])],
       summary: summarise(plan.actions, plan.unchanged, plan.skipped.length),
     });
     log.info(
-      { invite: count(plan.actions, 'invite'), update_role: count(plan.actions, 'update_role'), delete: count(plan.actions, 'delete'), unchanged: plan.unchanged, holds: plan.holds.length },
+      {
+        invite: count(plan.actions, 'invite'), update_role: count(plan.actions, 'update_role'), delete: count(plan.actions, 'delete'),
+        update_name: count(plan.actions, 'update_name'), group: count(plan.actions, 'group'), unchanged: plan.unchanged, holds: plan.holds.length,
+      },
       `planned ${plan.actions.length} action(s)`,
     );
 
@@ -212,6 +230,16 @@ class InterruptedError extends Error {
   constructor() {
     super('interrupted by a shutdown');
   }
+}
+
+/** What an action carries beyond a role, for its record; null for plain role actions. */
+function detailOf(a: PlanAction): ActionDetail | null {
+  const detail: ActionDetail = {
+    ...(a.fromName !== undefined ? { fromName: a.fromName } : {}),
+    ...(a.groups?.length ? { groups: a.groups } : {}),
+    ...(a.group ? { group: a.group } : {}),
+  };
+  return Object.keys(detail).length > 0 ? detail : null;
 }
 
 function count(actions: readonly { type: string }[], type: string): number {

@@ -2,7 +2,7 @@
  * The run report: one shape for reconcile's output and for `report`, built
  * from what the database holds so both always print the same thing.
  */
-import type { ActionRecord, ActionStatus, ActionType, RunMode, RunRecord, RunStatus, RunSummary } from '../store/types.js';
+import type { ActionDetail, ActionRecord, ActionStatus, ActionType, RunMode, RunRecord, RunStatus, RunSummary } from '../store/types.js';
 import { planHeaderOf, type PlanHeader } from './plan-file.js';
 
 export interface ReportAction {
@@ -18,6 +18,12 @@ export interface ReportAction {
   reason?: string;
   /** A deferred delete (DELETE_AFTER): when it becomes due (ISO time). */
   dueAt?: string;
+  /** update_name: the name Secoda had (`name` is the new one). */
+  fromName?: string;
+  /** invite: the groups the member is invited into (GROUP_MAP). */
+  groups?: string[];
+  /** group: one group's write — `email`/`name` are the group's name. Emails added and removed; withheld removals stay. */
+  group?: { name: string; id?: string; created: boolean; members: number; added: string[]; removed: string[]; withheldRemovals: string[] };
 }
 
 export interface Report {
@@ -58,8 +64,10 @@ export function buildReport(run: RunRecord, actions: readonly ActionRecord[]): R
     finishedAt: run.finishedAt ? run.finishedAt.toISOString() : null,
     source: { users: run.sourceUsers },
     target: { users: run.targetUsers, managed: run.targetManaged },
-    // Runs recorded before DELETE_AFTER existed have no `deferred` count: it was 0.
-    summary: run.summary ? { ...run.summary, deferred: run.summary.deferred ?? 0 } : summarise(ordered, 0, run.skipped.length),
+    // Runs recorded before DELETE_AFTER, names and groups existed lack their counts: zero.
+    summary: run.summary
+      ? { update_name: 0, group: 0, group_added: 0, group_removed: 0, ...run.summary, deferred: run.summary.deferred ?? 0 }
+      : summarise(ordered, 0, run.skipped.length),
     actions: ordered.map(toReportAction),
     skipped: run.skipped,
     holds: run.holds,
@@ -76,13 +84,21 @@ function withPlan(run: RunRecord): { plan?: PlanHeader } {
   return plan ? { plan } : {};
 }
 
-export function summarise(actions: readonly Pick<ActionRecord, 'type' | 'status'>[], unchanged: number, skipped: number): RunSummary {
-  const summary: RunSummary = { ...EMPTY_SUMMARY, unchanged, skipped };
+/** An action as summarise needs it: from the plan (group) or the database (detail.group). */
+type Summarised = Pick<ActionRecord, 'type' | 'status'> & { group?: { added: unknown[]; removed: unknown[] }; detail?: ActionRecord['detail'] };
+
+export function summarise(actions: readonly Summarised[], unchanged: number, skipped: number): RunSummary {
+  const summary = { ...EMPTY_SUMMARY, update_name: 0, group: 0, group_added: 0, group_removed: 0, unchanged, skipped } satisfies RunSummary as RunSummary & Required<Pick<RunSummary, 'update_name' | 'group' | 'group_added' | 'group_removed'>>;
   for (const a of actions) {
     // Stale (only in a plan file) and skipped (undo) actions are not the run's to make: counted apart.
     if (a.status === 'stale') summary.stale = (summary.stale ?? 0) + 1;
     else if (a.status === 'skipped') summary.skipped++;
     else summary[a.type]++;
+    const group = a.group ?? a.detail?.group;
+    if (group && a.status !== 'withheld' && a.status !== 'not_reviewed' && a.status !== 'stale') {
+      summary.group_added += group.added.length;
+      summary.group_removed += group.removed.length;
+    }
     if (a.status === 'failed') summary.failed++;
     if (a.status === 'withheld') summary.withheld++;
     if (a.status === 'not_reviewed') summary.not_reviewed = (summary.not_reviewed ?? 0) + 1;
@@ -103,6 +119,18 @@ function toReportAction(a: ActionRecord): ReportAction {
     ...(a.error ? { error: a.error } : {}),
     ...(a.reason ? { reason: a.reason } : {}),
     ...(a.dueAt ? { dueAt: a.dueAt.toISOString() } : {}),
+    ...(a.detail?.fromName !== undefined ? { fromName: a.detail.fromName } : {}),
+    ...(a.detail?.groups?.length ? { groups: a.detail.groups } : {}),
+    ...(a.detail?.group ? { group: groupOf(a.detail.group, a.secodaId) } : {}),
+  };
+}
+
+function groupOf(g: NonNullable<ActionDetail['group']>, id: string | null): NonNullable<ReportAction['group']> {
+  const emails = (list: readonly { email: string }[]) => list.map((p) => p.email);
+  const groupId = id ?? g.id;
+  return {
+    name: g.name, ...(groupId ? { id: groupId } : {}), created: g.id === undefined, members: g.memberIds.length,
+    added: emails(g.added), removed: emails(g.removed), withheldRemovals: emails(g.withheldRemovals),
   };
 }
 

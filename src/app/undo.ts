@@ -53,7 +53,10 @@ export async function undo(deps: ReconcileDeps, options: UndoOptions): Promise<R
   await store.updateRun(runId, { undoOf: options.runId, secodaApi: config.secoda.url });
   let sent = 0;
   try {
-    const done = (await store.listActions(options.runId)).filter((a) => a.status === 'succeeded').map(doneOf);
+    const succeeded = (await store.listActions(options.runId)).filter((a) => a.status === 'succeeded');
+    const done = succeeded.flatMap(doneOf);
+    // Renames and group writes follow the org: the next sync makes them again, so undo leaves them.
+    const notReversed = succeeded.length - done.length;
     const current = await deps.target.listMembers((p) => {
       if (deps.signal?.aborted) throw new Error('interrupted');
       deps.onProgress?.({ phase: 'pull', api: 'secoda', ...p });
@@ -80,7 +83,10 @@ export async function undo(deps: ReconcileDeps, options: UndoOptions): Promise<R
     const stored: StoredAction[] = plan.steps.flatMap((s, i) => (s.skip ? [] : [{ ...s.action, actionId: ids[i]! }]));
     await store.updateRun(runId, {
       targetUsers: current.length, targetManaged: plan.managed, holds,
-      notes: [`reverses the ${done.length} succeeded action(s) of run ${options.runId}; ${REDO_NOTE}`],
+      notes: [
+        `reverses the ${done.length} succeeded action(s) of run ${options.runId}; ${REDO_NOTE}`,
+        ...(notReversed > 0 ? [`${notReversed} rename or group write(s) of run ${options.runId} not reversed: names and group members follow the org (SYNC_NAMES, GROUP_MAP)`] : []),
+      ],
       summary: summarise(rows, 0, 0),
     });
 
@@ -120,9 +126,11 @@ export async function undo(deps: ReconcileDeps, options: UndoOptions): Promise<R
   return report;
 }
 
-function doneOf(a: ActionRecord): DoneAction {
-  return {
+/** The role and membership actions undo reverses; none for renames and group writes. */
+function doneOf(a: ActionRecord): DoneAction[] {
+  if (a.type !== 'invite' && a.type !== 'update_role' && a.type !== 'delete') return [];
+  return [{
     type: a.type, email: a.email, name: a.name ?? '',
     ...(a.secodaId ? { id: a.secodaId } : {}), ...(a.fromRole ? { from: a.fromRole } : {}), ...(a.toRole ? { to: a.toRole } : {}),
-  };
+  }];
 }

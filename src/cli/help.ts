@@ -28,7 +28,8 @@ export const COMMAND_HELP: Record<string, { usage: string; flags: string; groups
                      With --dry-run and JSON, FILE is a plan: review it, delete what you do not
                      approve, then run: secoda-user-sync apply FILE
   --max-deletes N    Allow up to N deletes this one run, lifting MAX_DELETES and MAX_DELETE_PERCENT
-  --max-demotions N  Allow up to N role downgrades this one run, lifting MAX_DEMOTIONS and MAX_DEMOTION_PERCENT
+  --max-demotions N  Allow up to N demotions (role downgrades and GROUP_MAP group removals) this one run,
+                     lifting MAX_DEMOTIONS and MAX_DEMOTION_PERCENT
   --wait SECONDS     If another reconcile (e.g. the daemon) is running, wait up to this long (default 0)
   -h, --help         Show this help`,
     groups: ['sync', 'store', 'common'],

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import type { OrgRolesFrom } from '../adapters/org.js';
 import type { SecodaRole } from '../adapters/secoda-roles.js';
+import type { GroupMap } from '../core/groups.js';
 import type { RoleMap } from '../core/roles.js';
 import type { Rate } from '../http/gate.js';
 import { readVariables, type Env, type Values } from './read.js';
@@ -21,6 +22,10 @@ export interface SyncConfig extends StoreConfig {
   secoda: { url: string; apiKey: string; readRate: Rate; writeRate: Rate };
   roleMap: RoleMap;
   defaultRole: SecodaRole | null;
+  /** GROUP_MAP; null: groups are never read or touched. */
+  groupMap: GroupMap | null;
+  /** SYNC_NAMES: managed members' names follow the org. */
+  syncNames: boolean;
   protectedEmails: string[];
   maxDeletes: number;
   maxDeletePercent: number;
@@ -65,6 +70,8 @@ export function loadSyncConfig(env: Env): SyncConfig {
     secoda: { url: v.SECODA_API_URL, apiKey: v.SECODA_API_KEY, readRate: v.SECODA_READ_RATE, writeRate: v.SECODA_WRITE_RATE },
     roleMap: v.ROLE_MAP,
     defaultRole: v.DEFAULT_ROLE,
+    groupMap: v.GROUP_MAP,
+    syncNames: v.SYNC_NAMES,
     protectedEmails: v.PROTECTED_EMAILS,
     maxDeletes: v.MAX_DELETES,
     maxDeletePercent: v.MAX_DELETE_PERCENT,

@@ -13,6 +13,7 @@ import {
 } from './parse.js';
 import { parseDefaultRole, parseKnownRoleMap, parseOrgRoleNames } from './parse-roles.js';
 import { parsePeriod } from './parse-period.js';
+import { parseGroupMap } from './parse-groups.js';
 
 export type VariableGroup = 'sync' | 'store' | 'common' | 'daemon';
 
@@ -97,6 +98,16 @@ const TABLE = {
     description: 'Secoda role for members whose roles map to nothing (editor or viewer; admin is refused), or "none" to leave them out of the sync',
     parse: parseDefaultRole,
   },
+  GROUP_MAP: {
+    group: 'sync', section: RULES, default: '',
+    description: 'orgRole:Secoda group name pairs (e.g. "developer:Engineering,analyst:Analysts"; the name is everything after the first colon): each mapped group holds exactly the managed members whose org roles map to it, plus every member the sync does not manage; a missing group is created. Empty: groups are never read or touched',
+    parse: (t: string, lookup: Lookup) => parseGroupMap(t, lookup('ORG_ROLE_NAMES') as string[]),
+  },
+  SYNC_NAMES: {
+    group: 'sync', section: RULES, default: 'false',
+    description: "true: managed members' first and last names in Secoda follow the org's name (one PATCH each; compared whitespace-collapsed). Off by default: at 30 writes/min a first run can spend hours on renames — a dry run shows how many",
+    parse: parseBoolean,
+  },
   PROTECTED_EMAILS: {
     group: 'sync', section: RULES, default: '',
     description: 'Comma list of emails or @domain suffixes the sync never invites, re-roles or deletes', parse: parseEmailList,
@@ -113,12 +124,12 @@ const TABLE = {
   },
   MAX_DEMOTIONS: {
     group: 'sync', section: RULES, default: '25',
-    description: 'Mass-demotion guard: more planned role downgrades than this withholds all downgrades (exit 3); `reconcile --max-demotions N` lifts it and MAX_DEMOTION_PERCENT once',
+    description: 'Mass-demotion guard: more planned demotions (role downgrades plus GROUP_MAP group removals) than this withholds them all (exit 3); `reconcile --max-demotions N` lifts it and MAX_DEMOTION_PERCENT once',
     parse: parseNonNegativeInt,
   },
   MAX_DEMOTION_PERCENT: {
     group: 'sync', section: RULES, default: '20',
-    description: 'Mass-demotion guard: more planned downgrades than this percent of managed Secoda users (rounded up to a whole user) withholds all downgrades (exit 3)',
+    description: 'Mass-demotion guard: more planned demotions (downgrades plus group removals) than this percent of managed Secoda users (rounded up to a whole user) withholds them all (exit 3)',
     parse: parsePercent,
   },
   DELETE_AFTER: {

@@ -31,7 +31,9 @@ export type Hold =
   /** Undo: `count` actions of the run could not be reversed (each says why). */
   | { kind: 'undo_skipped'; count: number }
   /** `pause`d by `by` since `since`: every action is withheld. */
-  | { kind: 'paused'; reason: string; since: Date; by: string };
+  | { kind: 'paused'; reason: string; since: Date; by: string }
+  /** `count` group removals withheld, for the reasons that withhold deletes (bad or incomplete source data). */
+  | { kind: 'group_removals'; count: number; reasons: Hold[] };
 
 /** More deletes (or demotions) than a cap allows: all of them are withheld. */
 export interface CapHold {
@@ -44,6 +46,8 @@ export interface CapHold {
   maxPercent: number | null;
   overCount: boolean;
   overPercent: boolean;
+  /** mass_demotion: how many of `count` are group removals (the rest are role downgrades). */
+  groupRemovals?: number;
 }
 
 /** The hold when `count` actions exceed either cap, else null. */

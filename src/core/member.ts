@@ -20,6 +20,8 @@ export interface Member {
   serviceAccount?: boolean;
   /** Set when the member is outside the sync; the reason is reported as skipped. */
   exclusion?: Exclusion;
+  /** Desired side, with GROUP_MAP: the groups the member's source roles map to (GROUP_MAP's spelling). */
+  groups?: string[];
   /** How the report names a skipped member when its email alone would not do (no email, duplicate accounts). */
   label?: string;
 }

@@ -1,5 +1,6 @@
 import { memberKey, type Member, type SourceUser } from './member.js';
 import { mapRole, roleRank, type RoleMap } from './roles.js';
+import { groupKey, mapGroups, type GroupMap } from './groups.js';
 
 export interface OrgNormaliseOptions {
   roleMap: RoleMap;
@@ -7,6 +8,8 @@ export interface OrgNormaliseOptions {
   defaultRole: string | null;
   /** Target roles, highest first: an email seen twice keeps its highest. */
   roleOrder: readonly string[];
+  /** GROUP_MAP; absent: members carry no groups. */
+  groupMap?: GroupMap;
 }
 
 /**
@@ -27,6 +30,12 @@ export function orgUsersToMembers(users: readonly SourceUser[], options: OrgNorm
       ...(role === null ? { exclusion: 'unmapped_role' as const } : {}),
     };
     const seen = byKey.get(key);
+    if (options.groupMap) {
+      // An email seen twice belongs to the groups of every one of its records.
+      const groups = [...(seen?.groups ?? []), ...mapGroups(user.roles, options.groupMap)];
+      member.groups = groups.filter((g, i) => groups.findIndex((x) => groupKey(x) === groupKey(g)) === i);
+      if (seen) seen.groups = member.groups;
+    }
     if (!seen || roleRank(member.role, options.roleOrder) < roleRank(seen.role, options.roleOrder)) byKey.set(key, member);
   }
   return [...byKey.values()];

@@ -9,8 +9,10 @@ import type { Exclusion, Member } from './member.js';
 import { capHold, guardLastAdmin, isActivePerson, withhold, type Hold } from './guards.js';
 import { roleRank } from './roles.js';
 import { deferDeletes, nextDue, type DeleteAfter, type Pause } from './grace.js';
+import type { GroupChange } from './plan-groups.js';
 
-export type PlanActionType = 'delete' | 'update_role' | 'invite';
+/** update_name (SYNC_NAMES) and group (GROUP_MAP) come from plan-names.ts and plan-groups.ts, combined in plan-sync.ts. */
+export type PlanActionType = 'delete' | 'update_role' | 'invite' | 'update_name' | 'group';
 
 export interface PlanAction {
   type: PlanActionType;
@@ -23,6 +25,12 @@ export interface PlanAction {
   to?: string;
   /** update_role only: a downgrade is applied before any upgrade. */
   direction?: 'down' | 'up';
+  /** update_name only: the name the target has now (`name` is the one it gets). */
+  fromName?: string;
+  /** invite only: the groups (target names) the new member is invited into. */
+  groups?: string[];
+  /** group only: one group's new member list (`id` is the group's, absent when created). */
+  group?: GroupChange;
   /**
    * not_reviewed: a reviewed plan (PlanOptions.isReviewed) does not hold it; never applied.
    * deferred: a delete waiting out DELETE_AFTER until `dueAt`.
@@ -99,6 +107,8 @@ export interface PlanOptions {
   deleteAfter?: DeleteAfter;
   /** The sync is paused: every action is withheld (the plan is still shown). */
   paused?: Pause | null;
+  /** Demotions planned outside the role actions (group removals, plan-sync.ts): they count toward the mass-demotion guard. */
+  extraDemotions?: number;
 }
 
 export function computePlan(desired: readonly Member[], current: readonly Member[], options: PlanOptions): Plan {
@@ -183,7 +193,9 @@ export function computePlan(desired: readonly Member[], current: readonly Member
     }
   }
   // A separate guard: an empty or mis-mapped role in the source demotes people without deleting anyone.
-  const demotionCap = capHold('mass_demotion', demoting.length, managed, options.maxDemotions, options.maxDemotionPercent);
+  const extra = options.extraDemotions ?? 0;
+  const demotionCap = capHold('mass_demotion', demoting.length + extra, managed, options.maxDemotions, options.maxDemotionPercent);
+  if (demotionCap && extra > 0) demotionCap.groupRemovals = extra;
   if (demotionCap) {
     withhold(demoting);
     holds.push(demotionCap);

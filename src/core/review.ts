@@ -25,7 +25,17 @@ export interface ReviewedAction {
  * without a change here, as long as its plan action and its report name the
  * field alike.
  */
-const NOT_IDENTITY = new Set(['key', 'name', 'status', 'direction', 'error', 'reason', 'actionId', 'httpStatus', 'attempts']);
+const NOT_IDENTITY = new Set(['key', 'name', 'status', 'direction', 'error', 'reason', 'actionId', 'httpStatus', 'attempts', 'dueAt']);
+
+/**
+ * A group write as approved: the group and the members it adds and removes. The plan holds people
+ * (`{email, id}`) and member ids, the report their emails and a count: both come down to this.
+ */
+function groupIdentity(group: Record<string, unknown>): unknown {
+  const emails = (list: unknown) =>
+    (Array.isArray(list) ? list : []).map((p) => memberKey(typeof p === 'string' ? p : String((p as { email?: unknown }).email ?? ''))).sort();
+  return { name: group.name, added: emails(group.added), removed: emails(group.removed) };
+}
 
 /** The identity of an action in either shape: type, email (as a member key), Secoda id, from, to, and any kind-specific field. */
 export function actionIdentity(action: object): string {
@@ -33,7 +43,7 @@ export function actionIdentity(action: object): string {
     .filter(([k]) => !NOT_IDENTITY.has(k))
     .map(([k, v]) => [k === 'id' ? 'secodaId' : k, v as unknown] as const)
     .filter(([, v]) => v !== undefined && v !== null && v !== '')
-    .map(([k, v]) => [k, k === 'email' && typeof v === 'string' ? memberKey(v) : v] as const)
+    .map(([k, v]) => [k, k === 'email' && typeof v === 'string' ? memberKey(v) : k === 'group' && typeof v === 'object' ? groupIdentity(v as Record<string, unknown>) : v] as const)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return JSON.stringify(fields);
 }

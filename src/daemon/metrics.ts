@@ -25,6 +25,10 @@ export class Metrics {
   readonly leader = new Gauge({ name: `${P}is_leader`, help: '1 while this replica holds the run lock', registers: [this.registry] });
   readonly paused = new Gauge({ name: `${P}paused`, help: '1 while the sync is paused (secoda-user-sync pause): runs write nothing', registers: [this.registry] });
   readonly pausedSince = new Gauge({ name: `${P}paused_since_timestamp_seconds`, help: 'Unix time the current pause began; 0 when not paused', registers: [this.registry] });
+  readonly groupMemberships = new Counter({
+    name: `${P}group_memberships_total`, help: 'GROUP_MAP memberships by change (added, removed, withheld) and the final status of their group write',
+    labelNames: ['change', 'status'], registers: [this.registry],
+  });
   readonly skippedTicks = new Counter({ name: `${P}skipped_ticks_total`, help: 'Scheduled ticks skipped, by reason', labelNames: ['reason'], registers: [this.registry] });
 
   constructor(options: { processMetrics?: boolean } = {}) {
@@ -58,7 +62,14 @@ export class Metrics {
   recordRun(report: Report, durationSeconds: number): void {
     this.runs.inc({ status: report.status, mode: report.mode });
     this.runDuration.observe({ status: report.status }, durationSeconds);
-    for (const a of report.actions) this.actions.inc({ type: a.type, status: a.status });
+    for (const a of report.actions) {
+      this.actions.inc({ type: a.type, status: a.status });
+      if (!a.group) continue;
+      const { added, removed, withheldRemovals } = a.group;
+      if (added.length) this.groupMemberships.inc({ change: 'added', status: a.status }, added.length);
+      if (removed.length) this.groupMemberships.inc({ change: 'removed', status: a.status }, removed.length);
+      if (withheldRemovals.length) this.groupMemberships.inc({ change: 'withheld', status: 'withheld' }, withheldRemovals.length);
+    }
     this.lastRunStatus.reset();
     this.lastRunStatus.set({ status: report.status }, 1);
     if (report.status === 'succeeded') this.lastSuccess.set(Date.parse(report.finishedAt ?? report.startedAt) / 1000);

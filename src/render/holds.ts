@@ -24,6 +24,8 @@ export function holdText(hold: Hold, command = 'reconcile'): string {
       return `the source returned no users while the target has ${hold.managed} managed users: no deletes`;
     case 'last_admin':
       return `last-admin guard: ${hold.email} is the last remaining ${hold.role}; not ${hold.action === 'delete' ? 'deleted' : 'demoted'}`;
+    case 'group_removals':
+      return `${hold.count} group removal(s) withheld (GROUP_MAP), as deletes are: ${hold.reasons.map((r) => holdText(r)).join('; ')}`;
     case 'mass_delete':
     case 'mass_demotion': {
       const { noun, countVar, percentVar, flag } = OVERRIDES[hold.kind];
@@ -32,8 +34,12 @@ export function holdText(hold: Hold, command = 'reconcile'): string {
         hold.overCount ? `${countVar}=${hold.max}` : null,
         hold.overPercent ? `${percentVar}=${hold.maxPercent}% (${percent.toFixed(1)}% of ${hold.managed} managed)` : null,
       ].filter(Boolean).join(' and ');
+      // Group removals count as demotions (GROUP_MAP): say how many of them there are.
+      const parts = hold.kind === 'mass_demotion' && hold.groupRemovals
+        ? ` (${hold.count - hold.groupRemovals} role downgrade(s), ${hold.groupRemovals} group removal(s))`
+        : '';
       return (
-        `mass-${noun} guard: ${hold.count} ${noun}s planned, over ${caps}; no ${noun}s made. ` +
+        `mass-${noun} guard: ${hold.count} ${noun}s planned${parts}, over ${caps}; no ${noun}s made. ` +
         `To allow them once: review the plan (${command} --dry-run), then run ${command} ${flag} ${hold.count}`
       );
     }

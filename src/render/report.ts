@@ -9,7 +9,8 @@ export function renderReport(report: Report, format: ReportFormat): string {
   return format === 'markdown' ? renderMarkdown(report) : renderTable(report);
 }
 
-const ACTION_HEADERS = ['#', 'action', 'email', 'name', 'role', 'status', 'error / reason'];
+// 'email': a member's email, or a group's name (action "group"); 'change': role, name or group members.
+const ACTION_HEADERS = ['#', 'action', 'email', 'name', 'change', 'status', 'error / reason'];
 
 function actionRows(actions: readonly ReportAction[]): string[][] {
   return actions.map((a, i) => [
@@ -17,7 +18,7 @@ function actionRows(actions: readonly ReportAction[]): string[][] {
     a.type,
     a.email,
     a.name ?? '',
-    a.type === 'invite' ? `-> ${a.to ?? ''}` : a.type === 'update_role' ? `${a.from ?? '?'} -> ${a.to ?? ''}` : (a.from ?? ''),
+    changeOf(a),
     statusText(a),
     [a.error, a.reason].filter(Boolean).join('; '),
   ]);
@@ -26,6 +27,31 @@ function actionRows(actions: readonly ReportAction[]): string[][] {
 /** A deferred delete says when it becomes due. */
 function statusText(a: ReportAction): string {
   return a.status === 'deferred' && a.dueAt ? `deferred until ${a.dueAt}` : a.status.replace('_', ' ');
+}
+
+/** The action's change in one cell: a role, a rename, a group's members added (+) and removed (-). */
+function changeOf(a: ReportAction): string {
+  switch (a.type) {
+    case 'invite':
+      return `-> ${a.to ?? ''}${a.groups?.length ? `; groups: ${a.groups.join(', ')}` : ''}`;
+    case 'update_role':
+      return `${a.from ?? '?'} -> ${a.to ?? ''}`;
+    case 'update_name':
+      return `name "${a.fromName ?? ''}" -> "${a.name ?? ''}"`;
+    case 'group':
+      return a.group ? groupChange(a.group) : '';
+    default:
+      return a.from ?? '';
+  }
+}
+
+function groupChange(g: NonNullable<ReportAction['group']>): string {
+  return [
+    g.created ? `create (${g.members} member${g.members === 1 ? '' : 's'})` : '',
+    ...g.added.map((e) => `+${e}`),
+    ...g.removed.map((e) => `-${e}`),
+    ...(g.withheldRemovals.length ? [`withheld: ${g.withheldRemovals.map((e) => `-${e}`).join(' ')}`] : []),
+  ].filter(Boolean).join(' ');
 }
 
 function headline(r: Report): string {
@@ -58,7 +84,15 @@ function countsLine(r: Report): string {
     r.mode === 'undo' || r.mode === 'undo-dry-run' ? 'source users: not read (an undo follows the run it reverses)' : `source users: ${r.source.users ?? '?'}`,
     `Secoda users: ${r.target.users ?? '?'} (${r.target.managed ?? '?'} managed)`,
     `invite ${s.invite}, re-role ${s.update_role}, delete ${s.delete}, unchanged ${s.unchanged}, skipped ${s.skipped}, failed ${s.failed}, withheld ${s.withheld}, deferred ${s.deferred ?? 0}${reviewCounts(s)}`,
+    ...(extraCounts(r) ? [extraCounts(r)!] : []),
   ].join('\n');
+}
+
+/** Renames and group writes, when the run had any (SYNC_NAMES, GROUP_MAP). */
+function extraCounts(r: Report): string | undefined {
+  const s = r.summary;
+  if (!s.update_name && !s.group) return undefined;
+  return `rename ${s.update_name ?? 0}, group writes ${s.group ?? 0} (members added ${s.group_added ?? 0}, removed ${s.group_removed ?? 0})`;
 }
 
 function timing(r: Report): string {
@@ -89,6 +123,7 @@ function renderMarkdown(r: Report): string {
       [[r.source.users, r.target.users, r.target.managed, s.invite, s.update_role, s.delete, s.unchanged, s.skipped, s.failed, s.withheld, s.deferred ?? 0].map((v) => String(v ?? '?'))],
     ),
   ];
+  if (extraCounts(r)) out.push('', extraCounts(r)!);
   const review = reviewCounts(s);
   if (review) out.push('', `Reviewed plan: ${review.slice(2)}`);
   const plan = planLine(r);

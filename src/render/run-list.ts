@@ -4,7 +4,7 @@ import { formatDuration } from '../observe/progress.js';
 import type { ReportFormat } from './report.js';
 import { markdownTable, textTable } from './text-table.js';
 
-const HEADERS = ['run', 'mode', 'status', 'started', 'duration', 'invite', 're-role', 'delete', 'failed', 'withheld', 'deferred'];
+const HEADERS = ['run', 'mode', 'status', 'started', 'duration', 'invite', 're-role', 'delete', 'rename', 'groups', 'failed', 'withheld', 'deferred'];
 
 function row(r: RunRecord): string[] {
   const s = r.summary;
@@ -12,8 +12,9 @@ function row(r: RunRecord): string[] {
     // A run held by a pause says so: "held" alone would send the reader looking for a rail.
     String(r.id), modeLabel(r), r.holds.some((h) => h.startsWith('paused: ')) ? `${r.status} (paused)` : r.status, r.startedAt.toISOString(),
     r.finishedAt ? formatDuration(r.finishedAt.getTime() - r.startedAt.getTime()) : '-',
-    // Runs recorded before DELETE_AFTER existed have no deferred count: they deferred nothing.
-    ...[s?.invite, s?.update_role, s?.delete, s?.failed, s?.withheld, s ? (s.deferred ?? 0) : undefined].map((v) => String(v ?? '-')),
+    // rename / groups / deferred: SYNC_NAMES renames, GROUP_MAP group writes, DELETE_AFTER deferred deletes
+    // ('-' in runs recorded before names and groups existed; runs before DELETE_AFTER deferred nothing).
+    ...[s?.invite, s?.update_role, s?.delete, s?.update_name, s?.group, s?.failed, s?.withheld, s ? (s.deferred ?? 0) : undefined].map((v) => String(v ?? '-')),
   ];
 }
 

@@ -5,6 +5,7 @@
 import { and, asc, desc, eq, lt, ne, sql } from 'drizzle-orm';
 import type { Member } from '../core/member.js';
 import { describeCause, StoreError } from './errors.js';
+import { forgetSentMemberships, listSentMemberships, rememberSentMemberships } from './group-sends.js';
 import { countOrgSnapshot, listOrgSnapshot, orgSnapshotSize, pruneOrgSnapshots, saveOrgSnapshot } from './org-snapshot.js';
 import { actions, runs, secodaUsers } from './schema.js';
 import * as syncState from './sync-state.js';
@@ -58,6 +59,7 @@ export function toActionRecord(r: ActionRow): ActionRecord {
     startedAt: r.startedAt ?? null,
     finishedAt: r.finishedAt ?? null,
     dueAt: r.dueAt ?? null,
+    detail: r.detail ?? null,
   };
 }
 
@@ -177,16 +179,17 @@ export function createQueryStore(db: Db, opts: QueryStoreOptions): Omit<Store, '
           status: a.status,
           reason: a.reason ?? null,
           due_at: a.dueAt ? a.dueAt.toISOString() : null,
+          detail: a.detail ?? null,
         }));
         const ids: number[] = [];
         await db.transaction(async (tx) => {
           for (const chunk of chunks(values, ROWS_PER_JSON_INSERT)) {
             // Rows go in in input order (ORDER BY ord), so identity values rise in input order.
             const rows = rowsOf(await tx.execute(sql`
-              insert into ${actions} (run_id, seq, type, email, name, secoda_id, from_role, to_role, status, reason, due_at)
-              select ${runId}::int, r.seq, r.type, r.email, r.name, r.secoda_id, r.from_role, r.to_role, r.status, r.reason, r.due_at
+              insert into ${actions} (run_id, seq, type, email, name, secoda_id, from_role, to_role, status, reason, due_at, detail)
+              select ${runId}::int, r.seq, r.type, r.email, r.name, r.secoda_id, r.from_role, r.to_role, r.status, r.reason, r.due_at, r.detail
               from json_to_recordset(${jsonParam(chunk)}) as r(
-                ord int, seq int, type text, email text, name text, secoda_id text, from_role text, to_role text, status text, reason text, due_at timestamptz)
+                ord int, seq int, type text, email text, name text, secoda_id text, from_role text, to_role text, status text, reason text, due_at timestamptz, detail jsonb)
               order by r.ord
               returning id`));
             const chunkIds = rows.map((r) => Number(r.id)).sort((x, y) => x - y);
@@ -268,6 +271,11 @@ export function createQueryStore(db: Db, opts: QueryStoreOptions): Omit<Store, '
         const rows = await db.select().from(secodaUsers).orderBy(asc(secodaUsers.email), asc(secodaUsers.id));
         return rows.map(toSnapshotMember);
       }),
+
+    listSentMemberships: () => op('listSentMemberships', () => listSentMemberships(db)),
+    rememberSentMemberships: (groupId, memberIds, o) =>
+      op('rememberSentMemberships', () => rememberSentMemberships(db, groupId, memberIds, o.replace)),
+    forgetSentMemberships: (list) => op('forgetSentMemberships', () => forgetSentMemberships(db, list)),
 
     markAbandonedRuns: () =>
       op('markAbandonedRuns', async () => {

@@ -12,11 +12,12 @@ import {
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
-import type { ActionStatus, ActionType, RunMode, RunStatus, RunSummary } from './types.js';
+import type { ActionDetail, ActionStatus, ActionType, RunMode, RunStatus, RunSummary } from './types.js';
 
 const tz = { withTimezone: true, mode: 'date' } as const;
 
@@ -80,6 +81,8 @@ export const actions = pgTable(
     finishedAt: timestamp('finished_at', tz),
     /** A `deferred` delete (DELETE_AFTER): when it becomes due. */
     dueAt: timestamp('due_at', tz),
+    /** A rename's old name, an invite's groups, a group's change (ActionDetail); null for plain role actions. */
+    detail: jsonb('detail').$type<ActionDetail>(),
   },
   // (run_id, seq): serves both "actions of a run" and their ordering.
   (t) => [index('actions_run_id_seq_idx').on(t.runId, t.seq)],
@@ -193,3 +196,18 @@ export const alertState = pgTable('alert_state', {
   /** Runs seen in this condition (for "still failing: N runs"). */
   runs: integer('runs').notNull().default(0),
 });
+
+/**
+ * Group memberships sent to members still pending (GROUP_MAP): Secoda may
+ * list a pending member in a group only once they sign in. What was sent
+ * counts as held while they stay pending, so it is not sent every run.
+ */
+export const groupSends = pgTable(
+  'group_sends',
+  {
+    groupId: text('group_id').notNull(),
+    memberId: text('member_id').notNull(),
+    sentAt: timestamp('sent_at', tz).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.groupId, t.memberId] })],
+);

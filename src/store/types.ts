@@ -1,4 +1,6 @@
+import type { SentMembership } from '../core/groups.js';
 import type { Member, SourceUser } from '../core/member.js';
+import type { GroupChange } from '../core/plan-groups.js';
 import type { RunLock } from './run-lock.js';
 
 export type { RunLock } from './run-lock.js';
@@ -10,9 +12,9 @@ export type { RunLock } from './run-lock.js';
 export type RunMode = 'dry-run' | 'apply' | 'apply-plan' | 'undo' | 'undo-dry-run';
 /** running -> one of the final states. `abandoned` / `interrupted` are set by the daemon. */
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'held' | 'abandoned' | 'interrupted';
-export type ActionType = 'invite' | 'update_role' | 'delete';
+export type ActionType = 'invite' | 'update_role' | 'delete' | 'update_name' | 'group';
 /** Every action type, for checking what a plan file names. */
-export const ACTION_TYPES: readonly ActionType[] = ['invite', 'update_role', 'delete'];
+export const ACTION_TYPES: readonly ActionType[] = ['invite', 'update_role', 'delete', 'update_name', 'group'];
 /**
  * `unknown`: the write was sent, but its outcome could not be recorded (the error says what is known).
  * `stale` / `not_reviewed` (apply PLAN_FILE): in the file but no longer planned / planned but not in the file; not applied.
@@ -34,6 +36,22 @@ export interface RunSummary {
   not_reviewed?: number;
   /** Deletes waiting out DELETE_AFTER (absent from runs recorded before it existed). */
   deferred?: number;
+  /** SYNC_NAMES renames (absent in runs recorded before it existed). */
+  update_name?: number;
+  /** GROUP_MAP: group writes, and the memberships they add and remove. */
+  group?: number;
+  group_added?: number;
+  group_removed?: number;
+}
+
+/** What an action carries beyond one member's role (actions.detail). */
+export interface ActionDetail {
+  /** update_name: the name the target had. */
+  fromName?: string;
+  /** invite: the groups the member is invited into. */
+  groups?: string[];
+  /** group: the group's change (member lists and who is added / removed). */
+  group?: GroupChange;
 }
 
 export interface RunRecord {
@@ -80,9 +98,14 @@ export interface ActionRecord {
   finishedAt: Date | null;
   /** A deferred delete: when it becomes due. */
   dueAt: Date | null;
+  detail: ActionDetail | null;
 }
 
-export type NewAction = Pick<ActionRecord, 'seq' | 'type' | 'email' | 'name' | 'secodaId' | 'fromRole' | 'toRole' | 'status'> & { reason?: string | null; dueAt?: Date | null };
+export type NewAction = Pick<ActionRecord, 'seq' | 'type' | 'email' | 'name' | 'secodaId' | 'fromRole' | 'toRole' | 'status'> & {
+  reason?: string | null;
+  dueAt?: Date | null;
+  detail?: ActionDetail | null;
+};
 
 export interface ActionOutcome {
   status: ActionStatus;
@@ -130,6 +153,15 @@ export interface Store {
   /** After a successful delete. */
   removeSecodaUser(id: string): Promise<void>;
   listSecodaSnapshot(): Promise<TargetSnapshotMember[]>;
+
+  /**
+   * Group memberships sent to pending members (GROUP_MAP): Secoda may not list
+   * them in a group until they sign in, and they must not be sent every run.
+   */
+  listSentMemberships(): Promise<SentMembership[]>;
+  /** After a group write (`replace`: the group's remembered members become these) or an invite into groups (added). */
+  rememberSentMemberships(groupId: string, memberIds: readonly string[], options: { replace: boolean }): Promise<void>;
+  forgetSentMemberships(list: readonly SentMembership[]): Promise<void>;
 
   /** Marks runs still `running` as `abandoned` (a killed process left them); returns how many. */
   markAbandonedRuns(): Promise<number>;

@@ -27,6 +27,28 @@ describe('actionIdentity', () => {
   });
 });
 
+describe('actionIdentity of a group write', () => {
+  const person = (email: string, id: string) => ({ email, id });
+  const planned: PlanAction = {
+    type: 'group', key: 'engineering', email: 'Engineering', name: 'Engineering', id: 'g-1', status: 'planned',
+    group: { name: 'Engineering', id: 'g-1', memberIds: ['s-1', 's-2'], pendingIds: [], added: [person('Bo@x.io', 's-2')], removed: [person('cy@x.io', 's-3')], withheldRemovals: [] },
+  };
+  // The JSON report's shape of the same write: emails, a member count.
+  const filed = {
+    type: 'group', email: 'Engineering', name: 'Engineering', secodaId: 'g-1', status: 'planned',
+    group: { name: 'Engineering', id: 'g-1', created: false, members: 2, added: ['bo@x.io'], removed: ['cy@x.io'], withheldRemovals: [] },
+  };
+
+  it('matches the report row of the same write, so a reviewed group write is applied', () => {
+    expect(actionIdentity(filed)).toBe(actionIdentity(planned));
+  });
+
+  it('differs when the file adds or removes other people than the fresh plan', () => {
+    expect(actionIdentity({ ...filed, group: { ...filed.group, added: ['bo@x.io', 'eve@x.io'] } })).not.toBe(actionIdentity(planned));
+    expect(actionIdentity({ ...filed, group: { ...filed.group, removed: [] } })).not.toBe(actionIdentity(planned));
+  });
+});
+
 describe('computePlan with a review', () => {
   const source = [org('root@x.io', ['admin']), org('new@x.io', ['analyst'])];
   const target = [secoda('root@x.io', 'admin'), secoda('a@x.io', 'viewer'), secoda('b@x.io', 'viewer'), secoda('boss@x.io', 'admin')];

@@ -46,7 +46,7 @@ describe('reconcile', () => {
       ['update_role', 'alan@acme.com', 'viewer', 'admin', 'planned'],
       ['invite', 'Grace.Hopper@acme.com', null, 'editor', 'planned'],
     ]);
-    expect(report.summary).toEqual({ invite: 1, update_role: 2, delete: 1, unchanged: 2, skipped: 2, failed: 0, withheld: 0, deferred: 0 });
+    expect(report.summary).toEqual({ invite: 1, update_role: 2, delete: 1, unchanged: 2, skipped: 2, failed: 0, withheld: 0, deferred: 0, update_name: 0, group: 0, group_added: 0, group_removed: 0 });
     expect(report.source).toEqual({ users: 5 });
     expect(report.target).toEqual({ users: 7, managed: 5 });
     expect(report.skipped).toEqual([

@@ -11,7 +11,7 @@ import { defaultMigrationsFolder } from '../../src/store/migrate.js';
 import { openStore, runMigrations } from '../../src/store/open.js';
 import { createTestDbConfig, type TestDbConfig, testServerUrl } from '../helpers/db.js';
 
-const EXPECTED_TABLES = ['actions', 'alert_state', 'missing_members', 'org_members', 'org_snapshots', 'pauses', 'runs', 'secoda_users'];
+const EXPECTED_TABLES = ['actions', 'alert_state', 'group_sends', 'missing_members', 'org_members', 'org_snapshots', 'pauses', 'runs', 'secoda_users'];
 
 /** Runs raw SQL against the config's database (the store must be closed for PGlite). */
 async function rawQuery<T = Record<string, unknown>>(cfg: TestDbConfig, text: string): Promise<T[]> {

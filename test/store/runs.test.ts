@@ -98,7 +98,7 @@ describe('actions', () => {
     const input: NewAction[] = [
       { seq: 0, type: 'delete', email: 'gone@x.io', name: 'Gone', secodaId: 's-1', fromRole: 'editor', toRole: null, status: 'planned' },
       { seq: 1, type: 'update_role', email: 'up@x.io', name: null, secodaId: 's-2', fromRole: 'viewer', toRole: 'admin', status: 'planned' },
-      { seq: 2, type: 'invite', email: 'new@x.io', name: 'New Person', secodaId: null, fromRole: null, toRole: 'viewer', status: 'withheld' },
+      { seq: 2, type: 'invite', email: 'new@x.io', name: 'New Person', secodaId: null, fromRole: null, toRole: 'viewer', status: 'withheld', detail: { groups: ['Data Team'] } },
     ];
     const ids = await store.addActions(runId, input);
     expect(ids).toHaveLength(3);
@@ -111,8 +111,8 @@ describe('actions', () => {
 
     const listed = await store.listActions(runId);
     expect(listed).toEqual([
-      { id: ids[0], runId, ...input[0], httpStatus: null, error: null, reason: null, attempts: 0, startedAt: null, finishedAt: null, dueAt: null },
-      { id: ids[1], runId, ...input[1], reason: null, status: 'failed', httpStatus: 500, error: 'Secoda answered 500', attempts: 4, startedAt: null, finishedAt: null, dueAt: null },
+      { id: ids[0], runId, ...input[0], httpStatus: null, error: null, reason: null, attempts: 0, startedAt: null, finishedAt: null, dueAt: null, detail: null },
+      { id: ids[1], runId, ...input[1], reason: null, status: 'failed', httpStatus: 500, error: 'Secoda answered 500', attempts: 4, startedAt: null, finishedAt: null, dueAt: null, detail: null },
       { id: ids[2], runId, ...input[2], reason: null, status: 'succeeded', secodaId: 's-9', httpStatus: 201, error: null, attempts: 2, startedAt: started, finishedAt: finished, dueAt: null },
     ]);
     expect(await store.addActions(runId, [])).toEqual([]);

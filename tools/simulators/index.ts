@@ -40,6 +40,11 @@
  * `countMeans` ('total' | 'page'), `shortReads` (lists that claim more users
  * than they serve). Seeds may carry any role ("None", "owner", null), a null
  * email, `omit: ['role' | 'email']`, and emails that differ only in case.
+ * Groups (`/api/v1/auth/group[/{id}]`: list paged like users, POST, GET, PATCH,
+ * DELETE; ./secoda-groups.ts): checked against a hand transcription of
+ * secoda-groups.txt (no OpenAPI is published for them); switches `groups:
+ * {patchUsers, hidePending, shortReads}`. An invite's `user_groups` joins
+ * those groups (an unknown id -> 400); a deleted user leaves every group.
  *
  * Org: prefix default '/v1'. Invites create the user at once (as if the
  * invitation were accepted) and answer 201 with it; duplicate email -> 409.
@@ -47,7 +52,7 @@
  * PUT roles and reset-password answer 204. `name_search` is supported.
  */
 export { startSecodaSim, SECODA_ROLES, SECODA_WORKSPACE_ID } from './secoda.js';
-export type { SecodaSim, SecodaSimOptions, SecodaSimUser, SecodaSeed, PatchRoleMode, ShortReads } from './secoda.js';
+export type { SecodaSim, SecodaSimOptions, SecodaSimUser, SecodaSeed, PatchRoleMode, ShortReads, GroupPatchUsersMode, SecodaGroupSeed, SecodaSimGroup } from './secoda.js';
 export { startOrgSim, ORG_ROLES } from './org.js';
 export type { OrgSim, OrgSimOptions, OrgSimUser, OrgInfo, OrgListRoles, OrgCountMeans } from './org.js';
 export type { SimBase, SimRequest } from './server.js';

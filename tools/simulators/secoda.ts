@@ -22,6 +22,10 @@ import {
 import { Table, type Row } from './table.js';
 import { createRequestValidator } from './openapi.js';
 import SECODA_OPENAPI from './secoda-openapi.json' with { type: 'json' };
+import {
+  createGroupStore, GROUP_ROUTE, groupsRequestValidator, routedValidator,
+  groupSimMethods, type GroupSimMethods, type GroupSimOptions,
+} from './secoda-groups.js';
 
 export const SECODA_ROLES = ['admin', 'editor', 'viewer', 'guest'] as const;
 export const SECODA_WORKSPACE_ID = 'f71585fa-251c-4102-8d81-c97c57c8d435';
@@ -111,9 +115,13 @@ export interface SecodaSimOptions {
    */
   countMeans?: 'total' | 'page';
   shortReads?: ShortReads | null;
+  /** Groups (`/api/v1/auth/group`): PATCH `users` gap, pending members hidden, short group lists. See ./secoda-groups.ts. */
+  groups?: GroupSimOptions;
 }
 
-export interface SecodaSim extends SimBase {
+export type { GroupPatchUsersMode, SecodaGroupSeed, SecodaSimGroup } from './secoda-groups.js';
+
+export interface SecodaSim extends SimBase, GroupSimMethods {
   /** Add users (defaults filled in; extra keys are kept and served). Returns copies. */
   seed(users: SecodaSeed[]): SecodaSimUser[];
   /** Current users in list order (copies). */
@@ -172,9 +180,16 @@ export async function startSecodaSim(opts: SecodaSimOptions): Promise<SecodaSim>
     shortNow = false;
   };
   setShort(shortReads);
-  const validator = opts.openApi === false ? undefined : secodaRequestValidator(patchRole);
+  const validator = opts.openApi === false
+    ? undefined
+    : routedValidator(secodaRequestValidator(patchRole), groupsRequestValidator(opts.groups?.patchUsers ?? 'accept'));
   const table = new Table<SecodaSimUser>((u) => u.id, (u) => u.email);
   let origin = '';
+  const groups = createGroupStore({
+    pageSize, workspaceId: SECODA_WORKSPACE_ID, countMeans, quirks: () => quirks, origin: () => origin,
+    userExists: (id) => table.get(id) !== undefined,
+    isPending: (id) => table.get(id)?.value.pending ?? false,
+  }, opts.groups);
 
   const render = (row: Row<SecodaSimUser>): Record<string, unknown> => {
     const out: Record<string, unknown> = { ...row.value };
@@ -272,7 +287,9 @@ export async function startSecodaSim(opts: SecodaSimOptions): Promise<SecodaSim>
     if (role === 'guest' && (!Array.isArray(teams) || teams.length === 0)) {
       return { status: 400, json: { teams: ['This field is required when role is guest.'] } };
     }
-    const groups = Array.isArray(body.user_groups) ? body.user_groups.filter((g) => typeof g === 'string') : [];
+    const badGroups = groups.checkGroupIds(body.user_groups);
+    if (badGroups) return badGroups;
+    const userGroups = (body.user_groups as string[] | undefined) ?? [];
     if (table.getByEmail(email)) {
       return { status: 400, json: { email: ['user with this email already exists.'] } };
     }
@@ -283,9 +300,10 @@ export async function startSecodaSim(opts: SecodaSimOptions): Promise<SecodaSim>
         email: email.trim(),
         role,
         pending: true,
-        user_groups: groups as string[],
+        user_groups: [...userGroups],
       }),
     );
+    groups.join(row.value.id, userGroups);
     return { status: 201, json: render(row) };
   }
 
@@ -320,6 +338,8 @@ export async function startSecodaSim(opts: SecodaSimOptions): Promise<SecodaSim>
 
   async function handler(req: SimRequest): Promise<SimReply> {
     const { method, route } = req;
+    const g = GROUP_ROUTE.exec(route);
+    if (g) return groups.handle(req, g);
     if (route === '/api/v1/user') {
       if (method === 'GET') return list(req.query);
       if (method === 'POST') return refusalOf(isObject(req.body) ? req.body.email : undefined) ?? create(req.body);
@@ -335,6 +355,7 @@ export async function startSecodaSim(opts: SecodaSimOptions): Promise<SecodaSim>
     if (refused) return refused;
     if (method === 'PATCH') return patch(row, req.body);
     table.remove(row);
+    groups.leaveAll(row.value.id);
     return { status: 204 };
   }
 
@@ -377,7 +398,10 @@ export async function startSecodaSim(opts: SecodaSimOptions): Promise<SecodaSim>
       if (r) table.remove(r);
       return r !== undefined;
     },
-    clear: () => table.clear(),
+    clear: () => {
+      table.clear();
+      groups.clear();
+    },
     onPage: (hook: ((page: number) => void | Promise<void>) | null) => {
       beforeList = hook;
     },
@@ -385,6 +409,7 @@ export async function startSecodaSim(opts: SecodaSimOptions): Promise<SecodaSim>
       quirks = on;
     },
     setShortReads: setShort,
+    ...groupSimMethods(groups),
   });
 }
 
