@@ -135,7 +135,9 @@ describe('daemon shutdown', () => {
     d.child.kill(signal);
     const exit = await d.exited;
     expect(exit.code, d.stderr()).toBe(code);
-    expect(exit.at - again).toBeLessThan(3_000);
+    // At once: long before the write in flight (15 s) or the shutdown timeout (30 s) could end it; the
+    // margin is for a loaded machine, where a process takes seconds just to exit.
+    expect(exit.at - again).toBeLessThan(10_000);
     expect(posts()).toHaveLength(1);
   });
 
