@@ -4,7 +4,7 @@
  * run prints the very plan an apply would execute.
  */
 import { orgUsersToMembers, protectedMatcher } from '../core/normalise.js';
-import { memberKey } from '../core/member.js';
+import { memberKey, type Member } from '../core/member.js';
 import { computePlan } from '../core/plan.js';
 import { SECODA_VOCABULARY } from '../adapters/secoda-roles.js';
 import { planText } from '../render/holds.js';
@@ -15,6 +15,8 @@ import { applyPlan, ApplyStoreError, type StoredAction } from './apply.js';
 import type { PageProgress, ProgressSink, SourcePort, TargetPort } from './ports.js';
 import { mergeReads, readSource, type SourceRead } from './pull.js';
 import { buildReport, summarise, type Report } from './report.js';
+import { createConfirmer } from './confirm.js';
+import { decideSecodaRead, readTarget } from './secoda-read.js';
 
 export interface ReconcileDeps {
   config: SyncConfig;
@@ -32,10 +34,14 @@ export interface ReconcileOptions {
   maxDeletesOverride?: number;
   /** `--max-demotions N`: lifts both mass-demotion caps to N demotions for this one run. */
   maxDemotionsOverride?: number;
+  /** `--refresh`: read Secoda's whole user list whatever the snapshot's age. */
+  refresh?: boolean;
 }
 
 export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions): Promise<Report> {
   const { config, store, logger } = deps;
+  // Decided on the run before this one, so before this one is recorded.
+  const secodaDecision = decideSecodaRead({ refreshMs: config.secodaRefreshMs, refresh: options.refresh ?? false, previous: await store.latestRun(), now: new Date() });
   const runId = await store.createRun(options.dryRun ? 'dry-run' : 'apply');
   const log = logger.child({ runId });
   log.info({ mode: options.dryRun ? 'dry-run' : 'apply' }, `run ${runId} started`);
@@ -55,14 +61,17 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
     let source = await readSource(deps.source, log, onOrgPage);
     await store.saveOrgSnapshot(runId, source.users);
     checkAbort();
-    const current = await deps.target.listMembers((p) => {
+    const targetRead = await readTarget(deps.target, store, secodaDecision, (p) => {
       checkAbort();
       deps.onProgress?.({ phase: 'pull', api: 'secoda', ...p });
     });
-    await store.replaceSecodaSnapshot(current);
+    const { current } = targetRead;
+    let secodaRead = targetRead.record;
+    await store.updateRun(runId, { secodaRead });
+    log.info({ secodaRead: secodaRead.mode, snapshotAt: secodaRead.snapshotAt }, `Secoda ${secodaRead.mode === 'full' ? 'list read in full' : 'planned from the snapshot'}: ${secodaRead.reason}`);
 
     const override = options.maxDeletesOverride;
-    const planFor = (read: SourceRead) => {
+    const planFor = (read: SourceRead, current: Member[]) => {
       const members = orgUsersToMembers(read.users, { roleMap: config.roleMap, defaultRole: config.defaultRole, roleOrder: SECODA_VOCABULARY.roles });
       return {
         desired: members,
@@ -79,7 +88,7 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
         }),
       };
     };
-    let { desired, plan } = planFor(source);
+    let { desired, plan } = planFor(source, current);
     // A pull of several pages can miss a user who slid onto a page already read (one
     // user left, another joined: the count still matches). Before deleting on the
     // strength of such a pull, read the source once more; only users absent from
@@ -87,7 +96,7 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
     if (source.pages > 1 && plan.actions.some((a) => a.type === 'delete' && a.status === 'planned')) {
       log.info({ pages: source.pages }, 'deletes planned: reading the source once more to confirm who left');
       source = mergeReads(source, await readSource(deps.source, log, onOrgPage));
-      ({ desired, plan } = planFor(source));
+      ({ desired, plan } = planFor(source, current));
     }
     const worded = planText(plan);
     for (const hold of worded.holds) log.warn({ hold }, 'held');
@@ -118,12 +127,21 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
       error = `${source.invalid.length} source record(s) failed validation; deletes withheld`;
     }
     if (!options.dryRun) {
+      const confirmer = targetRead.records && createConfirmer({
+        target: deps.target, store, runId, records: targetRead.records, logger: log,
+        replan: (members) => planFor(source, members).plan, nextSeq: plan.actions.length,
+      });
       const result = await applyPlan(stored, {
         target: deps.target, store, logger: log, concurrency: config.maxConcurrency,
+        ...(confirmer ? { confirm: confirmer } : {}),
         ...(deps.signal ? { signal: deps.signal } : {}),
         ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
       });
       sent = result.succeeded + result.failed;
+      if (confirmer) {
+        secodaRead = { ...secodaRead, ...confirmer.counts() };
+        await store.updateRun(runId, { secodaRead });
+      }
       if (result.failed > 0) {
         status = 'failed';
         error = result.authFailure

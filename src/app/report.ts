@@ -2,7 +2,7 @@
  * The run report: one shape for reconcile's output and for `report`, built
  * from what the database holds so both always print the same thing.
  */
-import type { ActionRecord, ActionStatus, ActionType, RunMode, RunRecord, RunStatus, RunSummary } from '../store/types.js';
+import type { ActionRecord, ActionStatus, ActionType, RunMode, RunRecord, RunStatus, RunSummary, SecodaReadRecord } from '../store/types.js';
 
 export interface ReportAction {
   type: ActionType;
@@ -29,6 +29,12 @@ export interface Report {
   holds: string[];
   /** Warnings and how the data was read (e.g. roles read per user); empty when nothing to say. */
   notes: string[];
+  /**
+   * How Secoda was read: its whole list, or the snapshot (how old, and why),
+   * and how many users' live records were confirmed before a write, re-planned, found gone.
+   * Absent for runs that failed before reading Secoda, and runs of older versions.
+   */
+  secodaRead?: SecodaReadRecord;
   error?: string;
 }
 
@@ -49,6 +55,7 @@ export function buildReport(run: RunRecord, actions: readonly ActionRecord[]): R
     skipped: run.skipped,
     holds: run.holds,
     notes: run.notes,
+    ...(run.secodaRead ? { secodaRead: run.secodaRead } : {}),
     ...(run.error ? { error: run.error } : {}),
   };
 }
@@ -56,6 +63,8 @@ export function buildReport(run: RunRecord, actions: readonly ActionRecord[]): R
 export function summarise(actions: readonly Pick<ActionRecord, 'type' | 'status'>[], unchanged: number, skipped: number): RunSummary {
   const summary = { ...EMPTY_SUMMARY, unchanged, skipped };
   for (const a of actions) {
+    // A superseded action was replaced by its re-plan (counted instead) or by nothing.
+    if (a.status === 'superseded') continue;
     summary[a.type]++;
     if (a.status === 'failed') summary.failed++;
     if (a.status === 'withheld') summary.withheld++;

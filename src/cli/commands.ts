@@ -25,6 +25,7 @@ function storeOptions(config: StoreConfig, io: CliIo) {
 export async function reconcileCommand(args: string[], io: CliIo): Promise<number> {
   const { values } = parseFlags(args, {
     'dry-run': { type: 'boolean' },
+    refresh: { type: 'boolean' },
     format: { type: 'string' },
     out: { type: 'string' },
     'max-deletes': { type: 'string' },
@@ -53,6 +54,7 @@ export async function reconcileCommand(args: string[], io: CliIo): Promise<numbe
       },
       {
         dryRun: Boolean(values['dry-run']),
+        refresh: Boolean(values.refresh),
         ...(maxDeletes !== undefined ? { maxDeletesOverride: maxDeletes } : {}),
         ...(maxDemotions !== undefined ? { maxDemotionsOverride: maxDemotions } : {}),
       },

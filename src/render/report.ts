@@ -37,12 +37,22 @@ function countsLine(r: Report): string {
   ].join('\n');
 }
 
+/** How Secoda's users were read, in one line (absent when the run did not get that far). */
+export function secodaReadLine(r: Report): string | undefined {
+  const s = r.secodaRead;
+  if (!s) return undefined;
+  if (s.mode === 'full') return `Secoda list: read in full (${s.reason})`;
+  return `Secoda list: from the snapshot read in full at ${s.snapshotAt ?? '?'} (${s.reason}); ` +
+    `live records confirmed before writing: ${s.confirmed}, re-planned: ${s.replanned}, gone: ${s.gone}`;
+}
+
 function timing(r: Report): string {
   return `started ${r.startedAt}${r.finishedAt ? `, finished ${r.finishedAt}` : ''}`;
 }
 
 function renderTable(r: Report): string {
-  const out = [headline(r), timing(r), countsLine(r)];
+  const read = secodaReadLine(r);
+  const out = [headline(r), timing(r), countsLine(r), ...(read ? [read] : [])];
   if (r.error) out.push('', `ERROR: ${r.error}`);
   if (r.holds.length) out.push('', 'HELD:', ...r.holds.map((h) => `  ! ${h}`));
   if (r.notes.length) out.push('', 'NOTES:', ...r.notes.map((n) => `  - ${n}`));
@@ -58,6 +68,7 @@ function renderMarkdown(r: Report): string {
     '',
     `_${timing(r)}_`,
     '',
+    ...(secodaReadLine(r) ? [secodaReadLine(r)!, ''] : []),
     markdownTable(
       ['source users', 'Secoda users', 'managed', 'invite', 're-role', 'delete', 'unchanged', 'skipped', 'failed', 'withheld'],
       [[r.source.users, r.target.users, r.target.managed, s.invite, s.update_role, s.delete, s.unchanged, s.skipped, s.failed, s.withheld].map((v) => String(v ?? '?'))],

@@ -31,6 +31,7 @@ export function toRunRecord(r: RunRow): RunRecord {
     skipped: r.skipped ?? [],
     notes: r.notes ?? [],
     error: r.error ?? null,
+    secodaRead: r.secodaRead ?? null,
   };
 }
 
@@ -122,6 +123,7 @@ export function createQueryStore(db: Db, opts: QueryStoreOptions): Omit<Store, '
         if (patch.skipped !== undefined) set.skipped = patch.skipped;
         if (patch.notes !== undefined) set.notes = patch.notes;
         if (patch.error !== undefined) set.error = patch.error;
+        if (patch.secodaRead !== undefined) set.secodaRead = patch.secodaRead;
         const rows =
           Object.keys(set).length === 0
             ? await db.select({ id: runs.id }).from(runs).where(eq(runs.id, id))

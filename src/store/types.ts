@@ -7,8 +7,12 @@ export type RunMode = 'dry-run' | 'apply';
 /** running -> one of the final states. `abandoned` / `interrupted` are set by the daemon. */
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'held' | 'abandoned' | 'interrupted';
 export type ActionType = 'invite' | 'update_role' | 'delete';
-/** `unknown`: the write was sent, but its outcome could not be recorded (the error says what is known). */
-export type ActionStatus = 'planned' | 'succeeded' | 'failed' | 'withheld' | 'unknown';
+/**
+ * `unknown`: the write was sent, but its outcome could not be recorded (the error says what is known).
+ * `superseded`: not sent — the user's live record differed from the snapshot the action was planned on,
+ * and the re-plan from the live record replaced it (the error says with what).
+ */
+export type ActionStatus = 'planned' | 'succeeded' | 'failed' | 'withheld' | 'unknown' | 'superseded';
 
 export interface RunSummary {
   invite: number;
@@ -35,6 +39,29 @@ export interface RunRecord {
   /** Warnings and facts about how the run read its data (neither holds nor errors). */
   notes: string[];
   error: string | null;
+  /** How the run read Secoda (null: decided before this was recorded, or a run of an older version). */
+  secodaRead: SecodaReadRecord | null;
+}
+
+/**
+ * How a run read Secoda. `full`: the whole user list (the snapshot was
+ * replaced by it); `snapshot`: planned against the snapshot, each written
+ * user's live record confirmed first.
+ */
+export interface SecodaReadRecord {
+  mode: 'full' | 'snapshot';
+  /** Why, in words ("the snapshot is 2h old, older than SECODA_REFRESH 1h"). */
+  reason: string;
+  /** ISO time of the full read the snapshot comes from (for a full read: this run's). */
+  snapshotAt: string | null;
+  /** Age of the snapshot when the run planned, in seconds (0 for a full read). */
+  snapshotAgeSeconds: number | null;
+  /** Users whose live record was read before a write (GET /user/{id}). */
+  confirmed: number;
+  /** Of those, users whose live record differed from the snapshot and were re-planned from it. */
+  replanned: number;
+  /** Of those, users Secoda no longer had (404). */
+  gone: number;
 }
 
 export interface ActionRecord {
