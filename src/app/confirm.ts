@@ -85,7 +85,7 @@ export function createConfirmer(deps: ConfirmerDeps): Confirmer {
       });
       return { skip: true };
     }
-    counts.replanned++;
+    if (live) counts.replanned++;
     const why = live ? `live record differs from the snapshot (${diff.join('; ')})` : 'Secoda no longer has this user (404 Not Found)';
     const plan = deps.replan(target.membersOf([...records.values()]));
     const next = plan.actions.find((a) => a.id === id) ?? plan.actions.find((a) => a.key === memberKey(action.email) && a.type === 'invite');

@@ -60,7 +60,7 @@ export interface SecodaReadRecord {
   confirmed: number;
   /** Of those, users whose live record differed from the snapshot and were re-planned from it. */
   replanned: number;
-  /** Of those, users Secoda no longer had (404). */
+  /** Of those, users Secoda no longer had (404): dropped from the snapshot; a re-role is re-planned, a delete is done. */
   gone: number;
 }
 
