@@ -19,6 +19,7 @@ import { memberKey, type Member } from '../core/member.js';
 import type { Plan, PlanAction } from '../core/plan.js';
 import { planText } from '../render/holds.js';
 import type { Logger } from '../observe/logger.js';
+import { StoreError } from '../store/errors.js';
 import type { Store, TargetSnapshotMember } from '../store/types.js';
 import type { StoredAction } from './apply.js';
 import type { TargetPort, WriteFailure } from './ports.js';
@@ -46,6 +47,8 @@ export interface ConfirmerDeps {
   records: Map<string, TargetSnapshotMember>;
   /** The run's plan computed again against other current members (same desired members, same options). */
   replan: (current: Member[]) => Plan;
+  /** The target's admin role: revoking it is confirmed against the other admins too (the last-admin guard counts on them). */
+  adminRole: string;
   /** seq of the first action added by a re-plan (after the run's planned actions). */
   nextSeq: number;
   logger: Logger;
@@ -59,38 +62,35 @@ export function createConfirmer(deps: ConfirmerDeps): Confirmer {
   async function confirm(action: StoredAction): Promise<Confirmation> {
     if (action.type === 'invite' || !action.id) return { send: action };
     const id = action.id;
-    let live: TargetSnapshotMember | null;
+    let why: string;
     try {
-      live = await target.readRecord(id);
+      const own = await check(id);
+      if (own === 'gone' && action.type === 'delete') {
+        await store.updateAction(action.actionId, {
+          status: 'succeeded', httpStatus: 404, error: 'already gone: Secoda had no such user (404 Not Found) when confirming, nothing sent',
+          startedAt: new Date(), finishedAt: new Date(),
+        });
+        return { skip: true };
+      }
+      if (own === 'gone') why = 'Secoda no longer has this user (404 Not Found)';
+      else if (own.length > 0) why = `live record differs from the snapshot (${own.join('; ')})`;
+      else {
+        // The last-admin guard let this admin go because others stay: make sure they still do.
+        const others = revokesAdmin(action) ? await checkOtherAdmins(id) : [];
+        if (others.length === 0) return { send: action };
+        why = `other admins changed since the snapshot (${others.join('; ')})`;
+      }
     } catch (err) {
+      // The store failing is not the read failing: apply stops on it.
+      if (err instanceof StoreError) throw err;
       return { fail: readFailure(err, action) };
     }
-    counts.confirmed++;
-    const known = records.get(id);
-    const diff = known ? differences(known, live) : live ? ['not in the snapshot'] : [];
-    if (diff.length === 0 && live) {
-      if (known && known.name !== live.name) await keep(live);
-      return { send: action };
-    }
-    if (live) await keep(live);
-    else {
-      counts.gone++;
-      records.delete(id);
-      await store.removeSecodaUser(id);
-    }
-    if (!live && action.type === 'delete') {
-      await store.updateAction(action.actionId, {
-        status: 'succeeded', httpStatus: 404, error: 'already gone: Secoda had no such user (404 Not Found) when confirming, nothing sent',
-        startedAt: new Date(), finishedAt: new Date(),
-      });
-      return { skip: true };
-    }
-    if (live) counts.replanned++;
-    const why = live ? `live record differs from the snapshot (${diff.join('; ')})` : 'Secoda no longer has this user (404 Not Found)';
     const plan = deps.replan(target.membersOf([...records.values()]));
     const next = plan.actions.find((a) => a.id === id) ?? plan.actions.find((a) => a.key === memberKey(action.email) && a.type === 'invite');
     logger.info({ email: action.email, id, why, now: next ? `${next.type} ${next.status}` : 'nothing' }, `${action.type} ${action.email}: re-planned from the live record`);
     if (next && next.status === 'planned' && next.type !== 'invite' && next.id === id) {
+      // The same write on live data: sent as planned.
+      if (next.type === action.type && next.from === action.from && next.to === action.to) return { send: action };
       const [actionId] = await store.addActions(deps.runId, [{
         seq: nextSeq++, type: next.type, email: next.email, name: next.name || null, secodaId: id,
         fromRole: next.from ?? null, toRole: next.to ?? null, status: 'planned',
@@ -105,6 +105,38 @@ export function createConfirmer(deps: ConfirmerDeps): Confirmer {
         : `${describe(next)} is left to the next run, which plans from the updated snapshot`;
     await supersede(action, `${why}: re-planned — ${instead}`);
     return { skip: true };
+  }
+
+  /** Reads one user live; the snapshot takes what it finds. Returns what differed ([] = nothing), or 'gone'. */
+  async function check(id: string): Promise<string[] | 'gone'> {
+    const live = await target.readRecord(id);
+    counts.confirmed++;
+    const known = records.get(id);
+    if (!live) {
+      counts.gone++;
+      records.delete(id);
+      await store.removeSecodaUser(id);
+      return 'gone';
+    }
+    const diff = known ? differences(known, live) : ['not in the snapshot'];
+    if (diff.length > 0) counts.replanned++;
+    if (diff.length > 0 || known?.name !== live.name) await keep(live);
+    return diff;
+  }
+
+  function revokesAdmin(action: PlanAction): boolean {
+    return action.from === deps.adminRole && (action.type === 'delete' || action.to !== deps.adminRole);
+  }
+
+  /** The other active admins of the snapshot, read live: what changed, by email. */
+  async function checkOtherAdmins(id: string): Promise<string[]> {
+    const admins = [...records.values()].filter((r) => r.id !== id && r.role === deps.adminRole && !r.pending && !r.disabled && !r.serviceAccount);
+    const changed: string[] = [];
+    for (const r of admins) {
+      const d = await check(r.id);
+      if (d === 'gone' || d.length > 0) changed.push(`${r.email}: ${d === 'gone' ? 'gone' : d.join(', ')}`);
+    }
+    return changed;
   }
 
   async function keep(live: TargetSnapshotMember): Promise<void> {

@@ -128,7 +128,7 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
     }
     if (!options.dryRun) {
       const confirmer = targetRead.records && createConfirmer({
-        target: deps.target, store, runId, records: targetRead.records, logger: log,
+        target: deps.target, store, runId, records: targetRead.records, logger: log, adminRole: SECODA_VOCABULARY.adminRole,
         replan: (members) => planFor(source, members).plan, nextSeq: plan.actions.length,
       });
       const result = await applyPlan(stored, {

@@ -156,6 +156,33 @@ describe('incremental runs from the Secoda snapshot', () => {
     expect(roleOf('bob@acme.com')).toBe('editor');
   });
 
+  it('an admin is demoted only while the admins the last-admin guard counts on are still admins, live', async () => {
+    seedConverged();
+    orgRoles('alan@acme.com', ['admin']);
+    h.secoda.update('u-alan', { role: 'admin' });
+    await firstRun();
+    orgRoles('alan@acme.com', ['developer']); // planned: admin -> editor, root staying admin
+    h.secoda.update('u-root', { role: 'viewer' }); // by hand: root is no admin any more
+
+    const r = await h.run(['reconcile']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(secodaWrites()).toEqual([]);
+    expect(roleOf('alan@acme.com')).toBe('admin');
+    const [demote] = r.json().actions;
+    expect(demote).toMatchObject({ type: 'update_role', email: 'alan@acme.com', status: 'superseded' });
+    expect(demote.error).toMatch(/^other admins changed since the snapshot \(root@acme.com: role viewer, snapshot admin\): re-planned — re-role admin -> editor would be withheld by a safety rail \(last-admin guard/);
+    expect(r.json().secodaRead).toMatchObject({ confirmed: 2, replanned: 1, gone: 0 });
+
+    // From the corrected snapshot: root is made admin again, then alan steps down; never without an admin.
+    for (let run = 0; run < 3 && (roleOf('root@acme.com') !== 'admin' || roleOf('alan@acme.com') !== 'editor'); run++) {
+      const next = await h.run(['reconcile']);
+      expect([0, 3], next.stderr).toContain(next.code);
+      expect(next.json().secodaRead.mode).toBe('snapshot');
+      expect(h.secoda.users().some((u) => u.role === 'admin')).toBe(true);
+    }
+    expect([roleOf('root@acme.com'), roleOf('alan@acme.com')]).toEqual(['admin', 'editor']);
+  });
+
   it('a confirmed delete of a user already removed by hand sends nothing and counts as done', async () => {
     seedConverged();
     await firstRun();
