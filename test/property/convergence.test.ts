@@ -179,8 +179,10 @@ describe('convergence under faults', () => {
         const emptySource = s.org.length === 0;
         const context = describeScenario(s);
 
-        // A dry run, faults and all: reads only, nothing changes.
-        const dry = await h.run(['reconcile', '--dry-run'], env);
+        // A dry run, faults and all: reads only, nothing changes. It reads Secoda in full (--refresh: the
+        // database still holds the previous scenario's snapshot); the runs after it plan from the snapshot
+        // (SECODA_REFRESH, default 1h) unless a run fails — incremental runs under faults.
+        const dry = await h.run(['reconcile', '--dry-run', '--refresh'], env);
         expect([0, 1, 3], context + dry.stderr).toContain(dry.code);
         expect(nonGet(), context).toEqual([]);
         expect(h.secoda.users(), context).toEqual(before);
