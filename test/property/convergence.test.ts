@@ -253,7 +253,8 @@ describe('convergence under faults', () => {
           ...Array.from({ length: g.leave }, (_, i) => ({ email: `leave${i}@acme.com`, role: 'viewer' })),
         ]);
         const managed = 1 + g.stay + g.leave;
-        const args = ['reconcile', ...(g.override !== undefined ? ['--max-deletes', String(g.override)] : [])];
+        // --refresh: each case reseeds Secoda, and the database still holds the previous case's snapshot.
+        const args = ['reconcile', '--refresh', ...(g.override !== undefined ? ['--max-deletes', String(g.override)] : [])];
         const r = await h.run(args, { MAX_DELETES: String(g.maxDeletes), MAX_DELETE_PERCENT: String(g.maxPercent), LOG_LEVEL: 'warn' });
         const deletes = h.secoda.requests.filter((q) => q.method === 'DELETE').length;
         const context = JSON.stringify(g);
