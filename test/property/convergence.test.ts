@@ -228,7 +228,7 @@ describe('convergence under faults', () => {
       }),
       { numRuns: 15, endOnFailure: true },
     );
-  }, 180_000);
+  }, 300_000);
 
   it('the mass-delete guard: a run never deletes more than MAX_DELETES / MAX_DELETE_PERCENT allow; held deletes send no DELETE (exit 3)', async () => {
     const guardScenario = fc.record({
