@@ -11,7 +11,10 @@
  * - nothing, a hold, or an invite (the user is gone): nothing is sent now;
  *   the next run plans from the updated snapshot.
  * A 404 means the user is gone: the snapshot drops it; a planned delete is
- * then already done. Invites are not confirmed (no id to read): an email that
+ * then already done. Demoting or deleting an admin also reads the snapshot's
+ * other active admins: the last-admin guard let this one go because of them,
+ * and one demoted by hand would otherwise leave the workspace without an
+ * admin. Invites are not confirmed (no id to read): an email that
  * exists by now is answered "already exists", which fails that invite and so
  * the run, and the next run reads the whole list.
  */
