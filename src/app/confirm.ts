@@ -20,7 +20,7 @@
  */
 import { memberKey, type Member } from '../core/member.js';
 import type { Plan, PlanAction } from '../core/plan.js';
-import { planText } from '../render/holds.js';
+import { holdText } from '../render/holds.js';
 import type { Logger } from '../observe/logger.js';
 import { StoreError } from '../store/errors.js';
 import type { Store, TargetSnapshotMember } from '../store/types.js';
@@ -104,7 +104,7 @@ export function createConfirmer(deps: ConfirmerDeps): Confirmer {
     const instead = !next
       ? 'nothing to do for this user'
       : next.status === 'withheld'
-        ? `${describe(next)} would be withheld by a safety rail (${planText(plan).holds[0] ?? 'see the next run'}); left to the next run`
+        ? `${describe(next)} would be withheld by a safety rail (${holdOf(plan, next) ?? 'see the next run'}); left to the next run`
         : `${describe(next)} is left to the next run, which plans from the updated snapshot`;
     await supersede(action, `${why}: re-planned — ${instead}`);
     return { skip: true };
@@ -171,6 +171,15 @@ function differences(known: TargetSnapshotMember, live: TargetSnapshotMember | n
   if (known.disabled !== live.disabled) out.push(live.disabled ? 'disabled' : 'enabled again');
   if (known.serviceAccount !== live.serviceAccount) out.push(live.serviceAccount ? 'now a service account' : 'no longer a service account');
   return out;
+}
+
+/** The worded hold that withholds this action: its own (last admin), else the one on its kind of action. */
+function holdOf(plan: Plan, a: PlanAction): string | undefined {
+  const revokes = a.type === 'delete' ? 'delete' : 'demotion';
+  const hold =
+    plan.holds.find((h) => h.kind === 'last_admin' && memberKey(h.email) === a.key) ??
+    plan.holds.find((h) => (revokes === 'delete' ? h.kind !== 'last_admin' && h.kind !== 'mass_demotion' : h.kind === 'mass_demotion'));
+  return hold ? holdText(hold) : undefined;
 }
 
 function describe(a: PlanAction): string {
