@@ -15,6 +15,7 @@ import { createSecodaAdapter, type SecodaAdapter } from './secoda.js';
 import { createSecodaGroupsAdapter, type SecodaGroup, type SecodaGroupsAdapter } from './secoda-groups.js';
 import { secodaUsersToMembers, splitName } from './secoda-members.js';
 import type { SecodaUser } from './secoda-records.js';
+import type { TargetSnapshotMember } from '../store/types.js';
 
 export function createSecodaTarget(
   client: HttpClient,
@@ -62,6 +63,11 @@ export function createSecodaTarget(
       groupIds.clear();
       return (await groups.listGroups(onPage)).map(known);
     },
+    async readRecord(id) {
+      const user = await secoda.getUser(id);
+      return user ? recordOf(user) : null;
+    },
+    membersOf: (records) => secodaUsersToMembers(records.map(userOf)),
     async apply(action: PlanAction): Promise<WriteOutcome> {
       try {
         switch (action.type) {
@@ -87,6 +93,22 @@ export function createSecodaTarget(
         return writeFailureOf(err);
       }
     },
+  };
+}
+
+/** The snapshot's form of a Secoda user (what the store keeps of it). */
+function recordOf(u: SecodaUser): TargetSnapshotMember {
+  return {
+    id: u.id, email: u.email, name: [u.first_name, u.last_name].filter(Boolean).join(' ').trim(),
+    role: u.role, pending: u.pending, serviceAccount: u.is_service_account, disabled: u.disabled,
+  };
+}
+
+/** A snapshot record as a Secoda user again: the name is kept whole (only the display name is ever compared). */
+function userOf(r: TargetSnapshotMember): SecodaUser {
+  return {
+    id: r.id, first_name: r.name, last_name: '', email: r.email, role: r.role,
+    pending: r.pending, is_service_account: r.serviceAccount, disabled: r.disabled,
   };
 }
 

@@ -57,6 +57,8 @@ export interface SecodaInvite {
 
 export interface SecodaAdapter {
   listUsers(onPage?: (p: SecodaPageProgress) => void): Promise<SecodaUser[]>;
+  /** GET api/v1/user/{id}/ (through the read gate): the user's live record; null when Secoda answers 404 (gone). */
+  getUser(id: string): Promise<SecodaUser | null>;
   /** POST api/v1/user/. Ambiguous-failure safe; a plain "already exists" is ConflictError (E_CONFLICT). */
   invite(u: SecodaInvite): Promise<SecodaInviteResult>;
   /** PATCH api/v1/user/{id}/ with {"role": role} (lower-cased). */
@@ -227,6 +229,15 @@ export function createSecodaAdapter(client: HttpClient): SecodaAdapter {
     return toSecodaUser(r.data);
   }
 
+  async function getUser(id: string): Promise<SecodaUser | null> {
+    const res = await client.request({ method: 'GET', path: SECODA_PATHS.user(id), acceptStatus: [404] });
+    if (res.status === 404) return null;
+    const user = parseUser(res, 'GET');
+    // Another user's record for this id would have us write to the wrong person.
+    if (user.id !== id) throw badResponse(client, 'GET', res, `user ${user.id} when asked for user ${id}`);
+    return user;
+  }
+
   async function invite(u: SecodaInvite): Promise<SecodaInviteResult> {
     const method = 'POST';
     const res = await client.request({
@@ -267,5 +278,5 @@ export function createSecodaAdapter(client: HttpClient): SecodaAdapter {
     return { httpStatus: res.status };
   }
 
-  return { listUsers, invite, setRole, remove };
+  return { listUsers, getUser, invite, setRole, remove };
 }

@@ -15,6 +15,7 @@ import type { Member } from '../core/member.js';
 import type { PlanAction } from '../core/plan.js';
 import type { Logger } from '../observe/logger.js';
 import type { ActionOutcome, Store } from '../store/types.js';
+import type { Confirmer } from './confirm.js';
 import type { ProgressSink, TargetPort, WriteFailure, WriteReceipt } from './ports.js';
 
 export interface StoredAction extends PlanAction {
@@ -30,6 +31,8 @@ export interface ApplyDeps {
   /** Aborted: no new write is dispatched; writes in flight finish. */
   signal?: AbortSignal;
   onProgress?: ProgressSink;
+  /** Set when the plan came from the snapshot: each write on an existing user is confirmed against its live record first. */
+  confirm?: Confirmer;
 }
 
 export interface ApplyResult {
@@ -91,9 +94,21 @@ export async function applyPlan(actions: readonly StoredAction[], deps: ApplyDep
       // and a phase ends only once all of its records are written.
       let recording: Promise<void> = Promise.resolve();
       while (next < queue.length && !stop()) {
-        const action = queue[next++]!;
+        const planned = queue[next++]!;
         dispatched++;
-        const outcome = await sendOne(action, deps, result);
+        const attempt = await confirmed(planned, deps, result).catch((error: unknown) => {
+          storeFailure ??= { error, action: planned };
+          return null;
+        });
+        if (attempt === null) break;
+        if (attempt === 'skip') {
+          dispatched--;
+          done++;
+          deps.onProgress?.({ phase: 'apply', done, total: todo.length, failed: result.failed });
+          continue;
+        }
+        const { action } = attempt;
+        const outcome = attempt.outcome ?? (await sendOne(action, deps, result));
         if (!outcome.ok && outcome.kind === 'refused') {
           refusedInARow.add(action.email.trim().toLowerCase());
           if (refusedInARow.size >= KEY_REFUSAL_STREAK) result.authFailure ??= keyRefused(refusedInARow.size, outcome, deps.target.api);
@@ -139,6 +154,23 @@ type Outcome =
   | ({ ok: true; member?: Member; httpStatus: number | null; remark?: string; memberships?: WriteReceipt['memberships'] } & Timed)
   | (WriteFailure & Timed);
 
+/**
+ * The action to send after confirming it against the live record (incremental
+ * runs only): 'skip' when there is nothing to send (recorded by the confirmer),
+ * or a failure outcome when the live record could not be read. Throws only
+ * when the store does.
+ */
+async function confirmed(planned: StoredAction, deps: ApplyDeps, result: ApplyResult): Promise<'skip' | { action: StoredAction; outcome?: Outcome }> {
+  if (!deps.confirm) return { action: planned };
+  const startedAt = new Date();
+  const c = await deps.confirm.confirm(planned);
+  if ('skip' in c) return 'skip';
+  if ('send' in c) return { action: c.send };
+  if (c.fail.kind === 'auth') result.authFailure ??= c.fail.message;
+  deps.logger.error({ action: planned.type, email: planned.email, kind: c.fail.kind }, c.fail.message);
+  return { action: planned, outcome: { ...c.fail, startedAt, finishedAt: new Date() } };
+}
+
 /** The write itself, against the target. Never throws: a failure is an outcome. */
 async function sendOne(action: StoredAction, deps: ApplyDeps, result: ApplyResult): Promise<Outcome> {
   const { logger } = deps;
@@ -171,7 +203,10 @@ async function sendOne(action: StoredAction, deps: ApplyDeps, result: ApplyResul
 /** The outcome into the database: the snapshot follows a successful write, then the action row. */
 async function recordOne(action: StoredAction, outcome: Outcome, deps: ApplyDeps): Promise<void> {
   const { store } = deps;
+  deps.confirm?.recorded(action, outcome);
   if (!outcome.ok) {
+    // Secoda no longer has the user: the snapshot follows (the next plan must not act on it).
+    if (outcome.kind === 'not_found' && action.id) await store.removeSecodaUser(action.id);
     await store.updateAction(action.actionId, {
       status: 'failed',
       httpStatus: outcome.httpStatus ?? null,

@@ -7,6 +7,7 @@
 import type { TargetGroup } from '../core/groups.js';
 import type { Member, SourceUser } from '../core/member.js';
 import type { PlanAction } from '../core/plan.js';
+import type { TargetSnapshotMember } from '../store/types.js';
 
 export type { SourceUser } from '../core/member.js';
 
@@ -99,6 +100,13 @@ export interface TargetPort {
   readonly api: string;
   /** Every member of the target; the adapter decides which are outside the sync (`exclusion`). */
   listMembers(onPage?: (p: PageProgress) => void): Promise<Member[]>;
+  /**
+   * One member's live record (a read, through the read gate), in the form the
+   * snapshot keeps; null when the target no longer has it. Throws on a failed read.
+   */
+  readRecord(id: string): Promise<TargetSnapshotMember | null>;
+  /** The snapshot's records as members, exclusions decided exactly as for a full read. */
+  membersOf(records: readonly TargetSnapshotMember[]): Member[];
   /** Carries out one planned action. Never throws: a failure is an outcome. */
   apply(action: PlanAction): Promise<WriteOutcome>;
   /**

@@ -4,7 +4,7 @@
  * run prints the very plan an apply would execute.
  */
 import { orgUsersToMembers, protectedMatcher } from '../core/normalise.js';
-import { memberKey } from '../core/member.js';
+import { memberKey, type Member } from '../core/member.js';
 import { computeSyncPlan } from '../core/plan-sync.js';
 import type { PlanAction } from '../core/plan.js';
 import { SECODA_VOCABULARY } from '../adapters/secoda-roles.js';
@@ -22,6 +22,8 @@ import { watchPause } from './pause-watch.js';
 import { pauseText } from '../render/pause.js';
 import { readGroups } from './groups.js';
 import type { ActionDetail } from '../store/types.js';
+import { createConfirmer } from './confirm.js';
+import { decideSecodaRead, readTarget } from './secoda-read.js';
 
 export interface ReconcileDeps {
   config: SyncConfig;
@@ -48,11 +50,17 @@ export interface ReconcileOptions {
    * (src/app/reviewed.ts); the file lifts the mass guards for those actions.
    */
   reviewed?: ReviewedPlan;
+  /** `--refresh`: read Secoda's whole user list whatever the snapshot's age. */
+  refresh?: boolean;
 }
 
 export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions): Promise<Report> {
   const { config, store, logger } = deps;
   const mode = options.reviewed ? 'apply-plan' : options.dryRun ? 'dry-run' : 'apply';
+  // How to read Secoda is decided on the run before this one, so before this one is recorded.
+  const secodaDecision = decideSecodaRead({
+    refreshMs: config.secodaRefreshMs, refresh: options.refresh ?? false, previous: await store.latestRun(), now: deps.now?.() ?? new Date(),
+  });
   const runId = await store.createRun(mode, deps.now?.());
   const log = logger.child({ runId });
   log.info({ mode }, `run ${runId} started`);
@@ -75,12 +83,15 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
     checkAbort();
     // The workspace and org API this run is for: a dry run's report is a plan for exactly these.
     await store.updateRun(runId, { secodaApi: config.secoda.url, orgApi: config.org.url, ...review.runFields });
-    const current = await deps.target.listMembers((p) => {
+    const targetRead = await readTarget(deps.target, store, secodaDecision, (p) => {
       checkAbort();
       deps.onProgress?.({ phase: 'pull', api: 'secoda', ...p });
     });
-    await store.replaceSecodaSnapshot(current);
-    // GROUP_MAP: the groups are read (and checked) before any write too.
+    const { current } = targetRead;
+    let secodaRead = targetRead.record;
+    await store.updateRun(runId, { secodaRead });
+    log.info({ secodaRead: secodaRead.mode, snapshotAt: secodaRead.snapshotAt }, `Secoda ${secodaRead.mode === 'full' ? 'list read in full' : 'planned from the snapshot'}: ${secodaRead.reason}`);
+    // GROUP_MAP: the groups are read (and checked) before any write too; always live, they are not in the snapshot.
     const groupRead = config.groupMap
       ? await readGroups(deps.target, store, config.groupMap, current, (p) => {
         checkAbort();
@@ -92,7 +103,7 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
     const { pause, deleteAfter, observedAt } = await gracePeriodAndPause(store, runId, config.deleteAfterMs);
     const override = review.maxOverride ?? options.maxDeletesOverride;
     const demotionOverride = review.maxOverride ?? options.maxDemotionsOverride;
-    const planFor = (read: SourceRead) => {
+    const planFor = (read: SourceRead, current: Member[]) => {
       const members = orgUsersToMembers(read.users, {
         roleMap: config.roleMap, defaultRole: config.defaultRole, roleOrder: SECODA_VOCABULARY.roles,
         ...(config.groupMap ? { groupMap: config.groupMap } : {}),
@@ -117,7 +128,7 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
         }),
       };
     };
-    let { desired, plan } = planFor(source);
+    let { desired, plan } = planFor(source, current);
     // A pull of several pages can miss a user who slid onto a page already read (one
     // user left, another joined: the count still matches). Before deleting on the
     // strength of such a pull, read the source once more; only users absent from
@@ -125,7 +136,7 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
     if (source.pages > 1 && plan.actions.some((a) => a.type === 'delete' && a.status === 'planned')) {
       log.info({ pages: source.pages }, 'deletes planned: reading the source once more to confirm who left');
       source = mergeReads(source, await readSource(deps.source, log, onOrgPage));
-      ({ desired, plan } = planFor(source));
+      ({ desired, plan } = planFor(source, current));
     }
     const stale = review.settle(plan);
     const worded = planText(plan);
@@ -164,13 +175,22 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
     let holds = worded.holds;
     if (!options.dryRun) {
       const watch = watchPause(store, deps.signal, log, deps.pausePollMs);
+      const confirmer = targetRead.records && createConfirmer({
+        target: deps.target, store, runId, records: targetRead.records, logger: log, adminRole: SECODA_VOCABULARY.adminRole,
+        replan: (members) => planFor(source, members).plan, nextSeq: plan.actions.length + stale.length,
+      });
       const result = await applyPlan(stored, {
         target: deps.target, store, logger: log, concurrency: config.maxConcurrency, signal: watch.signal,
+        ...(confirmer ? { confirm: confirmer } : {}),
         ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
       }).finally(() => watch.stop());
       const pausedNow = watch.pause();
       if (pausedNow) holds = [...holds, `${pauseText(pausedNow)}; stopped this run's writes`];
       sent = result.succeeded + result.failed;
+      if (confirmer) {
+        secodaRead = { ...secodaRead, ...confirmer.counts() };
+        await store.updateRun(runId, { secodaRead });
+      }
       if (result.failed > 0) {
         status = 'failed';
         error = result.authFailure

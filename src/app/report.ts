@@ -2,7 +2,7 @@
  * The run report: one shape for reconcile's output and for `report`, built
  * from what the database holds so both always print the same thing.
  */
-import type { ActionDetail, ActionRecord, ActionStatus, ActionType, RunMode, RunRecord, RunStatus, RunSummary } from '../store/types.js';
+import type { ActionDetail, ActionRecord, ActionStatus, ActionType, RunMode, RunRecord, RunStatus, RunSummary, SecodaReadRecord } from '../store/types.js';
 import { planHeaderOf, type PlanHeader } from './plan-file.js';
 
 export interface ReportAction {
@@ -40,6 +40,12 @@ export interface Report {
   holds: string[];
   /** Warnings and how the data was read (e.g. roles read per user); empty when nothing to say. */
   notes: string[];
+  /**
+   * How Secoda was read: its whole list, or the snapshot (how old, and why),
+   * and how many users' live records were confirmed before a write, re-planned, found gone.
+   * Absent for runs that failed before reading Secoda, and runs of older versions.
+   */
+  secodaRead?: SecodaReadRecord;
   error?: string;
   /**
    * A dry run's report is a plan: what `apply PLAN_FILE` checks (format
@@ -72,6 +78,7 @@ export function buildReport(run: RunRecord, actions: readonly ActionRecord[]): R
     skipped: run.skipped,
     holds: run.holds,
     notes: run.notes,
+    ...(run.secodaRead ? { secodaRead: run.secodaRead } : {}),
     ...(run.error ? { error: run.error } : {}),
     ...(run.planRun !== null ? { planRun: run.planRun } : {}),
     ...(run.undoOf !== null ? { undoOf: run.undoOf } : {}),
@@ -90,6 +97,8 @@ type Summarised = Pick<ActionRecord, 'type' | 'status'> & { group?: { added: unk
 export function summarise(actions: readonly Summarised[], unchanged: number, skipped: number): RunSummary {
   const summary = { ...EMPTY_SUMMARY, update_name: 0, group: 0, group_added: 0, group_removed: 0, unchanged, skipped } satisfies RunSummary as RunSummary & Required<Pick<RunSummary, 'update_name' | 'group' | 'group_added' | 'group_removed'>>;
   for (const a of actions) {
+    // A superseded action was replaced by its re-plan (counted instead) or by nothing.
+    if (a.status === 'superseded') continue;
     // Stale (only in a plan file) and skipped (undo) actions are not the run's to make: counted apart.
     if (a.status === 'stale') summary.stale = (summary.stale ?? 0) + 1;
     else if (a.status === 'skipped') summary.skipped++;

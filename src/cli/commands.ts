@@ -25,6 +25,7 @@ export function storeOptions(config: StoreConfig, io: CliIo) {
 export async function reconcileCommand(args: string[], io: CliIo): Promise<number> {
   const { values } = parseFlags(args, {
     'dry-run': { type: 'boolean' },
+    refresh: { type: 'boolean' },
     format: { type: 'string' },
     out: { type: 'string' },
     'max-deletes': { type: 'string' },
@@ -54,6 +55,7 @@ export async function reconcileCommand(args: string[], io: CliIo): Promise<numbe
       },
       {
         dryRun: Boolean(values['dry-run']),
+        refresh: Boolean(values.refresh),
         ...(maxDeletes !== undefined ? { maxDeletesOverride: maxDeletes } : {}),
         ...(maxDemotions !== undefined ? { maxDemotionsOverride: maxDemotions } : {}),
       },

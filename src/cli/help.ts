@@ -21,8 +21,9 @@ const EXIT_CODES = `Exit codes:
 
 export const COMMAND_HELP: Record<string, { usage: string; flags: string; groups: VariableGroup[] }> = {
   reconcile: {
-    usage: 'secoda-user-sync reconcile [--dry-run] [--format table|json|markdown] [--out FILE] [--max-deletes N] [--max-demotions N] [--wait SECONDS]',
+    usage: 'secoda-user-sync reconcile [--dry-run] [--refresh] [--format table|json|markdown] [--out FILE] [--max-deletes N] [--max-demotions N] [--wait SECONDS]',
     flags: `  --dry-run          Read both APIs and show the plan; send no write to either API
+  --refresh          Read Secoda's whole user list this run, whatever the snapshot's age (SECODA_REFRESH)
   --format FORMAT    table (default on a terminal), json (default otherwise) or markdown
   --out FILE         Also write the report to FILE (format from --format, else from .json/.md).
                      With --dry-run and JSON, FILE is a plan: review it, delete what you do not

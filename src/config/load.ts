@@ -20,6 +20,8 @@ export interface StoreConfig {
 export interface SyncConfig extends StoreConfig {
   org: { url: string; token: string; rate: Rate; rolesFrom: OrgRolesFrom };
   secoda: { url: string; apiKey: string; readRate: Rate; writeRate: Rate };
+  /** SECODA_REFRESH in ms: the snapshot's age beyond which a run reads Secoda's whole list; 0 = every run. */
+  secodaRefreshMs: number;
   roleMap: RoleMap;
   defaultRole: SecodaRole | null;
   /** GROUP_MAP; null: groups are never read or touched. */
@@ -68,6 +70,7 @@ export function loadSyncConfig(env: Env): SyncConfig {
     ...storeOf(v),
     org: { url: v.ORG_API_URL, token: v.ORG_API_TOKEN, rate: v.ORG_RATE, rolesFrom: v.ORG_ROLES_FROM },
     secoda: { url: v.SECODA_API_URL, apiKey: v.SECODA_API_KEY, readRate: v.SECODA_READ_RATE, writeRate: v.SECODA_WRITE_RATE },
+    secodaRefreshMs: v.SECODA_REFRESH,
     roleMap: v.ROLE_MAP,
     defaultRole: v.DEFAULT_ROLE,
     groupMap: v.GROUP_MAP,

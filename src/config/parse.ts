@@ -39,6 +39,16 @@ export function parseDuration(text: string): number {
   return Math.round(ms);
 }
 
+/** SECODA_REFRESH: a duration, or "0" (read the whole list every run) -> milliseconds. */
+export function parseRefresh(text: string): number {
+  if (/^\s*0+(\.0*)?\s*(ms|s|m|min|h)?\s*$/i.test(text)) return 0;
+  try {
+    return parseDuration(text);
+  } catch {
+    throw new Error(`must be a duration like "1h", "15m" or "90s", or 0 to read the whole list every run (got "${text}")`);
+  }
+}
+
 export function parseNonNegativeInt(text: string): number {
   if (!/^\s*\d+\s*$/.test(text)) throw new Error(`must be a whole number >= 0 (got "${text}")`);
   const n = Number(text);

@@ -8,7 +8,7 @@
 import { ORG_ROLES_FROM } from '../adapters/org.js';
 import {
   check, oneOf, parseApiBaseUrl, parseBoolean, parseDatabaseUrl, parseDuration, parseEmailList, parseHttpUrl, parseIntAtMost,
-  parseKeyOwner, parseNonNegativeInt, parsePercent, parsePort, parsePositiveInt, parseRate, validateHost, validateSchedule,
+  parseKeyOwner, parseNonNegativeInt, parsePercent, parsePort, parsePositiveInt, parseRate, parseRefresh, validateHost, validateSchedule,
   validateTimezone,
 } from './parse.js';
 import { parseDefaultRole, parseKnownRoleMap, parseOrgRoleNames } from './parse-roles.js';
@@ -87,6 +87,11 @@ const TABLE = {
   SECODA_WRITE_RATE: {
     group: 'sync', section: TARGET, default: '30/min',
     description: 'Most Secoda writes (POST, PATCH, PUT, DELETE) started in any window; Secoda documents 30/min', parse: parseRate,
+  },
+  SECODA_REFRESH: {
+    group: 'sync', section: TARGET, default: '1h',
+    description: "How old the Secoda snapshot in the database may get before a run reads Secoda's whole user list again (\"1h\", \"15m\"); runs in between plan against the snapshot and confirm each user's live record before writing to it; 0 = read the whole list every run",
+    parse: parseRefresh,
   },
   ROLE_MAP: {
     group: 'sync', section: RULES, default: 'admin:admin,developer:editor,analyst:viewer',

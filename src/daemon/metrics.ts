@@ -22,6 +22,9 @@ export class Metrics {
   readonly httpRequests = new Counter({ name: `${P}http_requests_total`, help: 'HTTP attempts by API, method and status', labelNames: ['api', 'method', 'status'], registers: [this.registry] });
   readonly throttled = new Counter({ name: `${P}http_throttled_total`, help: '429 answers by API', labelNames: ['api'], registers: [this.registry] });
   readonly snapshot = new Gauge({ name: `${P}snapshot_users`, help: 'Users in the latest snapshot, by side', labelNames: ['side'], registers: [this.registry] });
+  readonly secodaReads = new Counter({ name: `${P}secoda_reads_total`, help: "Runs by how they read Secoda's users: full (the whole list) or snapshot", labelNames: ['mode'], registers: [this.registry] });
+  readonly snapshotAge = new Gauge({ name: `${P}secoda_snapshot_age_seconds`, help: 'Age of the Secoda snapshot the last run planned against (0 after a full read)', registers: [this.registry] });
+  readonly confirmations = new Counter({ name: `${P}secoda_confirmations_total`, help: 'Live reads of a user before a write planned from the snapshot, by result: same, replanned (differed), gone (404)', labelNames: ['result'], registers: [this.registry] });
   readonly leader = new Gauge({ name: `${P}is_leader`, help: '1 while this replica holds the run lock', registers: [this.registry] });
   readonly paused = new Gauge({ name: `${P}paused`, help: '1 while the sync is paused (secoda-user-sync pause): runs write nothing', registers: [this.registry] });
   readonly pausedSince = new Gauge({ name: `${P}paused_since_timestamp_seconds`, help: 'Unix time the current pause began; 0 when not paused', registers: [this.registry] });
@@ -75,6 +78,14 @@ export class Metrics {
     if (report.status === 'succeeded') this.lastSuccess.set(Date.parse(report.finishedAt ?? report.startedAt) / 1000);
     if (report.source.users !== null) this.snapshot.set({ side: 'org' }, report.source.users);
     if (report.target.users !== null) this.snapshot.set({ side: 'secoda' }, report.target.users);
+    const read = report.secodaRead;
+    if (read) {
+      this.secodaReads.inc({ mode: read.mode });
+      if (read.snapshotAgeSeconds !== null) this.snapshotAge.set(read.snapshotAgeSeconds);
+      this.confirmations.inc({ result: 'same' }, Math.max(0, read.confirmed - read.replanned - read.gone));
+      this.confirmations.inc({ result: 'replanned' }, read.replanned);
+      this.confirmations.inc({ result: 'gone' }, read.gone);
+    }
   }
 
   async text(): Promise<string> {

@@ -95,12 +95,22 @@ function extraCounts(r: Report): string | undefined {
   return `rename ${s.update_name ?? 0}, group writes ${s.group ?? 0} (members added ${s.group_added ?? 0}, removed ${s.group_removed ?? 0})`;
 }
 
+/** How Secoda's users were read, in one line (absent when the run did not get that far). */
+export function secodaReadLine(r: Report): string | undefined {
+  const s = r.secodaRead;
+  if (!s) return undefined;
+  if (s.mode === 'full') return `Secoda list: read in full (${s.reason})`;
+  return `Secoda list: from the snapshot read in full at ${s.snapshotAt ?? '?'} (${s.reason}); ` +
+    `live records confirmed before writing: ${s.confirmed}, re-planned: ${s.replanned}, gone: ${s.gone}`;
+}
+
 function timing(r: Report): string {
   return `started ${r.startedAt}${r.finishedAt ? `, finished ${r.finishedAt}` : ''}`;
 }
 
 function renderTable(r: Report): string {
-  const out = [headline(r), timing(r), countsLine(r)];
+  const read = secodaReadLine(r);
+  const out = [headline(r), timing(r), countsLine(r), ...(read ? [read] : [])];
   const plan = planLine(r);
   if (plan) out.push(plan);
   if (r.error) out.push('', `ERROR: ${r.error}`);
@@ -118,6 +128,7 @@ function renderMarkdown(r: Report): string {
     '',
     `_${timing(r)}_`,
     '',
+    ...(secodaReadLine(r) ? [secodaReadLine(r)!, ''] : []),
     markdownTable(
       ['source users', 'Secoda users', 'managed', 'invite', 're-role', 'delete', 'unchanged', 'skipped', 'failed', 'withheld', 'deferred'],
       [[r.source.users, r.target.users, r.target.managed, s.invite, s.update_role, s.delete, s.unchanged, s.skipped, s.failed, s.withheld, s.deferred ?? 0].map((v) => String(v ?? '?'))],

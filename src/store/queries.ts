@@ -37,6 +37,7 @@ export function toRunRecord(r: RunRow): RunRecord {
     orgApi: r.orgApi ?? null,
     planRun: r.planRun ?? null,
     undoOf: r.undoOf ?? null,
+    secodaRead: r.secodaRead ?? null,
   };
 }
 
@@ -135,6 +136,7 @@ export function createQueryStore(db: Db, opts: QueryStoreOptions): Omit<Store, '
         if (patch.orgApi !== undefined) set.orgApi = patch.orgApi;
         if (patch.planRun !== undefined) set.planRun = patch.planRun;
         if (patch.undoOf !== undefined) set.undoOf = patch.undoOf;
+        if (patch.secodaRead !== undefined) set.secodaRead = patch.secodaRead;
         const rows =
           Object.keys(set).length === 0
             ? await db.select({ id: runs.id }).from(runs).where(eq(runs.id, id))

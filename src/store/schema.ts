@@ -17,7 +17,7 @@ import {
   timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
-import type { ActionDetail, ActionStatus, ActionType, RunMode, RunStatus, RunSummary } from './types.js';
+import type { ActionDetail, ActionStatus, ActionType, RunMode, RunStatus, RunSummary, SecodaReadRecord } from './types.js';
 
 const tz = { withTimezone: true, mode: 'date' } as const;
 
@@ -42,6 +42,8 @@ export const runs = pgTable(
     /** Things a reader of the report should know that are neither holds nor errors (how data was read, warnings). */
     notes: jsonb('notes').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
     error: text('error'),
+    /** How this run read Secoda: its whole list or the snapshot, why, the snapshot's time, what was confirmed live. */
+    secodaRead: jsonb('secoda_read').$type<SecodaReadRecord>(),
     /** The org's user list this run pulled (org_snapshots.version); null when it read none. */
     orgSnapshot: integer('org_snapshot').references((): AnyPgColumn => orgSnapshots.version),
     /** SECODA_API_URL and ORG_API_URL of the run: a plan file names the workspace and org API it was made for. */

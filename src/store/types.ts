@@ -20,8 +20,10 @@ export const ACTION_TYPES: readonly ActionType[] = ['invite', 'update_role', 'de
  * `stale` / `not_reviewed` (apply PLAN_FILE): in the file but no longer planned / planned but not in the file; not applied.
  * `skipped` (undo): not reversed; `reason` says why.
  * `deferred`: a delete waiting out DELETE_AFTER (`dueAt` says until when); never sent.
+ * `superseded`: not sent — the user's live record differed from the snapshot the action was planned on,
+ * and the re-plan from the live record replaced it (the error says with what).
  */
-export type ActionStatus = 'planned' | 'succeeded' | 'failed' | 'withheld' | 'unknown' | 'stale' | 'not_reviewed' | 'skipped' | 'deferred';
+export type ActionStatus = 'planned' | 'succeeded' | 'failed' | 'withheld' | 'unknown' | 'stale' | 'not_reviewed' | 'skipped' | 'deferred' | 'superseded';
 
 export interface RunSummary {
   invite: number;
@@ -76,6 +78,29 @@ export interface RunRecord {
   planRun: number | null;
   /** undo: the run it reverses. */
   undoOf: number | null;
+  /** How the run read Secoda (null: decided before this was recorded, or a run of an older version). */
+  secodaRead: SecodaReadRecord | null;
+}
+
+/**
+ * How a run read Secoda. `full`: the whole user list (the snapshot was
+ * replaced by it); `snapshot`: planned against the snapshot, each written
+ * user's live record confirmed first.
+ */
+export interface SecodaReadRecord {
+  mode: 'full' | 'snapshot';
+  /** Why, in words ("the snapshot is 2h old, older than SECODA_REFRESH 1h"). */
+  reason: string;
+  /** ISO time of the full read the snapshot comes from (for a full read: this run's). */
+  snapshotAt: string | null;
+  /** Age of the snapshot when the run planned, in seconds (0 for a full read). */
+  snapshotAgeSeconds: number | null;
+  /** Users whose live record was read before a write (GET /user/{id}). */
+  confirmed: number;
+  /** Of those, users whose live record differed from the snapshot and were re-planned from it. */
+  replanned: number;
+  /** Of those, users Secoda no longer had (404): dropped from the snapshot; a re-role is re-planned, a delete is done. */
+  gone: number;
 }
 
 export interface ActionRecord {

@@ -174,6 +174,30 @@ describe('secoda adapter: listUsers', () => {
   });
 });
 
+describe('secoda adapter: getUser (confirming a write planned from the snapshot)', () => {
+  it("reads one user's live record, quirks and all (the published sample's \"False\" / \"None\"); 404 is null (gone)", async () => {
+    const s = await sim({ quirks: true });
+    const [u] = s.seed([{ id: 'u-1', email: 'Ada@Example.com', first_name: 'Ada', last_name: 'Lovelace', role: 'editor', pending: true }]);
+    const secoda = createSecodaAdapter(secodaClient(s.url));
+    expect(await secoda.getUser(u!.id)).toEqual({
+      id: 'u-1', email: 'Ada@Example.com', first_name: 'Ada', last_name: 'Lovelace', role: 'editor', pending: true, is_service_account: false, disabled: false,
+    });
+    s.remove('u-1');
+    expect(await secoda.getUser('u-1')).toBeNull();
+    // The path the OpenAPI names, with Secoda's trailing slash, through the validator.
+    expect(s.requests.map((q) => `${q.method} ${q.path} ${q.status}`)).toEqual(['GET /api/v1/user/u-1/ 200', 'GET /api/v1/user/u-1/ 404']);
+  });
+
+  it("another user's record, or a malformed one, is a bad answer (never acted on)", async () => {
+    const s = await sim();
+    s.fault({ kind: 'body', method: 'GET', path: '/api/v1/user/u-1/', body: JSON.stringify({ id: 'u-2', email: 'b@x.io', role: 'viewer' }) });
+    const secoda = createSecodaAdapter(secodaClient(s.url));
+    await expect(secoda.getUser('u-1')).rejects.toThrow(/sent user u-2 when asked for user u-1/);
+    s.fault({ kind: 'body', method: 'GET', path: '/api/v1/user/u-1/', body: JSON.stringify({ id: 'u-1', pending: 'maybe' }) });
+    await expect(secoda.getUser('u-1')).rejects.toBeInstanceOf(BadResponseError);
+  });
+});
+
 describe('secoda adapter: writes', () => {
   it('invites (pending, role lower-cased), sets a role, removes (404 is done)', async () => {
     const s = await sim();

@@ -37,6 +37,16 @@ describe('configuration', () => {
     expect(c.defaultRole).toBe('viewer');
     expect(c.roleMap.map((p) => `${p.from}:${p.to}`)).toEqual(['admin:admin', 'developer:editor', 'analyst:viewer']);
     expect(c.dataDir).toBe('./.data');
+    expect(c.secodaRefreshMs).toBe(3_600_000);
+  });
+
+  it('SECODA_REFRESH: a duration, or 0 for a full read every run; anything else names itself', () => {
+    expect(loadSyncConfig({ ...base, SECODA_REFRESH: '15m' }).secodaRefreshMs).toBe(900_000);
+    expect(loadSyncConfig({ ...base, SECODA_REFRESH: '0' }).secodaRefreshMs).toBe(0);
+    expect(loadSyncConfig({ ...base, SECODA_REFRESH: '0s' }).secodaRefreshMs).toBe(0);
+    for (const bad of ['-1h', 'hourly', '1d']) {
+      expect(problems({ SECODA_REFRESH: bad })).toEqual([expect.stringMatching(/^SECODA_REFRESH must be a duration like "1h", "15m" or "90s", or 0 to read the whole list every run/)]);
+    }
   });
 
   it('names every missing required variable at once', () => {

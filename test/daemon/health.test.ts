@@ -71,6 +71,9 @@ describe('daemon HTTP endpoints', () => {
     expect(sample(m, 'secoda_user_sync_http_throttled_total{api="secoda"}')).toBe(1);
     expect(sample(m, 'secoda_user_sync_snapshot_users{side="org"}')).toBe(3);
     expect(sample(m, 'secoda_user_sync_snapshot_users{side="secoda"}')).toBe(1);
+    // The first run reads Secoda's list in full (no snapshot yet): the snapshot it planned on is fresh.
+    expect(sample(m, 'secoda_user_sync_secoda_reads_total{mode="full"}')).toBe(1);
+    expect(sample(m, 'secoda_user_sync_secoda_snapshot_age_seconds')).toBe(0);
     expect(sample(m, 'secoda_user_sync_is_leader')).toBe(1);
     expect(m).toMatch(/^# TYPE secoda_user_sync_skipped_ticks_total counter$/m);
     // Node's process metrics, with the same prefix.

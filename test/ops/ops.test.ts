@@ -40,6 +40,7 @@ const DEFAULT_SHUTDOWN_SECONDS = 30;
 const METRICS = [
   'runs_total', 'actions_total', 'run_duration_seconds', 'last_success_timestamp_seconds',
   'http_requests_total', 'http_throttled_total', 'snapshot_users', 'is_leader',
+  'secoda_reads_total', 'secoda_snapshot_age_seconds', 'secoda_confirmations_total',
 ].map((m) => `secoda_user_sync_${m}`);
 
 // ---------------------------------------------------------------------------

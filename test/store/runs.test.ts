@@ -10,6 +10,10 @@ const summary: RunSummary = { invite: 2, update_role: 1, delete: 1, unchanged: 1
 
 describe('runs', () => {
   it('creates a running run with defaults, and updates it partially', async () => {
+    const secodaRead = {
+      mode: 'snapshot' as const, reason: 'the snapshot is 5m old, within SECODA_REFRESH 1h', snapshotAt: '2030-01-02T02:59:05.000Z',
+      snapshotAgeSeconds: 300, confirmed: 3, replanned: 1, gone: 0,
+    };
     const before = Date.now();
     const id = await store.createRun('apply');
     expect(Number.isInteger(id)).toBe(true);
@@ -32,6 +36,7 @@ describe('runs', () => {
       orgApi: null,
       planRun: null,
       undoOf: null,
+      secodaRead: null,
     });
     expect(run!.startedAt.getTime()).toBeGreaterThanOrEqual(before - 5_000);
 
@@ -44,6 +49,7 @@ describe('runs', () => {
       holds: ['deletes 40% > 10%'],
       skipped: [{ email: 'Svc@x.io', reason: 'service_account' }],
       error: 'held: too many deletes',
+      secodaRead,
     });
     expect(await store.getRun(id)).toEqual({
       ...run,
@@ -56,6 +62,7 @@ describe('runs', () => {
       holds: ['deletes 40% > 10%'],
       skipped: [{ email: 'Svc@x.io', reason: 'service_account' }],
       error: 'held: too many deletes',
+      secodaRead,
     });
 
     const { databaseUrl } = opened();
