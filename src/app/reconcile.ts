@@ -59,7 +59,10 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
   const mode = options.reviewed ? 'apply-plan' : options.dryRun ? 'dry-run' : 'apply';
   // How to read Secoda is decided on the run before this one, so before this one is recorded.
   const secodaDecision = decideSecodaRead({
-    refreshMs: config.secodaRefreshMs, refresh: options.refresh ?? false, previous: await store.latestRun(), now: deps.now?.() ?? new Date(),
+    refreshMs: config.secodaRefreshMs,
+    // A reviewed plan is applied against both sides read again, as they are now.
+    refresh: options.reviewed ? 'apply PLAN_FILE reads both sides again' : (options.refresh ?? false),
+    previous: await store.latestRun(), now: deps.now?.() ?? new Date(),
   });
   const runId = await store.createRun(mode, deps.now?.());
   const log = logger.child({ runId });

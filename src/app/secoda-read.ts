@@ -24,8 +24,8 @@ export interface SecodaReadDecision {
 export interface SecodaReadInput {
   /** SECODA_REFRESH in ms; 0 = every run reads the list. */
   refreshMs: number;
-  /** `reconcile --refresh`. */
-  refresh: boolean;
+  /** Read in full whatever the snapshot's age, and why (`reconcile --refresh`, `apply PLAN_FILE`). */
+  refresh: boolean | string;
   /** The run before this one (the latest in the database), if any. */
   previous: RunRecord | null;
   now: Date;
@@ -37,7 +37,7 @@ const TRUSTED: readonly RunRecord['status'][] = ['succeeded', 'held'];
 export function decideSecodaRead(input: SecodaReadInput): SecodaReadDecision {
   const { refreshMs, previous, now } = input;
   const full = (reason: string): SecodaReadDecision => ({ mode: 'full', reason, snapshotAt: null, ageMs: null });
-  if (input.refresh) return full('reconcile --refresh');
+  if (input.refresh) return full(typeof input.refresh === 'string' ? input.refresh : 'reconcile --refresh');
   if (refreshMs === 0) return full('SECODA_REFRESH is 0: the whole list every run');
   if (!previous) return full('first run: no snapshot yet');
   const at = previous.secodaRead?.snapshotAt ? new Date(previous.secodaRead.snapshotAt) : null;
