@@ -14,6 +14,7 @@ import type { RunStatus, Store } from '../store/types.js';
 import { applyPlan, ApplyStoreError, type StoredAction } from './apply.js';
 import type { PageProgress, ProgressSink, SourcePort, TargetPort } from './ports.js';
 import { mergeReads, readSource, type SourceRead } from './pull.js';
+import { readBoth } from './read-both.js';
 import { buildReport, summarise, type Report } from './report.js';
 
 export interface ReconcileDeps {
@@ -52,13 +53,21 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
       checkAbort();
       deps.onProgress?.({ phase: 'pull', api: 'org', ...p });
     };
-    let source = await readSource(deps.source, log, onOrgPage);
-    await store.saveOrgSnapshot(runId, source.users);
+    // Both APIs at once (src/app/read-both.ts); the org snapshot is stored while Secoda is still being read.
+    const [firstRead, current] = await readBoth(
+      async (stopped) => {
+        const read = await readSource(deps.source, log, (p) => (stopped(), onOrgPage(p)));
+        await store.saveOrgSnapshot(runId, read.users);
+        return read;
+      },
+      (stopped) => deps.target.listMembers((p) => {
+        stopped();
+        checkAbort();
+        deps.onProgress?.({ phase: 'pull', api: 'secoda', ...p });
+      }),
+    );
+    let source = firstRead;
     checkAbort();
-    const current = await deps.target.listMembers((p) => {
-      checkAbort();
-      deps.onProgress?.({ phase: 'pull', api: 'secoda', ...p });
-    });
     await store.replaceSecodaSnapshot(current);
 
     const override = options.maxDeletesOverride;

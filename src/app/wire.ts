@@ -3,6 +3,7 @@
  * its own HTTP client with its own limits.
  */
 import { createOrgAdapter } from '../adapters/org.js';
+import { createSecodaAdapter } from '../adapters/secoda.js';
 import { createSecodaTarget } from '../adapters/secoda-target.js';
 import type { SyncConfig } from '../config/load.js';
 import { createHttpClient, type ResponseEvent } from '../http/client.js';
@@ -35,5 +36,9 @@ export function wireAdapters(config: SyncConfig, options: WireOptions): { source
     ...common, api: 'secoda', baseUrl: config.secoda.url, token: config.secoda.apiKey,
     readRate: config.secoda.readRate, writeRate: config.secoda.writeRate, authHint: 'SECODA_API_KEY',
   });
-  return { source: createOrgAdapter(org, { rolesFrom: config.org.rolesFrom, concurrency: config.maxConcurrency }), target: createSecodaTarget(secoda) };
+  // Pages (once the first says how many) and per-user role reads go MAX_CONCURRENCY at a time, within each API's gates.
+  return {
+    source: createOrgAdapter(org, { rolesFrom: config.org.rolesFrom, concurrency: config.maxConcurrency }),
+    target: createSecodaTarget(secoda, createSecodaAdapter(secoda, { concurrency: config.maxConcurrency })),
+  };
 }
