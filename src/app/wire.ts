@@ -6,7 +6,7 @@ import { createOrgAdapter } from '../adapters/org.js';
 import { createSecodaAdapter } from '../adapters/secoda.js';
 import { createSecodaTarget } from '../adapters/secoda-target.js';
 import type { SyncConfig } from '../config/load.js';
-import { createHttpClient, type ResponseEvent } from '../http/client.js';
+import { createHttpClient, type RateEvent, type ResponseEvent } from '../http/client.js';
 import type { Clock } from '../http/wait.js';
 import type { Logger } from '../observe/logger.js';
 import type { SourcePort, TargetPort } from './ports.js';
@@ -15,6 +15,8 @@ export interface WireOptions {
   logger: Logger;
   signal?: AbortSignal;
   onResponse?: (e: ResponseEvent) => void;
+  /** A gate's learned rate changed (metrics). */
+  onRate?: (e: RateEvent) => void;
   clock?: Clock;
 }
 
@@ -26,6 +28,7 @@ export function wireAdapters(config: SyncConfig, options: WireOptions): { source
     logger: options.logger,
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.onResponse ? { onResponse: options.onResponse } : {}),
+    ...(options.onRate ? { onRate: options.onRate } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
   };
   const org = createHttpClient({

@@ -3,7 +3,7 @@
  * several daemons in one process never share counters.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { ResponseEvent } from '../http/client.js';
+import type { RateEvent, ResponseEvent } from '../http/client.js';
 import type { Report } from '../app/report.js';
 
 const P = 'secoda_user_sync_';
@@ -22,6 +22,11 @@ export class Metrics {
   readonly throttled = new Counter({ name: `${P}http_throttled_total`, help: '429 answers by API', labelNames: ['api'], registers: [this.registry] });
   readonly snapshot = new Gauge({ name: `${P}snapshot_users`, help: 'Users in the latest snapshot, by side', labelNames: ['side'], registers: [this.registry] });
   readonly leader = new Gauge({ name: `${P}is_leader`, help: '1 while this replica holds the run lock', registers: [this.registry] });
+  readonly learnedRate = new Gauge({
+    name: `${P}http_rate_per_second`,
+    help: 'Rate each API gate allows now, learned from 429s (AIMD); set from the first 429 on (before it, the configured rate)',
+    labelNames: ['api', 'kind'], registers: [this.registry],
+  });
   readonly skippedTicks = new Counter({ name: `${P}skipped_ticks_total`, help: 'Scheduled ticks skipped, by reason', labelNames: ['reason'], registers: [this.registry] });
 
   constructor(options: { processMetrics?: boolean } = {}) {
@@ -32,6 +37,10 @@ export class Metrics {
   onResponse = (e: ResponseEvent): void => {
     this.httpRequests.inc({ api: e.api, method: e.method, status: String(e.status) });
     if (e.status === 429) this.throttled.inc({ api: e.api });
+  };
+
+  onRate = (e: RateEvent): void => {
+    this.learnedRate.set({ api: e.api, kind: e.kind }, e.perSecond);
   };
 
   recordRun(report: Report, durationSeconds: number): void {

@@ -44,7 +44,7 @@ import {
   statusLine,
   type AttemptRecord,
 } from './errors.js';
-import { SlidingWindowGate, type PauseState, type Rate } from './gate.js';
+import { SlidingWindowGate, type PauseState, type Rate, type RateChange } from './gate.js';
 import { isSecretParam, makeScrubber, redactUrl } from '../observe/scrub.js';
 import { excerpt } from './redact.js';
 import { AbortSignalFired, abortable, realClock, throwIfAborted, type Clock } from './wait.js';
@@ -55,7 +55,7 @@ export { backoffDelay, decideRetry, parseRetryAfter, type RetryCause, type Retry
 export { realClock, type Clock } from './wait.js';
 export { joinUrl, normaliseBaseUrl, type SearchParams } from './url.js';
 
-export type { Rate } from './gate.js';
+export type { Rate, RateChange } from './gate.js';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'OPTIONS' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -73,6 +73,12 @@ export interface ResponseEvent {
   durationMs: number;
   /** 1-based attempt number of this request. */
   attempt: number;
+}
+
+/** A gate's learned rate (see gate.ts): `kind` says which gate of the API. */
+export interface RateEvent extends RateChange {
+  api: string;
+  kind: 'read' | 'write';
 }
 
 export interface HttpClientOptions {
@@ -109,6 +115,8 @@ export interface HttpClientOptions {
   logger?: HttpLogger;
   /** Metrics hook, called once per attempt. Exceptions from it are ignored. */
   onResponse?: (e: ResponseEvent) => void;
+  /** Metrics hook: a gate's learned rate changed (lowered by a 429, raised while none comes). */
+  onRate?: (e: RateEvent) => void;
   /** Cancels every wait and request of this client (graceful shutdown). */
   signal?: AbortSignal;
   /** Safety margin added to both gate windows (default: 2% of the window, max 1 s). */
@@ -162,7 +170,7 @@ function plural(n: number, word: string): string {
 }
 
 type AttemptOutcome =
-  | { kind: 'answer'; status: number; headers: Record<string, string | string[] | undefined>; text: string; durationMs: number }
+  | { kind: 'answer'; status: number; headers: Record<string, string | string[] | undefined>; text: string; durationMs: number; stamp: number }
   | { kind: 'failure'; code: string; message: string; timeout: boolean; aborted: boolean; durationMs: number }
   /** Not sent: the API asked for a wait longer than the cap, and it is not over. */
   | { kind: 'blocked' };
@@ -213,8 +221,24 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
   if (!(opts.concurrency >= 1)) throw new RangeError(`concurrency must be >= 1 (got ${opts.concurrency})`);
 
   const pause: PauseState = { until: 0 };
-  const readGate = new SlidingWindowGate(opts.readRate, pause, now, opts.gateMarginMs, clock.sleep);
-  const writeGate = new SlidingWindowGate(opts.writeRate, pause, now, opts.gateMarginMs, clock.sleep);
+  const rateLog = (kind: 'read' | 'write') => (c: RateChange) => {
+    const fmt = (x: number) => `${Math.round(x * 100) / 100}/s`;
+    const fields = { api, kind, ratePerSecond: c.perSecond, configuredPerSecond: c.configuredPerSecond, ...(c.admittedPerSecond !== undefined ? { admittedPerSecond: c.admittedPerSecond } : {}) };
+    if (c.reason === 'lowered') {
+      log?.warn(fields, `${api} API ${kind} rate lowered to ${fmt(c.perSecond)} after a 429 (the server admitted ${fmt(c.admittedPerSecond ?? 0)}; configured ${fmt(c.configuredPerSecond)})`);
+    } else if (c.reason === 'restored') {
+      log?.debug(fields, `${api} API ${kind} rate back at the configured ${fmt(c.configuredPerSecond)}`);
+    } else {
+      log?.debug(fields, `${api} API ${kind} rate raised to ${fmt(c.perSecond)}`);
+    }
+    try {
+      opts.onRate?.({ ...c, api, kind });
+    } catch {
+      /* a metrics hook must never break a request */
+    }
+  };
+  const readGate = new SlidingWindowGate(opts.readRate, pause, now, opts.gateMarginMs, clock.sleep, rateLog('read'));
+  const writeGate = new SlidingWindowGate(opts.writeRate, pause, now, opts.gateMarginMs, clock.sleep, rateLog('write'));
   /** Set by a Retry-After above the cap: until then nothing is sent (monotonic ms), and why. */
   const refused = { until: 0, message: '' };
   const limit = pLimit(opts.concurrency);
@@ -268,6 +292,7 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
           headers: { ...res.headers },
           text: res.body,
           durationMs: Math.round(now() - started),
+          stamp,
         };
       } catch (e) {
         return { kind: 'failure', ...describeFailure(e), durationMs: Math.round(now() - started) };
@@ -357,8 +382,10 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
         );
       }
 
-      // An answer.
+      // An answer. What the server admits (anything but a 429) teaches the gate its rate.
       const { status, text } = outcome;
+      if (status === 429) gate.throttled(outcome.stamp);
+      else gate.admitted();
       const ambiguous = status >= 500;
       history.push({ attempt, status, code: null, durationMs: outcome.durationMs, ambiguous });
       emit(method, status, outcome.durationMs, attempt);

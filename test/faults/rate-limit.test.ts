@@ -128,8 +128,9 @@ describe('429 from Secoda during the apply', () => {
     expect(r.json().summary).toMatchObject({ invite: 195, unchanged: 36, delete: 0 });
     for (const log of [h.org.requests, h.secoda.requests]) {
       expect(log.filter((q) => q.status === 429)).toHaveLength(1);
-      // Pages are read one after another: nothing else may be in flight.
-      expect(pauseViolations(log, 0)).toEqual([]);
+      // Pages after the first are read concurrently (MAX_CONCURRENCY, default 4): at most the 3 others
+      // already in flight when the 429 came may arrive during the pause.
+      expect(pauseViolations(log, 3)).toEqual([]);
     }
     expect(h.writes()).toEqual([]);
   });
