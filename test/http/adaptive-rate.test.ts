@@ -117,3 +117,15 @@ describe('SlidingWindowGate learning a lower server limit (fake clock)', () => {
     expect(throttled / (ok + throttled)).toBeGreaterThan(0.15);
   });
 });
+
+describe('the learned rate in metrics', () => {
+  it('each change of a gate is the gauge secoda_user_sync_http_rate_per_second{api,kind}', async () => {
+    const { Metrics } = await import('../../src/daemon/metrics.js');
+    const m = new Metrics({ processMetrics: false });
+    m.onRate({ api: 'secoda', kind: 'read', perSecond: 3.6, configuredPerSecond: 100, reason: 'lowered', admittedPerSecond: 4 });
+    m.onRate({ api: 'org', kind: 'read', perSecond: 10, configuredPerSecond: 10, reason: 'restored' });
+    const text = await m.text();
+    expect(text).toContain('secoda_user_sync_http_rate_per_second{api="secoda",kind="read"} 3.6');
+    expect(text).toContain('secoda_user_sync_http_rate_per_second{api="org",kind="read"} 10');
+  });
+});
