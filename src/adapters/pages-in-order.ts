@@ -20,6 +20,8 @@
  * reader), so memory stays bounded when one page is slow; the HTTP client's
  * own concurrency limit and rate gate pace the requests further.
  */
+import { setMaxListeners } from 'node:events';
+
 export interface PagesInOrderOptions<T> {
   /** First page to fetch (the caller has usually read page 1 itself). */
   from: number;
@@ -34,6 +36,8 @@ export interface PagesInOrderOptions<T> {
 
 export async function* pagesInOrder<T>(o: PagesInOrderOptions<T>): AsyncGenerator<{ page: number; value: T }, void, void> {
   const stop = new AbortController();
+  // Every page held listens to this one signal (2 × concurrency of them, more than Node's default warning level).
+  setMaxListeners(0, stop.signal);
   const width = Math.max(1, Math.floor(o.concurrency));
   const held = new Map<number, Promise<T>>();
   let nextToFetch = o.from;
