@@ -12,7 +12,12 @@
  * reference's sample does not say whether it is the total or the page's item
  * count, and stopping on a per-page count would drop every later page (whose
  * users would then be deleted). Comparing what was collected with `count` is
- * the caller's job (src/app/pull.ts). Against a server that never ends: two
+ * the caller's job (src/app/pull.ts). A `count` larger than page 1 says
+ * where the short page should be: pages up to it are fetched `concurrency`
+ * at a time (pages-in-order.ts), past it one at a time; a `count` that may be
+ * per page plans nothing, and pages are fetched a few ahead. Either way they
+ * are taken in page order, and the read ends on the first short page.
+ * Against a server that never ends: two
  * full pages in a row that add nobody new (page_number ignored, or a loop),
  * or more than `maxPages` pages, abort with BadResponseError.
  *
