@@ -44,12 +44,13 @@ import {
   statusLine,
   type AttemptRecord,
 } from './errors.js';
-import { SlidingWindowGate, type PauseState, type Rate, type RateChange } from './gate.js';
+import { SlidingWindowGate, type PauseState, type Rate } from './gate.js';
 import { isSecretParam, makeScrubber, redactUrl } from '../observe/scrub.js';
 import { excerpt } from './redact.js';
 import { AbortSignalFired, abortable, realClock, throwIfAborted, type Clock } from './wait.js';
 import { decideRetry, describeFailure, NOT_SENT_CODES, parseRetryAfter, RETRYABLE_CODES, type RetryPolicy } from './retry-policy.js';
 import { joinUrl, normaliseBaseUrl, type SearchParams } from './url.js';
+import { rateChangeReporter, type RateEvent } from './rate-log.js';
 
 export { backoffDelay, decideRetry, parseRetryAfter, type RetryCause, type RetryDecision, type RetryPolicy, type RetryState } from './retry-policy.js';
 export { realClock, type Clock } from './wait.js';
@@ -75,11 +76,7 @@ export interface ResponseEvent {
   attempt: number;
 }
 
-/** A gate's learned rate (see gate.ts): `kind` says which gate of the API. */
-export interface RateEvent extends RateChange {
-  api: string;
-  kind: 'read' | 'write';
-}
+export type { RateEvent } from './rate-log.js';
 
 export interface HttpClientOptions {
   /** 'org' | 'secoda' — goes into errors, logs and metrics. */
@@ -221,22 +218,7 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
   if (!(opts.concurrency >= 1)) throw new RangeError(`concurrency must be >= 1 (got ${opts.concurrency})`);
 
   const pause: PauseState = { until: 0 };
-  const rateLog = (kind: 'read' | 'write') => (c: RateChange) => {
-    const fmt = (x: number) => `${Math.round(x * 100) / 100}/s`;
-    const fields = { api, kind, ratePerSecond: c.perSecond, configuredPerSecond: c.configuredPerSecond, ...(c.admittedPerSecond !== undefined ? { admittedPerSecond: c.admittedPerSecond } : {}) };
-    if (c.reason === 'lowered') {
-      log?.warn(fields, `${api} API ${kind} rate lowered to ${fmt(c.perSecond)} after a 429 (the server admitted ${fmt(c.admittedPerSecond ?? 0)}; configured ${fmt(c.configuredPerSecond)})`);
-    } else if (c.reason === 'restored') {
-      log?.debug(fields, `${api} API ${kind} rate back at the configured ${fmt(c.configuredPerSecond)}`);
-    } else {
-      log?.debug(fields, `${api} API ${kind} rate raised to ${fmt(c.perSecond)}`);
-    }
-    try {
-      opts.onRate?.({ ...c, api, kind });
-    } catch {
-      /* a metrics hook must never break a request */
-    }
-  };
+  const rateLog = (kind: 'read' | 'write') => rateChangeReporter(api, kind, log, opts.onRate);
   const readGate = new SlidingWindowGate(opts.readRate, pause, now, opts.gateMarginMs, clock.sleep, rateLog('read'));
   const writeGate = new SlidingWindowGate(opts.writeRate, pause, now, opts.gateMarginMs, clock.sleep, rateLog('write'));
   /** Set by a Retry-After above the cap: until then nothing is sent (monotonic ms), and why. */
