@@ -21,7 +21,7 @@ import { startOrgSim, startSecodaSim, type OrgSim, type SecodaSim } from '../sim
 import { makeWorld, type World, type WorldSpec } from './data.js';
 import { benchDir, childEnv, cliPath, distDir, freshDb, repoRoot, log, runChild, runNode, serverVersion, type BenchDb } from './harness.js';
 import { pathToFileURL } from 'node:url';
-import { fullPull, changesVsNaive, unknownLimit, type BenchContext } from './throughput.js';
+import { changesVsNaive, fullPull, noChangeResync, unknownLimit, type BenchContext } from './throughput.js';
 import type { NaiveResult } from './naive.js';
 import { orgSnapshotGrowth } from './org-growth.js';
 import type { ApplyWindow } from './db-child.js';
@@ -399,65 +399,6 @@ async function latencyBound(): Promise<void> {
   }
 }
 
-async function noChangeResync(): Promise<void> {
-  const n = SIZES.resync;
-  const world = makeWorld({ unchanged: n, reRole: 0, invite: 0, remove: 0 });
-  const window = { limit: 10, windowMs: 1000 };
-  const sims = await startSims(world, { orgRate: window, readLimit: window, writeLimit: { limit: 30, windowMs: 60_000 } });
-  const db = await freshDb(serverUrl);
-  try {
-    // A re-sync: the database already holds the snapshot of a previous run.
-    await prepareDb(db, n);
-    const run = await reconcileCli(sims, db, {});
-    const c = requestCounts(sims);
-    if (c.writeLog.length !== 0) throw new Error(`a no-change re-sync sent ${c.writeLog.length} writes`);
-    if (run.report.summary.unchanged !== n) throw new Error(`expected ${n} unchanged, got ${JSON.stringify(run.report.summary)}`);
-    // The two APIs' limits are independent and both are read at once: the slower read is the bound.
-    const orgMs = (c.orgPages / 10) * 1000;
-    const secodaMs = (c.secodaPages / 10) * 1000;
-    const boundMs = Math.max(orgMs, secodaMs);
-    const ratio = run.wallMs / boundMs;
-    const all = [...sims.org.requests, ...sims.secoda.requests];
-    const firstReq = Math.min(...all.map((q) => q.at));
-    const lastReq = Math.max(...all.map((q) => q.doneAt ?? q.at));
-    rows.push({
-      scenario: `no-change re-sync, ${fmtN(n)} users (default rates 10/s, ${LATENCY_MS} ms latency)`,
-      measured: fmtMs(run.wallMs),
-      bound: `${fmtMs(boundMs)} (ratio ≤ 1.1)`,
-      ratio: r2(ratio),
-      met: ratio <= 1.1,
-      details:
-        `bound = the slower of ${c.orgPages} org pages (100 a page) / 10/s (${fmtMs(orgMs)}) and ${c.secodaPages} Secoda pages (50 a page) / 10/s (${fmtMs(secodaMs)}): ` +
-        `both APIs are read at once; measured = CLI process wall time: start-up to first request ${fmtMs(firstReq - run.spawnedAt)}, ` +
-        `reading ${fmtMs(lastReq - firstReq)}, snapshot + plan + report after the last page ${fmtMs(run.exitedAt - lastReq)}; ` +
-        `${c.throttledText}; no write sent`,
-    });
-
-    // The next run, the snapshot fresh: with SECODA_REFRESH it plans against the snapshot and reads the org only.
-    sims.org.resetLog();
-    sims.secoda.resetLog();
-    sims.org.resetRateLimits();
-    sims.secoda.resetRateLimits();
-    const next = await reconcileCli(sims, db, { SECODA_REFRESH: '1h' });
-    const c2 = requestCounts(sims);
-    const orgOnlyMs = (c2.orgPages / 10) * 1000;
-    const ratio2 = next.wallMs / orgOnlyMs;
-    rows.push({
-      scenario: `incremental re-sync, ${fmtN(n)} users, fresh snapshot (SECODA_REFRESH=1h)`,
-      measured: fmtMs(next.wallMs),
-      bound: `${fmtMs(orgOnlyMs)} (ratio ≤ 1.1)`,
-      ratio: r2(ratio2),
-      met: ratio2 <= 1.1,
-      details:
-        `the run right after the re-sync above, same database; bound = ${c2.orgPages} org pages / 10/s alone; ` +
-        `the run read ${c2.secodaPages} Secoda pages (a build without SECODA_REFRESH ignores the variable and reads them all); ${c2.throttledText}`,
-    });
-  } finally {
-    await sims.close();
-    await db.cleanup();
-  }
-}
-
 // ---------------------------------------------------------------------------
 // output
 
@@ -523,8 +464,8 @@ async function main(): Promise<void> {
   await scenario('rate', rateBound);
   await scenario('margin', gateMargin);
   await scenario('latency', latencyBound);
-  await scenario('resync', noChangeResync);
   const ctx: BenchContext = { rows, serverUrl, workDir, orgToken: ORG_TOKEN, secodaKey: SECODA_KEY, startSims, reconcileCli, prepareDb, requestCounts };
+  await scenario('resync', () => noChangeResync(ctx, SIZES.resync));
   await scenario('pull', () => fullPull(ctx, SIZES.pull));
   await scenario('changes', () => changesVsNaive(ctx, SIZES.changes));
   await scenario('unknown', () => unknownLimit(ctx, SIZES.unknown));
