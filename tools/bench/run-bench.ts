@@ -50,10 +50,10 @@ const SIZES = quick
       rate: { unchanged: 30, reRole: 30, invite: 50, remove: 20 } satisfies WorldSpec,
       margin: 0,
       latency: { unchanged: 50, reRole: 50, invite: 70, remove: 30 } satisfies WorldSpec,
-      resync: 2_000,
-      pull: 5_000,
-      changes: { unchanged: 1_800, reRole: 80, invite: 80, remove: 40 } satisfies WorldSpec,
-      unknown: 1_000,
+      resync: 1_000,
+      pull: 2_000,
+      changes: { unchanged: 900, reRole: 40, invite: 40, remove: 20 } satisfies WorldSpec,
+      unknown: 400,
     }
   : {
       plan: [1_000, 10_000, 100_000],
