@@ -12,7 +12,12 @@
  * reference's sample does not say whether it is the total or the page's item
  * count, and stopping on a per-page count would drop every later page (whose
  * users would then be deleted). Comparing what was collected with `count` is
- * the caller's job (src/app/pull.ts). Against a server that never ends: two
+ * the caller's job (src/app/pull.ts). A `count` larger than page 1 says
+ * where the short page should be: pages up to it are fetched `concurrency`
+ * at a time (pages-in-order.ts), past it one at a time; a `count` that may be
+ * per page plans nothing, and pages are fetched a few ahead. Either way they
+ * are taken in page order, and the read ends on the first short page.
+ * Against a server that never ends: two
  * full pages in a row that add nobody new (page_number ignored, or a loop),
  * or more than `maxPages` pages, abort with BadResponseError.
  *
@@ -26,10 +31,11 @@
  */
 import { z } from 'zod';
 import type { InvalidRecord, SourcePort, SourcePull, SourceUser } from '../app/ports.js';
-import type { HttpClient } from '../http/client.js';
+import type { HttpClient, HttpResponse } from '../http/client.js';
 import { ORG_LIST_PARAMS, ORG_MAX_PAGE_SIZE, ORG_PATHS } from './org-paths.js';
 import { AbortedError, ApiError } from '../http/errors.js';
 import { badResponse, describeIssues } from './common.js';
+import { pagesInOrder } from './pages-in-order.js';
 
 export interface OrgPageProgress {
   /** 1-based page just read (the last page while roles are read per user). */
@@ -113,33 +119,37 @@ export function createOrgAdapter(client: HttpClient, opts: OrgAdapterOptions = {
   const concurrency = Math.max(1, Math.floor(opts.concurrency ?? 4));
   const itemSchema = rolesFrom === 'list' ? OrgUserRecord : rolesFrom === 'user' ? ListItemNoRoles : ListItemMaybeRoles;
 
+  /** One page of the list, its envelope checked (a malformed page fails the read when it is reached). */
+  async function fetchPage(page: number, signal?: AbortSignal): Promise<{ res: HttpResponse; count: number; items: unknown[] }> {
+    const res = await client.request({
+      method: 'GET',
+      path: ORG_PATHS.users(),
+      searchParams: { [ORG_LIST_PARAMS.pageNumber]: page, [ORG_LIST_PARAMS.pageSize]: pageSize },
+      ...(signal ? { signal } : {}),
+    });
+    const env = Envelope.safeParse(res.body);
+    if (!env.success) {
+      throw badResponse(
+        client,
+        'GET',
+        res,
+        `a malformed user list on page ${page}: expected {count: non-negative integer, items: array}; ${describeIssues(env.error)}`,
+      );
+    }
+    return { res, ...env.data };
+  }
+
   async function listUsers(onPage?: (p: OrgPageProgress) => void): Promise<SourcePull> {
     // Items in page order; `roles` null until known.
     const collected: (Omit<OrgUser, 'roles'> & { roles: string[] | null })[] = [];
     const invalid: InvalidRecord[] = [];
     const seen = new Set<string>();
-    let reportedCount = 0;
     let fetched = 0;
     let fullPagesWithNothingNew = 0;
-    let page = 1;
     let lastCount = 0;
-    for (; ; page++) {
-      const res = await client.request({
-        method: 'GET',
-        path: ORG_PATHS.users(),
-        searchParams: { [ORG_LIST_PARAMS.pageNumber]: page, [ORG_LIST_PARAMS.pageSize]: pageSize },
-      });
-      const env = Envelope.safeParse(res.body);
-      if (!env.success) {
-        throw badResponse(
-          client,
-          'GET',
-          res,
-          `a malformed user list on page ${page}: expected {count: non-negative integer, items: array}; ${describeIssues(env.error)}`,
-        );
-      }
-      const { count, items } = env.data;
-      if (page === 1) reportedCount = count;
+
+    /** Takes one page in page order; true when it ends the list (a short or empty page). */
+    const take = (page: number, { res, count, items }: Awaited<ReturnType<typeof fetchPage>>): boolean => {
       lastCount = count;
       let fresh = 0;
       items.forEach((item, index) => {
@@ -160,7 +170,7 @@ export function createOrgAdapter(client: HttpClient, opts: OrgAdapterOptions = {
       });
       fetched += items.length;
       onPage?.({ page, fetched, count });
-      if (items.length < pageSize) break;
+      if (items.length < pageSize) return true;
       fullPagesWithNothingNew = fresh === 0 ? fullPagesWithNothingNew + 1 : 0;
       if (fullPagesWithNothingNew >= 2) {
         throw badResponse(
@@ -172,6 +182,21 @@ export function createOrgAdapter(client: HttpClient, opts: OrgAdapterOptions = {
       }
       if (page >= maxPages) {
         throw badResponse(client, 'GET', res, `full user list pages without end (still full at page ${page}, the most read in one pull); stopped`);
+      }
+      return false;
+    };
+
+    const first = await fetchPage(1);
+    const reportedCount = first.count;
+    let page = 1;
+    if (!take(1, first)) {
+      // The rest concurrently, checked in page order. Paging still ends on a short page only:
+      // a `count` larger than page 1 is a total, and says where the short page should be; one
+      // that is not (it may count the page's items) plans nothing, and pages are read a few ahead.
+      const plannedLast = first.count > first.items.length ? Math.floor(first.count / pageSize) + 1 : null;
+      for await (const next of pagesInOrder({ from: 2, plannedLast, maxPage: maxPages, concurrency, fetch: fetchPage })) {
+        page = next.page;
+        if (take(next.page, next.value)) break;
       }
     }
 

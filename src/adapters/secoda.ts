@@ -22,6 +22,7 @@ import { z } from 'zod';
 import type { HttpClient, HttpResponse } from '../http/client.js';
 import { SECODA_PAGE_PARAM, SECODA_PATHS } from './secoda-paths.js';
 import { isNone, SecodaUserRecord, toSecodaUser, type SecodaUser } from './secoda-records.js';
+import { pagesInOrder } from './pages-in-order.js';
 import { badResponse, describeIssues, IncompleteReadError, resolveExistingOnInvite, saysAlreadyExists, statusError } from './common.js';
 
 export { IncompleteReadError } from './common.js';
@@ -110,7 +111,25 @@ function field(obj: unknown, key: string): unknown {
   return typeof obj === 'object' && obj !== null && !Array.isArray(obj) ? (obj as Record<string, unknown>)[key] : undefined;
 }
 
-export function createSecodaAdapter(client: HttpClient): SecodaAdapter {
+/**
+ * Pages page 1 announces: `total_pages`, else `count` over page 1's size when
+ * that count is larger than the page (otherwise it may be the page's own).
+ */
+function plannedPages(env: z.infer<typeof ListEnvelope>): number | null {
+  const totalPages = asCount(env.total_pages);
+  if (totalPages !== null) return totalPages;
+  const count = asCount(env.count);
+  const size = env.results.length;
+  return count !== null && size > 0 && count > size ? Math.ceil(count / size) : null;
+}
+
+export interface SecodaAdapterOptions {
+  /** List pages requested at once once page 1 says how many there are (MAX_CONCURRENCY). Default 4. */
+  concurrency?: number;
+}
+
+export function createSecodaAdapter(client: HttpClient, opts: SecodaAdapterOptions = {}): SecodaAdapter {
+  const concurrency = Math.max(1, Math.floor(opts.concurrency ?? 4));
   /** Determine the next page, or throw describing why the answer is unusable. */
   function nextPageOf(env: z.infer<typeof ListEnvelope>, page: number, res: HttpResponse): number | null {
     const fromMeta = pageNumberOf(field(env.meta, 'next_page'));
@@ -136,7 +155,21 @@ export function createSecodaAdapter(client: HttpClient): SecodaAdapter {
     return fromLink;
   }
 
-  /** One read of every page, with what the pages claimed about the whole. */
+  /** One page of the list, its envelope checked (a malformed page fails the read when it is reached). */
+  async function fetchPage(page: number, signal?: AbortSignal): Promise<{ res: HttpResponse; env: z.infer<typeof ListEnvelope> }> {
+    const res = await client.request({ method: 'GET', path: SECODA_PATHS.users(), searchParams: { [SECODA_PAGE_PARAM]: page }, ...(signal ? { signal } : {}) });
+    const env = ListEnvelope.safeParse(res.body);
+    if (!env.success) throw badResponse(client, 'GET', res, `a malformed user list on page ${page}: no "results" array`);
+    return { res, env: env.data };
+  }
+
+  /**
+   * One read of every page, with what the pages claimed about the whole.
+   * Page 1 says how many pages there are (`total_pages`, else `count` over
+   * its size): pages 2..N are then fetched concurrently and taken in page
+   * order, each still pointing to the next; a page pointing elsewhere is
+   * followed from there one page at a time, as a list without totals is.
+   */
   async function readAll(onPage?: (p: SecodaPageProgress) => void): Promise<ListRead> {
     const users: SecodaUser[] = [];
     // A user served on two pages (users added before it while paging) is one user: the later copy wins.
@@ -145,14 +178,11 @@ export function createSecodaAdapter(client: HttpClient): SecodaAdapter {
     let maxPages = 10_000;
     let reportedUsers: number | null = null;
     let reportedPages: number | null = null;
-    for (let page = 1; ; ) {
+
+    /** Takes one page; returns the next page to read, or null at the end. */
+    const take = (page: number, { res, env }: Awaited<ReturnType<typeof fetchPage>>): number | null => {
       visited.add(page);
-      const res = await client.request({ method: 'GET', path: SECODA_PATHS.users(), searchParams: { [SECODA_PAGE_PARAM]: page } });
-      const env = ListEnvelope.safeParse(res.body);
-      if (!env.success) {
-        throw badResponse(client, 'GET', res, `a malformed user list on page ${page}: no "results" array`);
-      }
-      const results = env.data.results;
+      const results = env.results;
       results.forEach((item, index) => {
         const r = SecodaUserRecord.safeParse(item);
         if (!r.success) {
@@ -170,8 +200,8 @@ export function createSecodaAdapter(client: HttpClient): SecodaAdapter {
           users.push(user);
         } else users[seen] = user;
       });
-      const count = asCount(env.data.count);
-      const totalPages = asCount(env.data.total_pages);
+      const count = asCount(env.count);
+      const totalPages = asCount(env.total_pages);
       // The largest claim of the read: a workspace that shrinks while we page must not hide a user we skipped.
       if (count !== null) reportedUsers = Math.max(reportedUsers ?? 0, count);
       if (totalPages !== null) reportedPages = Math.max(reportedPages ?? 0, totalPages);
@@ -187,16 +217,35 @@ export function createSecodaAdapter(client: HttpClient): SecodaAdapter {
         ...(count !== null ? { count } : {}),
         ...(totalPages !== null ? { totalPages } : {}),
       });
-      const next = nextPageOf(env.data, page, res);
-      if (next === null) return { users, pages: visited.size, reportedUsers, reportedPages, last: res };
+      const next = nextPageOf(env, page, res);
+      if (next === null) return null;
       if (visited.has(next)) {
         throw badResponse(client, 'GET', res, `a user list that loops: page ${page} points to page ${next}, which was already read`);
       }
       if (visited.size >= maxPages) {
         throw badResponse(client, 'GET', res, `a user list that does not end: still a next page after ${visited.size} pages`);
       }
-      page = next;
+      return next;
+    };
+
+    const first = await fetchPage(1);
+    let last = first.res;
+    let next = take(1, first);
+    // The pages page 1 announced, fetched concurrently; only while each points to the one after it.
+    const planned = plannedPages(first.env);
+    if (next === 2 && planned !== null && planned > 2) {
+      for await (const p of pagesInOrder({ from: 2, plannedLast: planned, maxPage: planned, concurrency, fetch: fetchPage })) {
+        last = p.value.res;
+        next = take(p.page, p.value);
+        if (next !== p.page + 1) break;
+      }
     }
+    while (next !== null) {
+      const p = await fetchPage(next);
+      last = p.res;
+      next = take(next, p);
+    }
+    return { users, pages: visited.size, reportedUsers, reportedPages, last };
   }
 
   /**

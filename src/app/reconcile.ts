@@ -15,6 +15,7 @@ import type { RunStatus, Store } from '../store/types.js';
 import { applyPlan, ApplyStoreError, type StoredAction } from './apply.js';
 import type { PageProgress, ProgressSink, SourcePort, TargetPort } from './ports.js';
 import { mergeReads, readSource, type SourceRead } from './pull.js';
+import { readBoth, type StopCheck } from './read-both.js';
 import { buildReport, summarise, type Report } from './report.js';
 import { reviewing } from './reviewed.js';
 import type { ReviewedPlan } from './plan-file.js';
@@ -81,26 +82,33 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
       checkAbort();
       deps.onProgress?.({ phase: 'pull', api: 'org', ...p });
     };
-    let source = await readSource(deps.source, log, onOrgPage);
-    await store.saveOrgSnapshot(runId, source.users);
-    checkAbort();
     // The workspace and org API this run is for: a dry run's report is a plan for exactly these.
     await store.updateRun(runId, { secodaApi: config.secoda.url, orgApi: config.org.url, ...review.runFields });
-    const targetRead = await readTarget(deps.target, store, secodaDecision, (p) => {
+    const onSecodaPage = (stopped: StopCheck) => (p: PageProgress) => {
+      stopped();
       checkAbort();
       deps.onProgress?.({ phase: 'pull', api: 'secoda', ...p });
-    });
-    const { current } = targetRead;
+    };
+    // Both APIs at once (src/app/read-both.ts); the org snapshot is stored while Secoda is still being read.
+    const [firstRead, targetRead] = await readBoth(
+      async (stopped) => {
+        const read = await readSource(deps.source, log, (p) => (stopped(), onOrgPage(p)));
+        await store.saveOrgSnapshot(runId, read.users);
+        return read;
+      },
+      async (stopped) => {
+        const read = await readTarget(deps.target, store, secodaDecision, onSecodaPage(stopped));
+        // GROUP_MAP: the groups are read (and checked) before any write too; always live, they are not in the snapshot.
+        const groups = config.groupMap ? await readGroups(deps.target, store, config.groupMap, read.current, onSecodaPage(stopped)) : undefined;
+        return { ...read, groups };
+      },
+    );
+    let source = firstRead;
+    checkAbort();
+    const { current, groups: groupRead } = targetRead;
     let secodaRead = targetRead.record;
     await store.updateRun(runId, { secodaRead });
     log.info({ secodaRead: secodaRead.mode, snapshotAt: secodaRead.snapshotAt }, `Secoda ${secodaRead.mode === 'full' ? 'list read in full' : 'planned from the snapshot'}: ${secodaRead.reason}`);
-    // GROUP_MAP: the groups are read (and checked) before any write too; always live, they are not in the snapshot.
-    const groupRead = config.groupMap
-      ? await readGroups(deps.target, store, config.groupMap, current, (p) => {
-        checkAbort();
-        deps.onProgress?.({ phase: 'pull', api: 'secoda', ...p });
-      })
-      : undefined;
 
     // Read after the (long) reads, just before planning: a pause made meanwhile holds this run.
     const { pause, deleteAfter, observedAt } = await gracePeriodAndPause(store, runId, config.deleteAfterMs);

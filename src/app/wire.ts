@@ -3,9 +3,10 @@
  * its own HTTP client with its own limits.
  */
 import { createOrgAdapter } from '../adapters/org.js';
+import { createSecodaAdapter } from '../adapters/secoda.js';
 import { createSecodaTarget } from '../adapters/secoda-target.js';
 import type { SyncConfig } from '../config/load.js';
-import { createHttpClient, type ResponseEvent } from '../http/client.js';
+import { createHttpClient, type RateEvent, type ResponseEvent } from '../http/client.js';
 import type { Clock } from '../http/wait.js';
 import type { Logger } from '../observe/logger.js';
 import type { SourcePort, TargetPort } from './ports.js';
@@ -14,6 +15,8 @@ export interface WireOptions {
   logger: Logger;
   signal?: AbortSignal;
   onResponse?: (e: ResponseEvent) => void;
+  /** A gate's learned rate changed (metrics). */
+  onRate?: (e: RateEvent) => void;
   clock?: Clock;
 }
 
@@ -25,6 +28,7 @@ export function wireAdapters(config: SyncConfig, options: WireOptions): { source
     logger: options.logger,
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.onResponse ? { onResponse: options.onResponse } : {}),
+    ...(options.onRate ? { onRate: options.onRate } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
   };
   const org = createHttpClient({
@@ -35,5 +39,9 @@ export function wireAdapters(config: SyncConfig, options: WireOptions): { source
     ...common, api: 'secoda', baseUrl: config.secoda.url, token: config.secoda.apiKey,
     readRate: config.secoda.readRate, writeRate: config.secoda.writeRate, authHint: 'SECODA_API_KEY',
   });
-  return { source: createOrgAdapter(org, { rolesFrom: config.org.rolesFrom, concurrency: config.maxConcurrency }), target: createSecodaTarget(secoda) };
+  // Pages (once the first says how many) and per-user role reads go MAX_CONCURRENCY at a time, within each API's gates.
+  return {
+    source: createOrgAdapter(org, { rolesFrom: config.org.rolesFrom, concurrency: config.maxConcurrency }),
+    target: createSecodaTarget(secoda, createSecodaAdapter(secoda, { concurrency: config.maxConcurrency })),
+  };
 }

@@ -64,7 +64,7 @@ const TABLE = {
   },
   ORG_RATE: {
     group: 'sync', section: SOURCE, default: '10/s',
-    description: 'Most org API requests started in any window (N/s, N/min, N/h)', parse: parseRate,
+    description: 'Most org API requests started in any window (N/s, N/min, N/h); a ceiling: after a 429 the rate drops to what the server admits, then climbs back', parse: parseRate,
   },
   ORG_ROLES_FROM: {
     group: 'sync', section: SOURCE, default: 'auto',
@@ -82,11 +82,11 @@ const TABLE = {
   },
   SECODA_READ_RATE: {
     group: 'sync', section: TARGET, default: '10/s',
-    description: 'Most Secoda GET requests started in any window (N/s, N/min, N/h)', parse: parseRate,
+    description: 'Most Secoda GET requests started in any window (N/s, N/min, N/h); a ceiling: after a 429 the rate drops to what the server admits, then climbs back', parse: parseRate,
   },
   SECODA_WRITE_RATE: {
     group: 'sync', section: TARGET, default: '30/min',
-    description: 'Most Secoda writes (POST, PATCH, PUT, DELETE) started in any window; Secoda documents 30/min', parse: parseRate,
+    description: 'Most Secoda writes (POST, PATCH, PUT, DELETE) started in any window; Secoda documents 30/min; lowered after a 429 as the read rates are', parse: parseRate,
   },
   SECODA_REFRESH: {
     group: 'sync', section: TARGET, default: '1h',
@@ -157,7 +157,7 @@ const TABLE = {
   },
   MAX_CONCURRENCY: {
     group: 'sync', section: HTTP, default: '4',
-    description: 'Most requests in flight at once, per API', parse: parsePositiveInt,
+    description: 'Most requests in flight at once, per API (list pages once the first says how many, role reads, writes)', parse: parsePositiveInt,
   },
   RETRY_LIMIT: {
     group: 'sync', section: HTTP, default: '5',

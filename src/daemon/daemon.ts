@@ -142,7 +142,7 @@ export class Daemon {
     try {
       await reconcileLocked({
         config: sync, store, logger, label: 'daemon', waitMs: 0, signal: runAbort.signal, ...(this.deps.now ? { now: this.deps.now } : {}),
-        wire: { signal: this.hardStop.signal, onResponse: this.metrics.onResponse },
+        wire: { signal: this.hardStop.signal, onResponse: this.metrics.onResponse, onRate: this.metrics.onRate },
         onProgress: createProgress({ tty: false, logger, intervalMs: 30_000 }).sink,
         after: async (r) => {
           this.lastRun = { id: r.runId, status: r.status, finishedAt: r.finishedAt };

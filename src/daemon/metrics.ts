@@ -3,7 +3,7 @@
  * several daemons in one process never share counters.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { ResponseEvent } from '../http/client.js';
+import type { RateEvent, ResponseEvent } from '../http/client.js';
 import type { Report } from '../app/report.js';
 import type { PauseRecord } from '../store/types.js';
 
@@ -31,6 +31,11 @@ export class Metrics {
   readonly groupMemberships = new Counter({
     name: `${P}group_memberships_total`, help: 'GROUP_MAP memberships by change (added, removed, withheld) and the final status of their group write',
     labelNames: ['change', 'status'], registers: [this.registry],
+  });
+  readonly learnedRate = new Gauge({
+    name: `${P}http_rate_per_second`,
+    help: 'Rate each API gate allows now, learned from 429s (AIMD); set from the first 429 on (before it, the configured rate)',
+    labelNames: ['api', 'kind'], registers: [this.registry],
   });
   readonly skippedTicks = new Counter({ name: `${P}skipped_ticks_total`, help: 'Scheduled ticks skipped, by reason', labelNames: ['reason'], registers: [this.registry] });
 
@@ -60,6 +65,10 @@ export class Metrics {
   onResponse = (e: ResponseEvent): void => {
     this.httpRequests.inc({ api: e.api, method: e.method, status: String(e.status) });
     if (e.status === 429) this.throttled.inc({ api: e.api });
+  };
+
+  onRate = (e: RateEvent): void => {
+    this.learnedRate.set({ api: e.api, kind: e.kind }, e.perSecond);
   };
 
   recordRun(report: Report, durationSeconds: number): void {

@@ -50,12 +50,13 @@ import { excerpt } from './redact.js';
 import { AbortSignalFired, abortable, realClock, throwIfAborted, type Clock } from './wait.js';
 import { decideRetry, describeFailure, NOT_SENT_CODES, parseRetryAfter, RETRYABLE_CODES, type RetryPolicy } from './retry-policy.js';
 import { joinUrl, normaliseBaseUrl, type SearchParams } from './url.js';
+import { rateChangeReporter, type RateEvent } from './rate-log.js';
 
 export { backoffDelay, decideRetry, parseRetryAfter, type RetryCause, type RetryDecision, type RetryPolicy, type RetryState } from './retry-policy.js';
 export { realClock, type Clock } from './wait.js';
 export { joinUrl, normaliseBaseUrl, type SearchParams } from './url.js';
 
-export type { Rate } from './gate.js';
+export type { Rate, RateChange } from './gate.js';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'OPTIONS' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -74,6 +75,8 @@ export interface ResponseEvent {
   /** 1-based attempt number of this request. */
   attempt: number;
 }
+
+export type { RateEvent } from './rate-log.js';
 
 export interface HttpClientOptions {
   /** 'org' | 'secoda' — goes into errors, logs and metrics. */
@@ -109,6 +112,8 @@ export interface HttpClientOptions {
   logger?: HttpLogger;
   /** Metrics hook, called once per attempt. Exceptions from it are ignored. */
   onResponse?: (e: ResponseEvent) => void;
+  /** Metrics hook: a gate's learned rate changed (lowered by a 429, raised while none comes). */
+  onRate?: (e: RateEvent) => void;
   /** Cancels every wait and request of this client (graceful shutdown). */
   signal?: AbortSignal;
   /** Safety margin added to both gate windows (default: 2% of the window, max 1 s). */
@@ -162,7 +167,7 @@ function plural(n: number, word: string): string {
 }
 
 type AttemptOutcome =
-  | { kind: 'answer'; status: number; headers: Record<string, string | string[] | undefined>; text: string; durationMs: number }
+  | { kind: 'answer'; status: number; headers: Record<string, string | string[] | undefined>; text: string; durationMs: number; stamp: number }
   | { kind: 'failure'; code: string; message: string; timeout: boolean; aborted: boolean; durationMs: number }
   /** Not sent: the API asked for a wait longer than the cap, and it is not over. */
   | { kind: 'blocked' };
@@ -213,8 +218,9 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
   if (!(opts.concurrency >= 1)) throw new RangeError(`concurrency must be >= 1 (got ${opts.concurrency})`);
 
   const pause: PauseState = { until: 0 };
-  const readGate = new SlidingWindowGate(opts.readRate, pause, now, opts.gateMarginMs, clock.sleep);
-  const writeGate = new SlidingWindowGate(opts.writeRate, pause, now, opts.gateMarginMs, clock.sleep);
+  const rateLog = (kind: 'read' | 'write') => rateChangeReporter(api, kind, log, opts.onRate);
+  const readGate = new SlidingWindowGate(opts.readRate, pause, now, opts.gateMarginMs, clock.sleep, rateLog('read'));
+  const writeGate = new SlidingWindowGate(opts.writeRate, pause, now, opts.gateMarginMs, clock.sleep, rateLog('write'));
   /** Set by a Retry-After above the cap: until then nothing is sent (monotonic ms), and why. */
   const refused = { until: 0, message: '' };
   const limit = pLimit(opts.concurrency);
@@ -268,6 +274,7 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
           headers: { ...res.headers },
           text: res.body,
           durationMs: Math.round(now() - started),
+          stamp,
         };
       } catch (e) {
         return { kind: 'failure', ...describeFailure(e), durationMs: Math.round(now() - started) };
@@ -357,8 +364,10 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
         );
       }
 
-      // An answer.
+      // An answer. What the server admits (anything but a 429) teaches the gate its rate.
       const { status, text } = outcome;
+      if (status === 429) gate.throttled(outcome.stamp);
+      else gate.admitted();
       const ambiguous = status >= 500;
       history.push({ attempt, status, code: null, durationMs: outcome.durationMs, ambiguous });
       emit(method, status, outcome.durationMs, attempt);

@@ -11,7 +11,14 @@
  * when the request has actually left: a request that leaves late (a new
  * connection, a busy event loop) must not let the next window open early,
  * or the server, counting arrivals, sees more than `limit` in one window.
+ *
+ * The configured rate is a ceiling, not a promise: a 429 lowers the gate's
+ * rate to what the server showed it admits, and it creeps back up while no
+ * 429 comes (AIMD, ./adaptive-rate.ts). While lowered, starts are spaced
+ * evenly (1 / rate apart): the server's window is unknown, and an even pace
+ * never bursts into it.
  */
+import { AdaptiveRate } from './adaptive-rate.js';
 import { sleep, throwIfAborted, abortable } from './wait.js';
 
 export interface Rate {
@@ -26,6 +33,16 @@ export interface PauseState {
 }
 
 export const monotonicNow = (): number => performance.now();
+
+/** A change of a gate's learned rate (requests per second), for logs and metrics. */
+export interface RateChange {
+  perSecond: number;
+  configuredPerSecond: number;
+  /** 'lowered' by a 429; 'raised' while none comes (reported every 5%); 'restored' to the configured rate. */
+  reason: 'lowered' | 'raised' | 'restored';
+  /** With 'lowered': what the server admitted over the last window, per second. */
+  admittedPerSecond?: number;
+}
 
 /**
  * Default safety margin added to the window: 2% of it, at most 1 s. Covers the
@@ -43,6 +60,14 @@ export class SlidingWindowGate {
   /** The latest (at most `limit`) start stamps, ascending. */
   private starts: number[] = [];
   private tail: Promise<void> = Promise.resolve();
+  /** The learned rate; null when the configured one is unbounded (nothing to learn below). */
+  private readonly adaptive: AdaptiveRate | null;
+  /** The latest start admitted (for the even pace while the rate is lowered). */
+  private lastStart = -Infinity;
+  /** When answers other than 429 came, within the last window: what the server admits. */
+  private admittedAt: number[] = [];
+  /** The rate last reported to onRate. */
+  private reported: number;
 
   constructor(
     rate: Rate,
@@ -50,6 +75,7 @@ export class SlidingWindowGate {
     private readonly now: () => number = monotonicNow,
     marginMs?: number,
     private readonly sleepFor: (ms: number, signal?: AbortSignal) => Promise<void> = sleep,
+    private readonly onRate?: (change: RateChange) => void,
   ) {
     if (!(rate.limit >= 1) || !(rate.windowMs >= 0)) {
       throw new RangeError(`invalid rate ${JSON.stringify(rate)}: limit must be >= 1 and windowMs >= 0`);
@@ -57,6 +83,64 @@ export class SlidingWindowGate {
     this.limit = rate.limit;
     this.windowMs = rate.windowMs;
     this.effectiveWindowMs = rate.windowMs + (marginMs ?? defaultMarginMs(rate.windowMs));
+    const perSecond = (rate.limit * 1000) / rate.windowMs;
+    this.adaptive = Number.isFinite(perSecond) ? new AdaptiveRate({ configuredPerSecond: perSecond }) : null;
+    this.reported = perSecond;
+  }
+
+  /** The rate in force now, requests per second (the configured one until a 429). */
+  ratePerSecond(): number {
+    return this.adaptive ? this.adaptive.rateAt(this.now()) : Infinity;
+  }
+
+  /** An attempt through this gate was answered with something other than 429. */
+  admitted(): void {
+    if (!this.adaptive) return;
+    const now = this.now();
+    this.admittedAt.push(now);
+    this.trimAdmitted(now);
+  }
+
+  /**
+   * An attempt that started at `startedAt` (its stamp) was answered 429: lower
+   * the rate from what the server admitted over the last window. Returns the
+   * new rate, or null when nothing changed (an earlier 429 of the same burst,
+   * or no answer admitted in the window to learn from).
+   */
+  throttled(startedAt: number): number | null {
+    if (!this.adaptive) return null;
+    const now = this.now();
+    this.trimAdmitted(now);
+    if (this.admittedAt.length === 0) return null;
+    const admittedPerSecond = (this.admittedAt.length * 1000) / this.windowMs;
+    const next = this.adaptive.throttled(now, startedAt, admittedPerSecond);
+    if (next !== null) this.report({ perSecond: next, configuredPerSecond: this.adaptive.configuredPerSecond, reason: 'lowered', admittedPerSecond });
+    return next;
+  }
+
+  private trimAdmitted(now: number): void {
+    let drop = 0;
+    while (drop < this.admittedAt.length && this.admittedAt[drop]! <= now - this.windowMs) drop++;
+    if (drop > 0) this.admittedAt.splice(0, drop);
+  }
+
+  private report(change: RateChange): void {
+    this.reported = change.perSecond;
+    try {
+      this.onRate?.(change);
+    } catch {
+      /* a log or metrics hook never breaks a request */
+    }
+  }
+
+  /** Reports a rate grown by 5% (or back at the ceiling) since the last report. */
+  private reportGrowth(now: number): void {
+    if (!this.adaptive) return;
+    const rate = this.adaptive.rateAt(now);
+    if (rate === this.reported) return;
+    const configuredPerSecond = this.adaptive.configuredPerSecond;
+    if (rate >= configuredPerSecond) this.report({ perSecond: rate, configuredPerSecond, reason: 'restored' });
+    else if (rate >= this.reported * 1.05) this.report({ perSecond: rate, configuredPerSecond, reason: 'raised' });
   }
 
   /** How long (ms) an attempt starting at `now` would have to wait; 0 = may start now. */
@@ -67,7 +151,9 @@ export class SlidingWindowGate {
       const oldestRelevant = this.starts[this.starts.length - this.limit];
       windowWait = oldestRelevant + this.effectiveWindowMs - now;
     }
-    return Math.max(0, pauseWait, windowWait);
+    let paceWait = 0;
+    if (this.adaptive?.adaptedAt(now)) paceWait = this.lastStart + 1000 / this.adaptive.rateAt(now) - now;
+    return Math.max(0, pauseWait, windowWait, paceWait);
   }
 
   /**
@@ -86,6 +172,7 @@ export class SlidingWindowGate {
         const wait = this.delayAt(now);
         if (wait <= 0) {
           this.record(now);
+          this.reportGrowth(now);
           return now;
         }
         await this.sleepFor(Math.max(1, wait), signal);
@@ -116,6 +203,7 @@ export class SlidingWindowGate {
 
   /** Adds a stamp, keeping the array ascending and only the latest `limit` stamps. */
   private record(at: number): void {
+    this.lastStart = Math.max(this.lastStart, at);
     let i = this.starts.length;
     while (i > 0 && this.starts[i - 1]! > at) i--;
     this.starts.splice(i, 0, at);

@@ -36,23 +36,31 @@ export function createProgress(options: { tty: boolean; stream?: NodeJS.WriteStr
   const line = statusLineOf(options.stream ?? process.stderr);
   const interval = options.intervalMs ?? 10_000;
   let applyStartedAt = 0;
-  let lastLog = 0;
-  let lastPhase = '';
+  /** When each phase ('pull:org', 'pull:secoda', 'apply') was last logged: both APIs are read at once. */
+  const lastLog = new Map<string, number>();
+  /** The latest line of each API being read, shown side by side while both are. */
+  const reading = new Map<string, string>();
 
   const sink: ProgressSink = (event) => {
     const now = Date.now();
     if (event.phase === 'apply' && applyStartedAt === 0) applyStartedAt = now - 1;
     const text = describe(event, applyStartedAt, now);
     if (options.tty) {
-      line.show(text);
+      if (event.phase === 'pull') {
+        reading.set(event.api, text);
+        line.show([...reading.values()].join(' · '));
+      } else {
+        reading.clear();
+        line.show(text);
+      }
       return;
     }
     const phaseKey = event.phase === 'pull' ? `pull:${event.api}` : 'apply';
     const finished = event.phase === 'apply' && event.done === event.total;
-    if (phaseKey !== lastPhase || finished || now - lastLog >= interval) {
+    const last = lastLog.get(phaseKey);
+    if (last === undefined || finished || now - last >= interval) {
       options.logger.info({ progress: event }, text);
-      lastLog = now;
-      lastPhase = phaseKey;
+      lastLog.set(phaseKey, now);
     }
   };
   return {

@@ -100,6 +100,9 @@ function withRunLock(store: Omit<Store, LockMethods>, run: RunLocker, leader: Ru
   });
 }
 
+/** Shared buffers of the embedded database (see openPglite). */
+const PGLITE_SHARED_BUFFERS = '32MB';
+
 async function openPglite(dataDir: string, migrationsFolder: string, opts: OpenStoreOptions): Promise<Store> {
   const dir = resolve(dataDir);
   let client: PGlite;
@@ -108,7 +111,9 @@ async function openPglite(dataDir: string, migrationsFolder: string, opts: OpenS
   try {
     mkdirSync(dir, { recursive: true });
     dirLock = acquireDirLock(dir);
-    client = await PGlite.create({ dataDir: dir });
+    // Postgres's default 128 MB of shared buffers is most of an embedded store's memory (it lives in
+    // this process): 100k-user snapshots fit in far less, and a whole run stays well under 400 MB.
+    client = await PGlite.create({ dataDir: dir, postgresqlconf: [`shared_buffers = ${PGLITE_SHARED_BUFFERS}`] });
   } catch (err) {
     unlock();
     if (err instanceof StoreError) throw err;

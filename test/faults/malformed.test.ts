@@ -86,7 +86,8 @@ describe('malformed answers abort before any write (exit 1)', () => {
         expect(h.secoda.users()).toEqual(before);
         // Not retried: one request per page read.
         expect(h.org.pendingFaults() + h.secoda.pendingFaults()).toBe(0);
-        if (api === 'org') expect(h.secoda.requests).toEqual([]);
+        // Both APIs are read at once: the Secoda read may have begun, and stopped; it only ever read.
+        if (api === 'org') expect(h.secoda.requests.filter((q) => q.method !== 'GET')).toEqual([]);
       });
     }
   }

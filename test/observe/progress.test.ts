@@ -74,6 +74,22 @@ describe('progress', () => {
       expect.stringMatching(/^applying: 50\/50 actions/),
     ]);
   });
+  it('both APIs read at once: off a terminal, each API logged once per interval, not at every alternation; on one, side by side', () => {
+    const logs = new Capture();
+    const p = createProgress({ tty: false, logger: createLogger({ level: 'info', pretty: false, stream: logs }), intervalMs: 60_000 });
+    for (let i = 1; i <= 20; i++) {
+      p.sink({ phase: 'pull', api: 'org', page: i, fetched: i * 100 });
+      p.sink({ phase: 'pull', api: 'secoda', page: i, fetched: i * 50 });
+    }
+    expect(logs.text.trim().split('\n').map((l) => JSON.parse(l).msg)).toEqual(['reading organization: page 1, 100 users', 'reading Secoda: page 1, 50 users']);
+
+    const tty = new Capture();
+    tty.isTTY = true;
+    const q = createProgress({ tty: true, stream: tty as unknown as NodeJS.WriteStream, logger: createLogger({ level: 'info', pretty: false, stream: tty }) });
+    q.sink({ phase: 'pull', api: 'org', page: 3, fetched: 300, count: 1000 });
+    q.sink({ phase: 'pull', api: 'secoda', page: 2, fetched: 100 });
+    expect(tty.text.endsWith('reading organization: page 3, 300/1000 users · reading Secoda: page 2, 100 users')).toBe(true);
+  });
 });
 
 describe('logger', () => {

@@ -33,11 +33,12 @@ export interface ProcessResult {
   wallMs: number;
 }
 
-export function runNode(script: string, args: string[], env: Record<string, string>, cwd: string): Promise<ProcessResult> {
+/** `nodeArgs` go before the script (e.g. `--import` of the RSS probe). */
+export function runNode(script: string, args: string[], env: Record<string, string>, cwd: string, nodeArgs: string[] = []): Promise<ProcessResult> {
   return new Promise((resolve, reject) => {
     const spawnedAt = Date.now();
     const t0 = performance.now();
-    const child = spawn(process.execPath, [script, ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...nodeArgs, script, ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

@@ -10,7 +10,7 @@
  *   npm run bench -- --quick           smaller sizes, a smoke run (< 1 min); BENCH_QUICK=1 too
  *   --out FILE                         write the results there (quick runs write nothing by default)
  *   --check                            exit 1 when a target is missed
- *   --only plan,store,orgsnap,rate,margin,latency,resync    run some scenarios only
+ *   --only plan,store,orgsnap,rate,margin,latency,resync,pull,changes,unknown    run some scenarios only
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -19,7 +19,9 @@ import { parseArgs } from 'node:util';
 import { defaultMarginMs } from '../../src/http/gate.js';
 import { startOrgSim, startSecodaSim, type OrgSim, type SecodaSim } from '../simulators/index.js';
 import { makeWorld, type World, type WorldSpec } from './data.js';
-import { childEnv, cliPath, distDir, freshDb, repoRoot, log, runChild, runNode, serverVersion, type BenchDb } from './harness.js';
+import { benchDir, childEnv, cliPath, distDir, freshDb, repoRoot, log, runChild, runNode, serverVersion, type BenchDb } from './harness.js';
+import { pathToFileURL } from 'node:url';
+import { changesVsNaive, fullPull, noChangeResync, unknownLimit, type BenchContext } from './throughput.js';
 import type { NaiveResult } from './naive.js';
 import { orgSnapshotGrowth } from './org-growth.js';
 import type { ApplyWindow } from './db-child.js';
@@ -48,7 +50,10 @@ const SIZES = quick
       rate: { unchanged: 30, reRole: 30, invite: 50, remove: 20 } satisfies WorldSpec,
       margin: 0,
       latency: { unchanged: 50, reRole: 50, invite: 70, remove: 30 } satisfies WorldSpec,
-      resync: 2_000,
+      resync: 1_000,
+      pull: 2_000,
+      changes: { unchanged: 900, reRole: 40, invite: 40, remove: 20 } satisfies WorldSpec,
+      unknown: 400,
     }
   : {
       plan: [1_000, 10_000, 100_000],
@@ -58,6 +63,9 @@ const SIZES = quick
       margin: 400,
       latency: { unchanged: 500, reRole: 300, invite: 500, remove: 200 } satisfies WorldSpec,
       resync: 40_000,
+      pull: 100_000,
+      changes: { unchanged: 18_000, reRole: 800, invite: 800, remove: 400 } satisfies WorldSpec,
+      unknown: 12_000,
     };
 
 const LATENCY_MS = 50;
@@ -105,28 +113,35 @@ async function scenario(name: string, fn: () => Promise<void>): Promise<void> {
 // ---------------------------------------------------------------------------
 // simulators and the CLI
 
-interface Sims {
+export interface Sims {
   org: OrgSim;
   secoda: SecodaSim;
   close(): Promise<void>;
 }
 
-async function startSims(world: World, o: {
+export interface SimLimits {
   orgRate: { limit: number; windowMs: number } | null;
   readLimit: { limit: number; windowMs: number } | null;
   writeLimit: { limit: number; windowMs: number } | null;
-}): Promise<Sims> {
-  const org = await startOrgSim({ token: ORG_TOKEN, rate: o.orgRate, latencyMs: LATENCY_MS });
+  /** Both simulators' latency; default LATENCY_MS. */
+  latencyMs?: number;
+}
+
+async function startSims(world: World, o: SimLimits): Promise<Sims> {
+  const latencyMs = o.latencyMs ?? LATENCY_MS;
+  const org = await startOrgSim({ token: ORG_TOKEN, rate: o.orgRate, latencyMs });
   const secoda = await startSecodaSim({
-    apiKey: SECODA_KEY, readLimit: o.readLimit, writeLimit: o.writeLimit, latencyMs: LATENCY_MS,
+    apiKey: SECODA_KEY, readLimit: o.readLimit, writeLimit: o.writeLimit, latencyMs,
   });
   org.seed(world.org);
   secoda.seed(world.secoda);
   return { org, secoda, close: async () => void (await Promise.all([org.close(), secoda.close()])) };
 }
 
-interface CliRun {
+export interface CliRun {
   wallMs: number;
+  /** Peak RSS of the CLI process (bytes), when asked for. */
+  peakRss?: number;
   spawnedAt: number;
   exitedAt: number;
   report: {
@@ -136,7 +151,8 @@ interface CliRun {
   };
 }
 
-async function reconcileCli(sims: Sims, db: BenchDb, extraEnv: Record<string, string>): Promise<CliRun> {
+async function reconcileCli(sims: Sims, db: BenchDb, extraEnv: Record<string, string>, o: { rss?: boolean } = {}): Promise<CliRun> {
+  const rssFile = join(workDir, `rss-${Date.now()}`);
   const env = childEnv({
     ORG_API_URL: sims.org.url,
     ORG_API_TOKEN: ORG_TOKEN,
@@ -145,10 +161,14 @@ async function reconcileCli(sims: Sims, db: BenchDb, extraEnv: Record<string, st
     LOG_LEVEL: 'warn',
     MAX_DELETES: '1000000',
     MAX_DELETE_PERCENT: '100',
+    MAX_DEMOTIONS: '1000000',
+    MAX_DEMOTION_PERCENT: '100',
     ...db.env,
     ...extraEnv,
+    ...(o.rss ? { BENCH_RSS_FILE: rssFile } : {}),
   });
-  const r = await runNode(cliPath, ['reconcile', '--format', 'json'], env, workDir);
+  const probe = o.rss ? ['--import', pathToFileURL(join(benchDir, 'rss-probe.js')).href] : [];
+  const r = await runNode(cliPath, ['reconcile', '--format', 'json'], env, workDir, probe);
   let report: CliRun['report'];
   try {
     report = JSON.parse(r.stdout) as CliRun['report'];
@@ -158,7 +178,8 @@ async function reconcileCli(sims: Sims, db: BenchDb, extraEnv: Record<string, st
   if (r.code !== 0 || report.status !== 'succeeded') {
     throw new Error(`the CLI exited ${r.code}, run ${report.status}: ${r.stderr.trim().slice(-800)}`);
   }
-  return { wallMs: r.wallMs, spawnedAt: r.spawnedAt, exitedAt: r.exitedAt, report };
+  const peakRss = o.rss ? Number(readFileSync(rssFile, 'utf8')) : undefined;
+  return { wallMs: r.wallMs, spawnedAt: r.spawnedAt, exitedAt: r.exitedAt, report, ...(peakRss ? { peakRss } : {}) };
 }
 
 /** A migrated database, as any run after the first finds it (the first run's set-up is a one-off). */
@@ -166,7 +187,7 @@ async function prepareDb(db: BenchDb, snapshotUsers = 0): Promise<void> {
   await runChild('db-child', ['prepare', db.target, String(snapshotUsers)], workDir);
 }
 
-function requestCounts(sims: Sims) {
+export function requestCounts(sims: Sims) {
   const ok = (q: { status: number | string }) => typeof q.status === 'number' && q.status < 400;
   const is429 = (q: { status: number | string }) => q.status === 429;
   const orgGets = sims.org.requests.filter((q) => q.method === 'GET');
@@ -378,42 +399,6 @@ async function latencyBound(): Promise<void> {
   }
 }
 
-async function noChangeResync(): Promise<void> {
-  const n = SIZES.resync;
-  const world = makeWorld({ unchanged: n, reRole: 0, invite: 0, remove: 0 });
-  const window = { limit: 10, windowMs: 1000 };
-  const sims = await startSims(world, { orgRate: window, readLimit: window, writeLimit: { limit: 30, windowMs: 60_000 } });
-  const db = await freshDb(serverUrl);
-  try {
-    // A re-sync: the database already holds the snapshot of a previous run.
-    await prepareDb(db, n);
-    const run = await reconcileCli(sims, db, {});
-    const c = requestCounts(sims);
-    if (c.writeLog.length !== 0) throw new Error(`a no-change re-sync sent ${c.writeLog.length} writes`);
-    if (run.report.summary.unchanged !== n) throw new Error(`expected ${n} unchanged, got ${JSON.stringify(run.report.summary)}`);
-    const boundMs = (c.orgPages / 10 + c.secodaPages / 10) * 1000;
-    const ratio = run.wallMs / boundMs;
-    const all = [...sims.org.requests, ...sims.secoda.requests];
-    const firstReq = Math.min(...all.map((q) => q.at));
-    const lastReq = Math.max(...all.map((q) => q.doneAt ?? q.at));
-    rows.push({
-      scenario: `no-change re-sync, ${fmtN(n)} users (default rates 10/s, ${LATENCY_MS} ms latency)`,
-      measured: fmtMs(run.wallMs),
-      bound: `${fmtMs(boundMs)} (ratio ≤ 1.1)`,
-      ratio: r2(ratio),
-      met: ratio <= 1.1,
-      details:
-        `bound = ${c.orgPages} org pages (100 a page) / 10/s + ${c.secodaPages} Secoda pages (50 a page) / 10/s; ` +
-        `measured = CLI process wall time: start-up to first request ${fmtMs(firstReq - run.spawnedAt)}, ` +
-        `reading ${fmtMs(lastReq - firstReq)}, snapshot + plan + report after the last page ${fmtMs(run.exitedAt - lastReq)}; ` +
-        `${c.throttledText}; no write sent`,
-    });
-  } finally {
-    await sims.close();
-    await db.cleanup();
-  }
-}
-
 // ---------------------------------------------------------------------------
 // output
 
@@ -479,7 +464,11 @@ async function main(): Promise<void> {
   await scenario('rate', rateBound);
   await scenario('margin', gateMargin);
   await scenario('latency', latencyBound);
-  await scenario('resync', noChangeResync);
+  const ctx: BenchContext = { rows, serverUrl, workDir, orgToken: ORG_TOKEN, secodaKey: SECODA_KEY, startSims, reconcileCli, prepareDb, requestCounts };
+  await scenario('resync', () => noChangeResync(ctx, SIZES.resync));
+  await scenario('pull', () => fullPull(ctx, SIZES.pull));
+  await scenario('changes', () => changesVsNaive(ctx, SIZES.changes));
+  await scenario('unknown', () => unknownLimit(ctx, SIZES.unknown));
   const env = await environmentLine();
   const title = serverUrl ? '## PostgreSQL' : '## PGlite (embedded)';
   const section =
