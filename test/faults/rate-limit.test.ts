@@ -172,14 +172,14 @@ describe('a server limit far below the configured rate (unknown or shared quota)
     expect(r.json().summary).toMatchObject({ unchanged: 150, failed: 0 });
     const reads = h.secoda.requests.filter((q) => q.method === 'GET');
     const throttled = reads.filter((q) => q.status === 429);
-    // The first 429 finds the limit: only the requests already on their way with it (at most
-    // MAX_CONCURRENCY, default 4) are throttled too. After its pause, at the learned rate, next to none
+    // The first 429 finds the limit: only it and the requests already on their way with it (at most
+    // MAX_CONCURRENCY, default 4) are throttled. After its pause, at the learned rate, next to none
     // (without the learned rate every Retry-After pause is followed by a burst into the next 429: 44% measured).
     expect(throttled.length).toBeGreaterThan(0);
     const firstPauseEnd = pauseEnd(throttled[0]!, 1);
     const burst = throttled.filter((q) => q.at < firstPauseEnd);
     const after = reads.filter((q) => q.at >= firstPauseEnd);
-    expect(burst.length).toBeLessThanOrEqual(CONCURRENCY);
+    expect(burst.length).toBeLessThanOrEqual(CONCURRENCY + 1);
     expect(after.filter((q) => q.status === 429).length).toBeLessThanOrEqual(after.length / 10);
     expect(r.stderr).toMatch(/secoda API read rate lowered to \d+(\.\d+)?\/s after a 429 \(the server admitted \d+(\.\d+)?\/s; configured 100\/s\)/);
     expect(h.writes()).toEqual([]);

@@ -104,7 +104,7 @@ describe('a read that keeps failing: 1 + RETRY_LIMIT attempts, exit 1, no write 
       const list = c.api === 'org' ? requestsTo(h.org.requests, 'GET', ORG_LIST) : requestsTo(h.secoda.requests, 'GET', SECODA_LIST);
       expect(list).toHaveLength(4);
       expect(sim.pendingFaults()).toBe(6);
-      if (c.api === 'org') expect(h.secoda.requests).toEqual([]);
+      // Secoda is read at the same time as the org (both APIs at once): it may have been read, never written.
       expect(h.writes()).toEqual([]);
       expect(h.secoda.users()).toEqual(before);
     });
