@@ -56,7 +56,8 @@ export interface Review {
 }
 
 export function reviewOf(file: readonly ReviewedAction[]): Review {
-  const approved = new Set(file.map(actionIdentity));
+  // A delete the file shows deferred (DELETE_AFTER) was not yet due when reviewed: it approves nothing.
+  const approved = new Set(file.filter((a) => a.status !== 'deferred').map(actionIdentity));
   return {
     isReviewed: (a) => approved.has(actionIdentity(a)),
     stale(fresh) {

@@ -27,6 +27,14 @@ describe('actionIdentity', () => {
   });
 });
 
+describe('reviewOf', () => {
+  it('a delete the file shows deferred approves nothing: once due, it is not reviewed until a new plan shows it', () => {
+    const del: PlanAction = { type: 'delete', key: 'old@x.io', email: 'old@x.io', name: 'Old', id: 's-9', from: 'viewer', status: 'planned' };
+    expect(reviewOf([{ ...asFiled(del), status: 'deferred' }]).isReviewed(del)).toBe(false);
+    expect(reviewOf([asFiled(del)]).isReviewed(del)).toBe(true);
+  });
+});
+
 describe('actionIdentity of a group write', () => {
   const person = (email: string, id: string) => ({ email, id });
   const planned: PlanAction = {

@@ -142,6 +142,13 @@ describe('PGlite: one process per data directory', () => {
   });
 });
 
+/** Pages in page order within each pull (a pull starts at page 1). */
+function sortedPerPull(pages: string[]): string[] {
+  const pulls: string[][] = [];
+  for (const p of pages) (p === '1' || pulls.length === 0 ? pulls.push([p]) : pulls.at(-1)!.push(p));
+  return pulls.flatMap((pull) => pull.sort((a, b) => Number(a) - Number(b)));
+}
+
 /** Which requests of `log` fall inside which run. */
 function attribute(log: { at: number; path: string; query: Record<string, string> }[], runs: ListedRun[]) {
   const spans = runs.map((r) => ({ id: r.runId, s: Date.parse(r.startedAt), f: Date.parse(r.finishedAt!) }));
@@ -158,6 +165,8 @@ function attribute(log: { at: number; path: string; query: Record<string, string
     list.push(req.query.page_number ?? req.query.page ?? '');
     byRun.set(hits[0]!.id, list);
   }
+  // Pages after the first are fetched several at a time: per pull, the set of pages matters, not their order.
+  for (const [id, pages] of byRun) byRun.set(id, sortedPerPull(pages));
   return { byRun, outside };
 }
 
@@ -167,7 +176,8 @@ describe.skipIf(!testServerUrl())('Postgres: daemons and one-shot runs on one da
     seedInSync(h, 250);
     h.org.setLatency(150);
     h.secodaLatency({ read: 150 });
-    const env = daemonEnv(h, { SYNC_SCHEDULE: '* * * * * *', RUN_ON_START: 'true' });
+    // SECODA_REFRESH=0: every run reads Secoda's list, so each run's reads show in the simulators' logs.
+    const env = daemonEnv(h, { SYNC_SCHEDULE: '* * * * * *', RUN_ON_START: 'true', SECODA_REFRESH: '0' });
     const d1 = spawnCli(['daemon'], env, h.cwd);
     const d2 = spawnCli(['daemon'], env, h.cwd);
     const leaderOf = () => [d1, d2].find((d) => d.has((l) => l.msg === 'this replica is now the leader'));
