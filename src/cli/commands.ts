@@ -1,26 +1,15 @@
-import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { buildReport, exitCodeOf } from '../app/report.js';
+import { buildReport } from '../app/report.js';
 import { reconcileLocked } from '../app/run.js';
-import { RunLockBusyError } from '../app/run-lock.js';
-import { loadStoreConfig, loadSyncConfig, readEnv, secretsOfEnv, type StoreConfig } from '../config/load.js';
-import { createLogger, type Logger } from '../observe/logger.js';
-import { createProgress } from '../observe/progress.js';
+import { loadStoreConfig, loadSyncConfig, readEnv, secretsOfEnv } from '../config/load.js';
 import { makeScrubber } from '../observe/scrub.js';
 import { renderReport } from '../render/report.js';
 import { pauseBanner, renderRunList } from '../render/run-list.js';
 import { openStore, runMigrations } from '../store/index.js';
 import type { Store } from '../store/types.js';
 import { parseCount, parseFlags, parseFormat } from './flags.js';
+import { runLockedCommand } from './locked-run.js';
+import { logger, storeOptions } from './setup.js';
 import { UsageError, type CliIo } from './io.js';
-
-export function logger(io: CliIo, level: string, secrets: string[]): Logger {
-  return createLogger({ level, pretty: Boolean(io.stderr.isTTY), secrets, stream: io.stderr });
-}
-
-export function storeOptions(config: StoreConfig, io: CliIo) {
-  return { ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}), dataDir: resolve(io.cwd, config.dataDir) };
-}
 
 export async function reconcileCommand(args: string[], io: CliIo): Promise<number> {
   const { values } = parseFlags(args, {
@@ -40,57 +29,16 @@ export async function reconcileCommand(args: string[], io: CliIo): Promise<numbe
   const env = readEnv(io.env, io.cwd);
   const config = loadSyncConfig(env);
   const secrets = secretsOfEnv(env);
-  const log = logger(io, config.logLevel, secrets);
-  const scrub = makeScrubber(secrets);
-
-  const store = await openStoreWaiting(io, storeOptions(config, io), waitSeconds * 1000);
-  try {
-    const progress = createProgress({ tty: Boolean(io.stderr.isTTY), stream: io.stderr as NodeJS.WriteStream, logger: log });
-    // No abort signal for the HTTP clients: on SIGINT/SIGTERM, or losing the run lock, in-flight requests finish.
-    const report = await reconcileLocked(
-      {
-        config, store, logger: log, label: values['dry-run'] ? 'reconcile --dry-run' : 'reconcile', waitMs: waitSeconds * 1000,
-        onProgress: progress.sink, ...(io.signal ? { signal: io.signal } : {}), ...(io.clock ? { wire: { clock: io.clock } } : {}),
-        ...(io.now ? { now: io.now } : {}),
-      },
-      {
-        dryRun: Boolean(values['dry-run']),
-        refresh: Boolean(values.refresh),
-        ...(maxDeletes !== undefined ? { maxDeletesOverride: maxDeletes } : {}),
-        ...(maxDemotions !== undefined ? { maxDemotionsOverride: maxDemotions } : {}),
-      },
-    );
-    progress.end();
-    if (values.out) {
-      const file = resolve(io.cwd, values.out);
-      writeFileSync(file, scrub(renderReport(report, formats.file)));
-      log.info({ file }, `report written to ${file}`);
-    }
-    io.stdout.write(scrub(renderReport(report, formats.stdout)));
-    return exitCodeOf(report.status);
-  } catch (err) {
-    if (err instanceof RunLockBusyError) {
-      io.stderr.write(`error: ${err.message}\n`);
-      return 1;
-    }
-    throw err;
-  } finally {
-    await store.close();
-  }
-}
-
-/** The embedded store admits one process at a time: with --wait, keep trying until the deadline. */
-export async function openStoreWaiting(io: CliIo, options: ReturnType<typeof storeOptions>, waitMs: number): Promise<Store> {
-  const deadline = Date.now() + waitMs;
-  const signal = io.signal;
-  for (;;) {
-    try {
-      return await (io.openStore ?? openStore)(options);
-    } catch (err) {
-      if ((err as { code?: string }).code !== 'E_LOCKED' || Date.now() >= deadline || signal?.aborted) throw err;
-      await new Promise((r) => setTimeout(r, Math.min(1_000, Math.max(0, deadline - Date.now()))));
-    }
-  }
+  const dryRun = Boolean(values['dry-run']);
+  return runLockedCommand(io, {
+    config, secrets, scrub: makeScrubber(secrets), label: dryRun ? 'reconcile --dry-run' : 'reconcile', waitSeconds, formats, out: values.out,
+    run: (deps) => reconcileLocked(deps, {
+      dryRun,
+      refresh: Boolean(values.refresh),
+      ...(maxDeletes !== undefined ? { maxDeletesOverride: maxDeletes } : {}),
+      ...(maxDemotions !== undefined ? { maxDemotionsOverride: maxDemotions } : {}),
+    }),
+  });
 }
 
 export async function reportCommand(args: string[], io: CliIo): Promise<number> {

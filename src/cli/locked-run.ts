@@ -1,5 +1,5 @@
 /**
- * The tail `apply` and `undo` share: open the store (waiting with --wait),
+ * The tail `reconcile`, `apply` and `undo` share: open the store (waiting with --wait),
  * run under the run lock with progress on stderr, write the report to
  * stdout and --out, and answer the run's exit code.
  */
@@ -12,7 +12,7 @@ import type { SyncConfig } from '../config/load.js';
 import type { Logger } from '../observe/logger.js';
 import { createProgress } from '../observe/progress.js';
 import { renderReport, type ReportFormat } from '../render/report.js';
-import { logger, openStoreWaiting, storeOptions } from './commands.js';
+import { logger, openStoreWaiting, storeOptions } from './setup.js';
 import type { CliIo } from './io.js';
 
 export interface LockedCommand {
@@ -37,6 +37,7 @@ export async function runLockedCommand(io: CliIo, c: LockedCommand): Promise<num
     const report = await c.run({
       config: c.config, store, logger: log, label: c.label, waitMs: c.waitSeconds * 1000,
       onProgress: progress.sink, ...(io.signal ? { signal: io.signal } : {}), ...(io.clock ? { wire: { clock: io.clock } } : {}),
+      ...(io.now ? { now: io.now } : {}),
     }, log);
     progress.end();
     if (c.out) {
