@@ -61,6 +61,9 @@ export function createConfirmer(deps: ConfirmerDeps): Confirmer {
   const { target, store, records, logger } = deps;
   const counts = { confirmed: 0, replanned: 0, gone: 0 };
   let nextSeq = deps.nextSeq;
+  // What the plan was made on. A live read updates `records`, but an action is confirmed against the record it was
+  // planned from: a user read earlier in the run (as another admin) must not make its own stale action look current.
+  const plannedOn = new Map(records);
 
   async function confirm(action: StoredAction): Promise<Confirmation> {
     if (action.type === 'invite' || !action.id) return { send: action };
@@ -114,7 +117,7 @@ export function createConfirmer(deps: ConfirmerDeps): Confirmer {
   async function check(id: string): Promise<string[] | 'gone'> {
     const live = await target.readRecord(id);
     counts.confirmed++;
-    const known = records.get(id);
+    const known = plannedOn.get(id) ?? records.get(id);
     if (!live) {
       counts.gone++;
       records.delete(id);
