@@ -65,7 +65,38 @@ export function createConfirmer(deps: ConfirmerDeps): Confirmer {
   // planned from: a user read earlier in the run (as another admin) must not make its own stale action look current.
   const plannedOn = new Map(records);
 
+  // Admin revokes are confirmed one at a time, each counting the admins the ones before it are taking away:
+  // two confirmed at once could each see the other still there and leave the workspace without an admin.
+  let adminTurn: Promise<unknown> = Promise.resolve();
+  const revoking = new Set<string>();
+
   async function confirm(action: StoredAction): Promise<Confirmation> {
+    const c = await confirmOne(action);
+    if (!('send' in c) || c.send.type === 'invite') return c;
+    // What is sent is known only now (a re-plan may turn a viewer's delete into an admin's): guard it, one at a time.
+    const turn = adminTurn.then(() => keepAnAdmin(c));
+    adminTurn = turn.catch(() => {});
+    return turn;
+  }
+
+  /** The last-admin guard on live data, for what is about to be sent: some other active admin must stay. */
+  async function keepAnAdmin(c: Confirmation): Promise<Confirmation> {
+    if (!('send' in c)) return c;
+    const a = c.send;
+    const id = a.id!;
+    const isActiveAdmin = (r: TargetSnapshotMember | undefined) => r !== undefined && r.role === deps.adminRole && !r.pending && !r.disabled && !r.serviceAccount;
+    if (!isActiveAdmin(records.get(id)) || (a.type !== 'delete' && a.to === deps.adminRole)) return c;
+    await checkOtherAdmins(id);
+    const others = [...records.values()].filter((r) => r.id !== id && !revoking.has(r.id) && isActiveAdmin(r));
+    if (others.length === 0) {
+      await supersede(a, 'last-admin guard on the live records: the other active admins are gone, changed, or being removed by this run; left to the next run');
+      return { skip: true };
+    }
+    revoking.add(id);
+    return c;
+  }
+
+  async function confirmOne(action: StoredAction): Promise<Confirmation> {
     if (action.type === 'invite' || !action.id) return { send: action };
     const id = action.id;
     let why: string;

@@ -208,6 +208,28 @@ describe('incremental runs', () => {
           changes: [{ at: 641170456, org: { kind: 'roles', roles: ['developer'] }, secoda: { kind: 'disable' } }],
           secodaAdds: [{ email: 'dee@acme.com', role: 'editor' }, { email: 'bob@acme.com', role: 'admin' }],
           orgAdds: [],
+        } as Scenario], [{
+          // Found by this test too: admins removed from the org and admins changed by hand in Secoda; revokes
+          // confirmed at once each saw the other admin still there, and the workspace was left without one.
+          org: [
+            { email: 'ann@board.org', roles: ['admin', 'developer', 'analyst'] }, { email: 'ann@acme.com', roles: ['analyst'] },
+            { email: 'bob@acme.com', roles: ['admin', 'developer'] }, { email: 'dee@board.org', roles: ['admin', 'analyst'] },
+            { email: 'eve@board.org', roles: [] }, { email: 'eve@acme.com', roles: [] }, { email: 'cy@board.org', roles: [] },
+          ],
+          secoda: [
+            { email: 'cy@acme.com', role: 'editor', pending: true }, { email: 'eve@acme.com', role: 'admin', pending: false },
+            { email: 'ann@board.org', role: 'guest', pending: false }, { email: 'cy@board.org', role: 'admin', pending: false },
+            { email: 'bob@acme.com', role: 'viewer', pending: false }, { email: 'dee@acme.com', role: 'guest', pending: false },
+            { email: 'fay@board.org', role: 'admin', pending: true }, { email: 'dee@board.org', role: 'guest', pending: false },
+          ],
+          protect: [],
+          changes: [
+            { at: 498681344, org: { kind: 'remove' }, secoda: { kind: 'role', role: 'admin' } },
+            { at: 903974688, org: { kind: 'remove' }, secoda: { kind: 'none' } },
+            { at: 1782531571, org: { kind: 'remove' }, secoda: { kind: 'role', role: 'guest' } },
+          ],
+          secodaAdds: [{ email: 'bob@acme.com', role: 'editor' }],
+          orgAdds: [{ email: 'fay@acme.com', roles: ['analyst'] }],
         } as Scenario]],
       },
     );
