@@ -85,7 +85,8 @@ export function createConfirmer(deps: ConfirmerDeps): Confirmer {
     const a = c.send;
     const id = a.id!;
     const isActiveAdmin = (r: TargetSnapshotMember | undefined) => r !== undefined && r.role === deps.adminRole && !r.pending && !r.disabled && !r.serviceAccount;
-    if (!isActiveAdmin(records.get(id)) || (a.type !== 'delete' && a.to === deps.adminRole)) return c;
+    const revokes = a.type === 'delete' || (a.type === 'update_role' && a.to !== deps.adminRole);
+    if (!revokes || !isActiveAdmin(records.get(id))) return c;
     await checkOtherAdmins(id);
     const others = [...records.values()].filter((r) => r.id !== id && !revoking.has(r.id) && isActiveAdmin(r));
     if (others.length === 0) {
