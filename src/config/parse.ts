@@ -164,7 +164,7 @@ export function parseDatabaseUrl(text: string): string | undefined {
   try {
     url = new URL(text);
   } catch {
-    throw new Error('must be a postgres://user:password@host:5432/database URL');
+    throw new Error('must be a postgres://USER:PASSWORD@HOST:5432/DATABASE URL');
   }
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
     throw new Error(`must start with postgres:// or postgresql:// (got ${url.protocol}//)`);
