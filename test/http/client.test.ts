@@ -523,6 +523,29 @@ describe('cancellation', () => {
   });
 });
 
+describe('a bug of ours inside an attempt', () => {
+  it('surfaces as itself, not as "cancelled": a clock that fails while the gate waits', async () => {
+    const s = await server((_req, res) => json(res, 200, { ok: true }));
+    const broken = new TypeError('clock.sleep is broken');
+    const clock = { now: () => performance.now(), sleep: async () => Promise.reject(broken) };
+    const c = client(s.url, { readRate: { limit: 1, windowMs: 60_000 }, clock });
+    expect((await c.request({ method: 'GET', path: 'first' })).status).toBe(200);
+    // The second start has to wait for the window: the wait itself throws.
+    const err = await c.request({ method: 'GET', path: 'second' }).catch((e: unknown) => e);
+    expect(err).toBe(broken);
+    expect(err).not.toBeInstanceOf(ApiError);
+    expect(s.seen.map((r) => r.url)).toEqual(['/first']);
+  });
+
+  it('a body that cannot be serialised is thrown as the TypeError it is, before anything is sent', async () => {
+    const s = await server((_req, res) => json(res, 200, { ok: true }));
+    const err = await client(s.url).request({ method: 'POST', path: 'x', json: { n: 1n } }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TypeError);
+    expect(err).not.toBeInstanceOf(ApiError);
+    expect(s.seen).toHaveLength(0);
+  });
+});
+
 describe('logging', () => {
   it('logs one debug line per attempt with api, method, redacted url, status and ms — never headers', async () => {
     const s = await server((_req, res, seen) => json(res, seen.n === 1 ? 503 : 200, {}));
