@@ -81,7 +81,7 @@ export function createSecodaTarget(
           }
           case 'update_name': {
             const { first_name, last_name } = splitName(action.name);
-            const { httpStatus, ...user } = await groups.setName(requireId(action), first_name, last_name);
+            const { httpStatus, ...user } = await secoda.setName(requireId(action), first_name, last_name);
             return { ok: true, member: memberOf(user), receipt: { httpStatus } };
           }
           case 'group':

@@ -4,6 +4,7 @@
  */
 import { createOrgAdapter } from '../adapters/org.js';
 import { createSecodaAdapter } from '../adapters/secoda.js';
+import { createSecodaGroupsAdapter } from '../adapters/secoda-groups.js';
 import { createSecodaTarget } from '../adapters/secoda-target.js';
 import type { SyncConfig } from '../config/load.js';
 import { createHttpClient, type RateEvent, type ResponseEvent } from '../http/client.js';
@@ -42,6 +43,10 @@ export function wireAdapters(config: SyncConfig, options: WireOptions): { source
   // Pages (once the first says how many) and per-user role reads go MAX_CONCURRENCY at a time, within each API's gates.
   return {
     source: createOrgAdapter(org, { rolesFrom: config.org.rolesFrom, concurrency: config.maxConcurrency }),
-    target: createSecodaTarget(secoda, createSecodaAdapter(secoda, { concurrency: config.maxConcurrency })),
+    target: createSecodaTarget(
+      secoda,
+      createSecodaAdapter(secoda, { concurrency: config.maxConcurrency }),
+      createSecodaGroupsAdapter(secoda, { concurrency: config.maxConcurrency }),
+    ),
   };
 }
