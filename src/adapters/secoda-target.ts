@@ -10,7 +10,7 @@ import type { Member } from '../core/member.js';
 import type { PlanAction } from '../core/plan.js';
 import type { HttpClient } from '../http/client.js';
 import type { TargetPort, WriteOutcome } from '../app/ports.js';
-import { writeFailureOf } from './common.js';
+import { failureOf } from './common.js';
 import { createSecodaAdapter, type SecodaAdapter } from './secoda.js';
 import { createSecodaGroupsAdapter, type SecodaGroup, type SecodaGroupsAdapter } from './secoda-groups.js';
 import { secodaUsersToMembers, splitName } from './secoda-members.js';
@@ -64,8 +64,12 @@ export function createSecodaTarget(
       return (await groups.listGroups(onPage)).map(known);
     },
     async readRecord(id) {
-      const user = await secoda.getUser(id);
-      return user ? recordOf(user) : null;
+      try {
+        const user = await secoda.getUser(id);
+        return { ok: true, record: user ? recordOf(user) : null };
+      } catch (err) {
+        return failureOf(err);
+      }
     },
     membersOf: (records) => secodaUsersToMembers(records.map(userOf)),
     async apply(action: PlanAction): Promise<WriteOutcome> {
@@ -90,7 +94,7 @@ export function createSecodaTarget(
             return await invite(action);
         }
       } catch (err) {
-        return writeFailureOf(err);
+        return failureOf(err);
       }
     },
   };
