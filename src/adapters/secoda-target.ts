@@ -14,6 +14,7 @@ import { failureOf } from './common.js';
 import { createSecodaAdapter, type SecodaAdapter } from './secoda.js';
 import { createSecodaGroupsAdapter, type SecodaGroup, type SecodaGroupsAdapter } from './secoda-groups.js';
 import { secodaUsersToMembers, splitName } from './secoda-members.js';
+import { SECODA_VOCABULARY } from './secoda-roles.js';
 import type { SecodaUser } from './secoda-records.js';
 import type { TargetSnapshotMember } from '../store/types.js';
 
@@ -58,6 +59,7 @@ export function createSecodaTarget(
 
   return {
     api: client.api,
+    vocabulary: SECODA_VOCABULARY,
     listMembers: async (onPage) => secodaUsersToMembers(await secoda.listUsers(onPage)),
     listGroups: async (onPage) => {
       groupIds.clear();

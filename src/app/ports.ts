@@ -7,6 +7,7 @@
 import type { TargetGroup } from '../core/groups.js';
 import type { Member, SourceUser } from '../core/member.js';
 import type { PlanAction } from '../core/plan.js';
+import type { RoleVocabulary } from '../core/roles.js';
 import type { TargetSnapshotMember } from '../store/types.js';
 
 export type { SourceUser } from '../core/member.js';
@@ -101,6 +102,8 @@ export type ReadOutcome = { ok: true; record: TargetSnapshotMember | null } | Wr
 export interface TargetPort {
   /** Names the target in messages ("secoda"). */
   readonly api: string;
+  /** The target's roles (highest first), its admin role, and the roles outside the sync: what the plan speaks in. */
+  readonly vocabulary: RoleVocabulary;
   /** Every member of the target; the adapter decides which are outside the sync (`exclusion`). */
   listMembers(onPage?: (p: PageProgress) => void): Promise<Member[]>;
   /**

@@ -8,6 +8,7 @@ import { createSecodaGroupsAdapter } from '../adapters/secoda-groups.js';
 import { createSecodaTarget } from '../adapters/secoda-target.js';
 import type { SyncConfig } from '../config/load.js';
 import { createHttpClient, type RateEvent, type ResponseEvent } from '../http/client.js';
+import { AbortedError } from '../http/errors.js';
 import type { Clock } from '../http/wait.js';
 import type { Logger } from '../observe/logger.js';
 import type { SourcePort, TargetPort } from './ports.js';
@@ -21,7 +22,14 @@ export interface WireOptions {
   clock?: Clock;
 }
 
-export function wireAdapters(config: SyncConfig, options: WireOptions): { source: SourcePort; target: TargetPort } {
+export interface Wired {
+  source: SourcePort;
+  target: TargetPort;
+  /** Whether an error is a request the HTTP layer cancelled (a hard stop): the run was interrupted, not failed. */
+  cancelled: (err: unknown) => boolean;
+}
+
+export function wireAdapters(config: SyncConfig, options: WireOptions): Wired {
   const common = {
     timeoutMs: config.httpTimeoutMs,
     concurrency: config.maxConcurrency,
@@ -48,5 +56,6 @@ export function wireAdapters(config: SyncConfig, options: WireOptions): { source
       createSecodaAdapter(secoda, { concurrency: config.maxConcurrency }),
       createSecodaGroupsAdapter(secoda, { concurrency: config.maxConcurrency }),
     ),
+    cancelled: (err) => err instanceof AbortedError,
   };
 }
