@@ -102,40 +102,39 @@ export function createSecodaAdapter(client: HttpClient, opts: SecodaAdapterOptio
     return { ...(await resolveExistingOnInvite(client, method, res, u.email, listUsers)), httpStatus: res.status };
   }
 
-  async function setRole(id: string, role: string): Promise<SecodaUser & { httpStatus: number }> {
-    const method = 'PATCH';
-    const wanted = role.trim().toLowerCase();
-    let res = await client.request({ method, path: SECODA_PATHS.user(id), json: { role: wanted } });
+  /**
+   * PATCH one user, then check the answer says what was asked. An answer
+   * without a body (not what the docs say, but harmless) is checked against
+   * the user read back. The documented PATCH body schema lists only the
+   * names, so a silently ignored field shows here, not in the next run.
+   */
+  async function patchUser(id: string, json: Record<string, string>, check: (u: SecodaUser) => string | null): Promise<SecodaUser & { httpStatus: number }> {
+    let res = await client.request({ method: 'PATCH', path: SECODA_PATHS.user(id), json });
     const httpStatus = res.status;
-    let via = method;
+    let via = 'PATCH';
     if (res.body === undefined) {
-      // No body (not what the docs say, but harmless): read the user back.
       res = await client.request({ method: 'GET', path: SECODA_PATHS.user(id) });
       via = 'GET';
     }
     const user = parseUser(res, via);
-    // The documented PATCH body schema lists only the names: make a silently ignored role visible.
-    if (user.role !== wanted) {
-      throw badResponse(client, via, res, `user ${id} with role "${user.role}" after setting role "${wanted}": the role was not changed`);
-    }
+    const wrong = check(user);
+    if (wrong !== null) throw badResponse(client, via, res, `user ${id} ${wrong}`);
     return { ...user, httpStatus };
   }
 
-  async function setName(id: string, firstName: string, lastName: string): Promise<SecodaUser & { httpStatus: number }> {
-    const method = 'PATCH';
-    let res = await client.request({ method, path: SECODA_PATHS.user(id), json: { first_name: firstName, last_name: lastName } });
-    const httpStatus = res.status;
-    let via = method;
-    if (res.body === undefined) {
-      res = await client.request({ method: 'GET', path: SECODA_PATHS.user(id) });
-      via = 'GET';
-    }
-    const user = parseUser(res, via);
+  function setRole(id: string, role: string): Promise<SecodaUser & { httpStatus: number }> {
+    const wanted = role.trim().toLowerCase();
+    return patchUser(id, { role: wanted }, (u) =>
+      u.role === wanted ? null : `with role "${u.role}" after setting role "${wanted}": the role was not changed`);
+  }
+
+  function setName(id: string, firstName: string, lastName: string): Promise<SecodaUser & { httpStatus: number }> {
     const collapse = (s: string) => s.trim().replace(/\s+/g, ' ');
     const sent = collapse(`${firstName} ${lastName}`);
-    const got = collapse(`${user.first_name} ${user.last_name}`);
-    if (got !== sent) throw badResponse(client, via, res, `user ${id} named "${got}" after setting "${sent}": the name was not changed`);
-    return { ...user, httpStatus };
+    return patchUser(id, { first_name: firstName, last_name: lastName }, (u) => {
+      const now = collapse(`${u.first_name} ${u.last_name}`);
+      return now === sent ? null : `named "${now}" after setting "${sent}": the name was not changed`;
+    });
   }
 
   async function remove(id: string): Promise<{ httpStatus: number }> {
