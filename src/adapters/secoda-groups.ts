@@ -36,7 +36,7 @@ export interface SecodaGroup {
 
 const idText = z.preprocess((v) => (isNone(v) ? undefined : typeof v === 'number' ? String(v) : v), z.string().refine((s) => s.trim().length > 0, 'empty'));
 
-export const SecodaGroupRecord = z.object({
+const SecodaGroupRecord = z.object({
   id: idText,
   name: z.preprocess((v) => (isNone(v) ? '' : v), z.string()),
   users: z.preprocess((v) => (isNone(v) ? null : v), z.array(idText).nullable()),

@@ -18,9 +18,6 @@ import { readPagedList, type PagedList, type SecodaPageProgress } from './secoda
 import { badResponse, describeIssues, resolveExistingOnInvite, saysAlreadyExists, statusError } from './common.js';
 
 export { IncompleteReadError } from './common.js';
-export type { SecodaUser } from './secoda-records.js';
-
-export type { SecodaPageProgress } from './secoda-pages.js';
 
 /**
  * An invited user. `alreadyExisted: true` means: an earlier attempt of this

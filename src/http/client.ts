@@ -42,20 +42,12 @@ import { WRITE_METHODS, type HttpClient, type HttpClientOptions, type HttpReques
 import { joinUrl, normaliseBaseUrl } from './url.js';
 import { AbortSignalFired, realClock } from './wait.js';
 
-export { backoffDelay, decideRetry, parseRetryAfter, type RetryCause, type RetryDecision, type RetryPolicy, type RetryState } from './retry-policy.js';
-export { realClock, type Clock } from './wait.js';
-export { joinUrl, normaliseBaseUrl, type SearchParams } from './url.js';
-export type { Rate, RateChange } from './gate.js';
 export type { RateEvent } from './rate-log.js';
-export {
-  WRITE_METHODS,
-  type HttpClient,
-  type HttpClientOptions,
-  type HttpLogger,
-  type HttpMethod,
-  type HttpRequest,
-  type HttpResponse,
-  type ResponseEvent,
+export type {
+  HttpClient,
+  HttpClientOptions,
+  HttpResponse,
+  ResponseEvent,
 } from './types.js';
 
 function normaliseHint(api: string, hint?: string): string {

@@ -34,7 +34,7 @@ import type { SearchParams } from './url.js';
 type Answer = Extract<AttemptOutcome, { kind: 'answer' }>;
 type Failure = Extract<AttemptOutcome, { kind: 'failure' }>;
 
-export const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 export const seconds = (ms: number): string => `${Math.round(ms / 100) / 10} s`;
 
 /** What every message and error of one request names. */

@@ -28,7 +28,7 @@ export function backoffDelay(retry: number, baseMs: number, maxMs: number, rando
 /** Connection never established: the server cannot have acted on the request. */
 export const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
 /** Transport failures worth retrying. */
-export const RETRYABLE_CODES = new Set([
+const RETRYABLE_CODES = new Set([
   'ETIMEDOUT',
   'ECONNRESET',
   'ECONNREFUSED',

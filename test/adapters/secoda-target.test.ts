@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startSecodaSim, type SecodaSim } from '../../tools/simulators/index.js';
 import { createSecodaTarget } from '../../src/adapters/secoda-target.js';
 import { failureOf } from '../../src/adapters/common.js';
-import { AuthError, BadResponseError, ConflictError, ForbiddenError, HttpStatusError, NetworkError, RateLimitError, TimeoutError } from '../../src/http/index.js';
+import { AuthError, BadResponseError, ConflictError, ForbiddenError, HttpStatusError, NetworkError, RateLimitError, TimeoutError } from '../../src/http/errors.js';
 import type { PlanAction } from '../../src/core/plan.js';
 import { fastClient } from '../helpers/http-client.js';
 

@@ -1,18 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { inspect } from 'node:util';
-import {
-  ApiError,
-  AuthError,
-  BadResponseError,
-  HttpStatusError,
-  NetworkError,
-  RateLimitError,
-  TimeoutError,
-  AbortedError,
-  ForbiddenError,
-  type HttpClientOptions,
-  type ResponseEvent,
-} from '../../src/http/index.js';
+import { ApiError, AuthError, BadResponseError, HttpStatusError, NetworkError, RateLimitError, TimeoutError, AbortedError, ForbiddenError } from '../../src/http/errors.js';
+import { type HttpClientOptions, type ResponseEvent } from '../../src/http/client.js';
 import { SlidingWindowGate } from '../../src/http/gate.js';
 import { fastClient } from '../helpers/http-client.js';
 import { warpClock } from './warp-clock.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { causeOf } from '../../src/http/retry-policy.js';
-import { backoffDelay, decideRetry, joinUrl, normaliseBaseUrl, parseRetryAfter, type RetryPolicy } from '../../src/http/client.js';
+import { backoffDelay, causeOf, decideRetry, parseRetryAfter, type RetryPolicy } from '../../src/http/retry-policy.js';
+import { joinUrl, normaliseBaseUrl } from '../../src/http/url.js';
 import { SlidingWindowGate } from '../../src/http/gate.js';
 import { makeScrubber, redactUrl } from '../../src/observe/scrub.js';
 
