@@ -126,10 +126,11 @@ export async function resolveExistingOnInvite<T extends { email: string }>(
 }
 
 /**
- * A write's error as the application acts on it (see WriteFailureKind): the
- * HTTP layer's error classes mapped to kinds, with the status this side saw.
+ * A write's (or a live read's) error as the application acts on it (see
+ * WriteFailureKind): the HTTP layer's error classes mapped to kinds, with the
+ * status this side saw. Anything else is a bug of ours: `internal`.
  */
-export function writeFailureOf(err: unknown): WriteFailure {
+export function failureOf(err: unknown): WriteFailure {
   if (!(err instanceof ApiError)) {
     return { ok: false, kind: 'internal', message: err instanceof Error ? err.message : String(err), attempts: 1 };
   }

@@ -1,6 +1,6 @@
 /**
  * Secoda's groups (`api/v1/auth/group/`, ../shared/api/secoda-groups.txt) and
- * the name PATCH of SYNC_NAMES. The group list pages like the user list
+ * The group list is read by the same reader as the user list
  * (secoda-pages.ts). A group's `users` are user ids; "None" or a missing list
  * is delivered as `users: null` (unknown), never as empty: a group believed
  * empty would lose, in our full-list write, every member the sync does not
@@ -23,9 +23,9 @@ import { z } from 'zod';
 import { groupKey } from '../core/groups.js';
 import type { HttpClient, HttpResponse } from '../http/client.js';
 import { badResponse, describeIssues, hadAmbiguousAttempt } from './common.js';
-import { readPagedList } from './secoda-pages.js';
+import { readPagedList, type SecodaPageProgress } from './secoda-pages.js';
 import { SECODA_PATHS } from './secoda-paths.js';
-import { isNone, SecodaUserRecord, toSecodaUser, type SecodaUser } from './secoda-records.js';
+import { isNone } from './secoda-records.js';
 
 export interface SecodaGroup {
   id: string;
@@ -36,23 +36,26 @@ export interface SecodaGroup {
 
 const idText = z.preprocess((v) => (isNone(v) ? undefined : typeof v === 'number' ? String(v) : v), z.string().refine((s) => s.trim().length > 0, 'empty'));
 
-export const SecodaGroupRecord = z.object({
+const SecodaGroupRecord = z.object({
   id: idText,
   name: z.preprocess((v) => (isNone(v) ? '' : v), z.string()),
   users: z.preprocess((v) => (isNone(v) ? null : v), z.array(idText).nullable()),
 });
 
 export interface SecodaGroupsAdapter {
-  listGroups(onPage?: (p: { page: number; fetched: number; count?: number }) => void): Promise<SecodaGroup[]>;
+  listGroups(onPage?: (p: SecodaPageProgress) => void): Promise<SecodaGroup[]>;
   /** POST api/v1/auth/group/ with {name, users}. */
   createGroup(name: string, users: readonly string[], pendingIds: readonly string[]): Promise<SecodaGroup & { httpStatus: number }>;
   /** PATCH api/v1/auth/group/{id}/ with {users}: the full list. */
   setGroupUsers(id: string, users: readonly string[], pendingIds: readonly string[]): Promise<SecodaGroup & { httpStatus: number }>;
-  /** PATCH api/v1/user/{id}/ with {first_name, last_name}. */
-  setName(id: string, firstName: string, lastName: string): Promise<SecodaUser & { httpStatus: number }>;
 }
 
-export function createSecodaGroupsAdapter(client: HttpClient): SecodaGroupsAdapter {
+export interface SecodaGroupsAdapterOptions {
+  /** List pages requested at once once page 1 says how many there are (MAX_CONCURRENCY). Default 4. */
+  concurrency?: number;
+}
+
+export function createSecodaGroupsAdapter(client: HttpClient, opts: SecodaGroupsAdapterOptions = {}): SecodaGroupsAdapter {
   const parseGroup = (res: HttpResponse, method: string): SecodaGroup => {
     const r = SecodaGroupRecord.safeParse(res.body);
     if (!r.success) throw badResponse(client, method, res, `a malformed group: ${describeIssues(r.error)}`);
@@ -84,7 +87,9 @@ export function createSecodaGroupsAdapter(client: HttpClient): SecodaGroupsAdapt
   }
 
   const listGroups: SecodaGroupsAdapter['listGroups'] = (onPage) =>
-    readPagedList(client, { noun: 'group', path: SECODA_PATHS.groups(), parse: SecodaGroupRecord, idOf: (g) => g.id }, onPage);
+    readPagedList(client, { noun: 'group', path: SECODA_PATHS.groups(), parse: SecodaGroupRecord, idOf: (g) => g.id }, {
+      ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}), ...(onPage ? { onPage } : {}),
+    });
 
   /** Groups an earlier, ambiguous attempt of this create made: same name, same members as the one kept. */
   async function removeTwins(kept: SecodaGroup): Promise<void> {
@@ -107,25 +112,6 @@ export function createSecodaGroupsAdapter(client: HttpClient): SecodaGroupsAdapt
     async setGroupUsers(id, users, pendingIds) {
       const res = await client.request({ method: 'PATCH', path: SECODA_PATHS.group(id), json: { users: [...users] } });
       return { ...(await checked(res, 'PATCH', users, pendingIds, id)), httpStatus: res.status };
-    },
-
-    async setName(id, firstName, lastName) {
-      const method = 'PATCH';
-      let res = await client.request({ method, path: SECODA_PATHS.user(id), json: { first_name: firstName, last_name: lastName } });
-      const httpStatus = res.status;
-      let via = method;
-      if (res.body === undefined) {
-        res = await client.request({ method: 'GET', path: SECODA_PATHS.user(id) });
-        via = 'GET';
-      }
-      const r = SecodaUserRecord.safeParse(res.body);
-      if (!r.success) throw badResponse(client, via, res, `a malformed user: ${describeIssues(r.error)}`);
-      const user = toSecodaUser(r.data);
-      const collapse = (s: string) => s.trim().replace(/\s+/g, ' ');
-      if (collapse(`${user.first_name} ${user.last_name}`) !== collapse(`${firstName} ${lastName}`)) {
-        throw badResponse(client, via, res, `user ${id} named "${collapse(`${user.first_name} ${user.last_name}`)}" after setting "${collapse(`${firstName} ${lastName}`)}": the name was not changed`);
-      }
-      return { ...user, httpStatus };
     },
   };
 }

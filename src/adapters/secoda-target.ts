@@ -10,10 +10,11 @@ import type { Member } from '../core/member.js';
 import type { PlanAction } from '../core/plan.js';
 import type { HttpClient } from '../http/client.js';
 import type { TargetPort, WriteOutcome } from '../app/ports.js';
-import { writeFailureOf } from './common.js';
+import { failureOf } from './common.js';
 import { createSecodaAdapter, type SecodaAdapter } from './secoda.js';
 import { createSecodaGroupsAdapter, type SecodaGroup, type SecodaGroupsAdapter } from './secoda-groups.js';
 import { secodaUsersToMembers, splitName } from './secoda-members.js';
+import { SECODA_VOCABULARY } from './secoda-roles.js';
 import type { SecodaUser } from './secoda-records.js';
 import type { TargetSnapshotMember } from '../store/types.js';
 
@@ -58,14 +59,19 @@ export function createSecodaTarget(
 
   return {
     api: client.api,
+    vocabulary: SECODA_VOCABULARY,
     listMembers: async (onPage) => secodaUsersToMembers(await secoda.listUsers(onPage)),
     listGroups: async (onPage) => {
       groupIds.clear();
       return (await groups.listGroups(onPage)).map(known);
     },
     async readRecord(id) {
-      const user = await secoda.getUser(id);
-      return user ? recordOf(user) : null;
+      try {
+        const user = await secoda.getUser(id);
+        return { ok: true, record: user ? recordOf(user) : null };
+      } catch (err) {
+        return failureOf(err);
+      }
     },
     membersOf: (records) => secodaUsersToMembers(records.map(userOf)),
     async apply(action: PlanAction): Promise<WriteOutcome> {
@@ -81,7 +87,7 @@ export function createSecodaTarget(
           }
           case 'update_name': {
             const { first_name, last_name } = splitName(action.name);
-            const { httpStatus, ...user } = await groups.setName(requireId(action), first_name, last_name);
+            const { httpStatus, ...user } = await secoda.setName(requireId(action), first_name, last_name);
             return { ok: true, member: memberOf(user), receipt: { httpStatus } };
           }
           case 'group':
@@ -90,7 +96,7 @@ export function createSecodaTarget(
             return await invite(action);
         }
       } catch (err) {
-        return writeFailureOf(err);
+        return failureOf(err);
       }
     },
   };

@@ -71,12 +71,18 @@ export function createConfirmer(deps: ConfirmerDeps): Confirmer {
   const revoking = new Set<string>();
 
   async function confirm(action: StoredAction): Promise<Confirmation> {
-    const c = await confirmOne(action);
-    if (!('send' in c) || c.send.type === 'invite') return c;
-    // What is sent is known only now (a re-plan may turn a viewer's delete into an admin's): guard it, one at a time.
-    const turn = adminTurn.then(() => keepAnAdmin(c));
-    adminTurn = turn.catch(() => {});
-    return turn;
+    try {
+      const c = await confirmOne(action);
+      if (!('send' in c) || c.send.type === 'invite') return c;
+      // What is sent is known only now (a re-plan may turn a viewer's delete into an admin's): guard it, one at a time.
+      const turn = adminTurn.then(() => keepAnAdmin(c));
+      adminTurn = turn.catch(() => {});
+      return await turn;
+    } catch (err) {
+      // The store failing is not the read failing: apply stops on it.
+      if (err instanceof StoreError) throw err;
+      return { fail: readFailure(err, action) };
+    }
   }
 
   /** The last-admin guard on live data, for what is about to be sent: some other active admin must stay. */
@@ -101,27 +107,21 @@ export function createConfirmer(deps: ConfirmerDeps): Confirmer {
     if (action.type === 'invite' || !action.id) return { send: action };
     const id = action.id;
     let why: string;
-    try {
-      const own = await check(id);
-      if (own === 'gone' && action.type === 'delete') {
-        await store.updateAction(action.actionId, {
-          status: 'succeeded', httpStatus: 404, error: 'already gone: Secoda had no such user (404 Not Found) when confirming, nothing sent',
-          startedAt: new Date(), finishedAt: new Date(),
-        });
-        return { skip: true };
-      }
-      if (own === 'gone') why = 'Secoda no longer has this user (404 Not Found)';
-      else if (own.length > 0) why = `live record differs from the snapshot (${own.join('; ')})`;
-      else {
-        // The last-admin guard let this admin go because others stay: make sure they still do.
-        const others = revokesAdmin(action) ? await checkOtherAdmins(id) : [];
-        if (others.length === 0) return { send: action };
-        why = `other admins changed since the snapshot (${others.join('; ')})`;
-      }
-    } catch (err) {
-      // The store failing is not the read failing: apply stops on it.
-      if (err instanceof StoreError) throw err;
-      return { fail: readFailure(err, action) };
+    const own = await check(id);
+    if (own === 'gone' && action.type === 'delete') {
+      await store.updateAction(action.actionId, {
+        status: 'succeeded', httpStatus: 404, error: 'already gone: Secoda had no such user (404 Not Found) when confirming, nothing sent',
+        startedAt: new Date(), finishedAt: new Date(),
+      });
+      return { skip: true };
+    }
+    if (own === 'gone') why = 'Secoda no longer has this user (404 Not Found)';
+    else if (own.length > 0) why = `live record differs from the snapshot (${own.join('; ')})`;
+    else {
+      // The last-admin guard let this admin go because others stay: make sure they still do.
+      const others = revokesAdmin(action) ? await checkOtherAdmins(id) : [];
+      if (others.length === 0) return { send: action };
+      why = `other admins changed since the snapshot (${others.join('; ')})`;
     }
     const plan = deps.replan(target.membersOf([...records.values()]));
     const next = plan.actions.find((a) => a.id === id) ?? plan.actions.find((a) => a.key === memberKey(action.email) && a.type === 'invite');
@@ -147,7 +147,9 @@ export function createConfirmer(deps: ConfirmerDeps): Confirmer {
 
   /** Reads one user live; the snapshot takes what it finds. Returns what differed ([] = nothing), or 'gone'. */
   async function check(id: string): Promise<string[] | 'gone'> {
-    const live = await target.readRecord(id);
+    const read = await target.readRecord(id);
+    if (!read.ok) throw new LiveReadFailed(read);
+    const live = read.record;
     counts.confirmed++;
     const known = plannedOn.get(id) ?? records.get(id);
     if (!live) {
@@ -230,13 +232,17 @@ function recordOf(m: Member): TargetSnapshotMember {
   };
 }
 
-/** A failed confirmation read, as the write's failure: nothing was sent. */
+/** A live read the target answered with a failure (its kind decided by the adapter). */
+class LiveReadFailed extends Error {
+  constructor(readonly failure: WriteFailure) {
+    super(failure.message);
+  }
+}
+
+/** A failed confirmation read, as the write's failure: nothing was sent. Anything but the read failing is a bug: `internal`. */
 function readFailure(err: unknown, action: PlanAction): WriteFailure {
-  const e = err as { code?: string; message?: string; status?: number; attempts?: number };
-  const kind = e.code === 'E_AUTH' ? 'auth' : e.code === 'E_BAD_RESPONSE' ? 'bad_response' : e.code === 'E_ABORTED' ? 'aborted' : 'transient';
-  return {
-    ok: false, kind, attempts: e.attempts ?? 1,
-    message: `could not confirm ${action.email}'s live record before the ${action.type}, nothing sent: ${e.message ?? String(err)}`,
-    ...(e.status !== undefined ? { httpStatus: e.status } : {}),
-  };
+  const failure: WriteFailure = err instanceof LiveReadFailed
+    ? err.failure
+    : { ok: false, kind: 'internal', attempts: 1, message: err instanceof Error ? err.message : String(err) };
+  return { ...failure, message: `could not confirm ${action.email}'s live record before the ${action.type}, nothing sent: ${failure.message}` };
 }

@@ -7,6 +7,7 @@
 import type { TargetGroup } from '../core/groups.js';
 import type { Member, SourceUser } from '../core/member.js';
 import type { PlanAction } from '../core/plan.js';
+import type { RoleVocabulary } from '../core/roles.js';
 import type { TargetSnapshotMember } from '../store/types.js';
 
 export type { SourceUser } from '../core/member.js';
@@ -95,16 +96,21 @@ export interface WriteFailure {
 
 export type WriteOutcome = { ok: true; member?: Member; receipt: WriteReceipt } | WriteFailure;
 
+/** One live record: `record` null when the target no longer has the member; a failed read as a failure kind. */
+export type ReadOutcome = { ok: true; record: TargetSnapshotMember | null } | WriteFailure;
+
 export interface TargetPort {
   /** Names the target in messages ("secoda"). */
   readonly api: string;
+  /** The target's roles (highest first), its admin role, and the roles outside the sync: what the plan speaks in. */
+  readonly vocabulary: RoleVocabulary;
   /** Every member of the target; the adapter decides which are outside the sync (`exclusion`). */
   listMembers(onPage?: (p: PageProgress) => void): Promise<Member[]>;
   /**
    * One member's live record (a read, through the read gate), in the form the
-   * snapshot keeps; null when the target no longer has it. Throws on a failed read.
+   * snapshot keeps. Never throws: a failed read is an outcome.
    */
-  readRecord(id: string): Promise<TargetSnapshotMember | null>;
+  readRecord(id: string): Promise<ReadOutcome>;
   /** The snapshot's records as members, exclusions decided exactly as for a full read. */
   membersOf(records: readonly TargetSnapshotMember[]): Member[];
   /** Carries out one planned action. Never throws: a failure is an outcome. */

@@ -7,7 +7,6 @@ import { orgUsersToMembers, protectedMatcher } from '../core/normalise.js';
 import { memberKey, type Member } from '../core/member.js';
 import { computeSyncPlan } from '../core/plan-sync.js';
 import type { PlanAction } from '../core/plan.js';
-import { SECODA_VOCABULARY } from '../adapters/secoda-roles.js';
 import { planText } from '../render/holds.js';
 import type { SyncConfig } from '../config/load.js';
 import type { Logger } from '../observe/logger.js';
@@ -38,6 +37,8 @@ export interface ReconcileDeps {
   now?: () => Date;
   /** How often an apply looks for a pause (pause-watch.ts). */
   pausePollMs?: number;
+  /** Whether an error is a request the adapters' HTTP layer cancelled (wire.ts): an interruption, not a failure. */
+  cancelled?: (err: unknown) => boolean;
 }
 
 export interface ReconcileOptions {
@@ -116,7 +117,7 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
     const demotionOverride = review.maxOverride ?? options.maxDemotionsOverride;
     const planFor = (read: SourceRead, current: Member[]) => {
       const members = orgUsersToMembers(read.users, {
-        roleMap: config.roleMap, defaultRole: config.defaultRole, roleOrder: SECODA_VOCABULARY.roles,
+        roleMap: config.roleMap, defaultRole: config.defaultRole, roleOrder: deps.target.vocabulary.roles,
         ...(config.groupMap ? { groupMap: config.groupMap } : {}),
       });
       return {
@@ -124,8 +125,8 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
         plan: computeSyncPlan(members, current, {
           ...(groupRead ? { groups: { names: groupRead.names, found: groupRead.found } } : {}),
           syncNames: config.syncNames,
-          roleOrder: SECODA_VOCABULARY.roles,
-          adminRole: SECODA_VOCABULARY.adminRole,
+          roleOrder: deps.target.vocabulary.roles,
+          adminRole: deps.target.vocabulary.adminRole,
           isProtected: protectedMatcher(config.protectedEmails),
           deleteHolds: read.deleteHolds,
           maxDeletes: override ?? config.maxDeletes,
@@ -187,7 +188,7 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
     if (!options.dryRun) {
       const watch = watchPause(store, deps.signal, log, deps.pausePollMs);
       const confirmer = targetRead.records && createConfirmer({
-        target: deps.target, store, runId, records: targetRead.records, logger: log, adminRole: SECODA_VOCABULARY.adminRole,
+        target: deps.target, store, runId, records: targetRead.records, logger: log, adminRole: deps.target.vocabulary.adminRole,
         replan: (members) => planFor(source, members).plan, nextSeq: plan.actions.length + stale.length,
       });
       const result = await applyPlan(stored, {
@@ -222,7 +223,7 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
     const message = (err as Error).message ?? String(err);
     if (err instanceof ApplyStoreError) sent = err.dispatched;
     // Only the shutdown itself, before any write, is "interrupted before any write"; a store failure is a failure.
-    const byAbort = err instanceof InterruptedError || (err as { code?: string }).code === 'E_ABORTED';
+    const byAbort = err instanceof InterruptedError || deps.cancelled?.(err) === true;
     if (deps.signal?.aborted && sent === 0 && byAbort) {
       log.warn(`run ${runId} interrupted before its first write`);
       await store.updateRun(runId, { status: 'interrupted', error: `interrupted by ${abortReason(deps.signal)} before any write`, finishedAt: new Date() });

@@ -10,7 +10,6 @@
 import { memberKey } from '../core/member.js';
 import { protectedMatcher } from '../core/normalise.js';
 import { planUndo, type DoneAction } from '../core/undo.js';
-import { SECODA_VOCABULARY } from '../adapters/secoda-roles.js';
 import { holdText, undoSkipText } from '../render/holds.js';
 import type { ActionRecord, RunRecord, RunStatus, Store } from '../store/types.js';
 import { applyPlan, ApplyStoreError, type StoredAction } from './apply.js';
@@ -64,8 +63,8 @@ export async function undo(deps: ReconcileDeps, options: UndoOptions): Promise<R
     await store.replaceSecodaSnapshot(current);
     const override = { deletes: options.maxDeletesOverride, demotions: options.maxDemotionsOverride };
     const plan = planUndo(done, current, {
-      roleOrder: SECODA_VOCABULARY.roles,
-      adminRole: SECODA_VOCABULARY.adminRole,
+      roleOrder: deps.target.vocabulary.roles,
+      adminRole: deps.target.vocabulary.adminRole,
       isProtected: protectedMatcher(config.protectedEmails),
       keyOwner: config.secodaKeyOwner ? memberKey(config.secodaKeyOwner) : null,
       maxDeletes: override.deletes ?? config.maxDeletes,

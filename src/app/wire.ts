@@ -4,9 +4,11 @@
  */
 import { createOrgAdapter } from '../adapters/org.js';
 import { createSecodaAdapter } from '../adapters/secoda.js';
+import { createSecodaGroupsAdapter } from '../adapters/secoda-groups.js';
 import { createSecodaTarget } from '../adapters/secoda-target.js';
 import type { SyncConfig } from '../config/load.js';
 import { createHttpClient, type RateEvent, type ResponseEvent } from '../http/client.js';
+import { AbortedError } from '../http/errors.js';
 import type { Clock } from '../http/wait.js';
 import type { Logger } from '../observe/logger.js';
 import type { SourcePort, TargetPort } from './ports.js';
@@ -20,7 +22,14 @@ export interface WireOptions {
   clock?: Clock;
 }
 
-export function wireAdapters(config: SyncConfig, options: WireOptions): { source: SourcePort; target: TargetPort } {
+export interface Wired {
+  source: SourcePort;
+  target: TargetPort;
+  /** Whether an error is a request the HTTP layer cancelled (a hard stop): the run was interrupted, not failed. */
+  cancelled: (err: unknown) => boolean;
+}
+
+export function wireAdapters(config: SyncConfig, options: WireOptions): Wired {
   const common = {
     timeoutMs: config.httpTimeoutMs,
     concurrency: config.maxConcurrency,
@@ -42,6 +51,11 @@ export function wireAdapters(config: SyncConfig, options: WireOptions): { source
   // Pages (once the first says how many) and per-user role reads go MAX_CONCURRENCY at a time, within each API's gates.
   return {
     source: createOrgAdapter(org, { rolesFrom: config.org.rolesFrom, concurrency: config.maxConcurrency }),
-    target: createSecodaTarget(secoda, createSecodaAdapter(secoda, { concurrency: config.maxConcurrency })),
+    target: createSecodaTarget(
+      secoda,
+      createSecodaAdapter(secoda, { concurrency: config.maxConcurrency }),
+      createSecodaGroupsAdapter(secoda, { concurrency: config.maxConcurrency }),
+    ),
+    cancelled: (err) => err instanceof AbortedError,
   };
 }

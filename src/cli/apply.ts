@@ -3,21 +3,17 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { readPlan, PlanFileError } from '../app/plan-file.js';
 import { reconcileLocked } from '../app/run.js';
-import { loadSyncConfig, readEnv, secretsOfEnv } from '../config/load.js';
-import { makeScrubber } from '../observe/scrub.js';
-import { parseCount, parseFlags, parseFormat } from './flags.js';
+import { parseFlags, readRunFlags, RUN_FLAGS } from './flags.js';
 import { UsageError, type CliIo } from './io.js';
 import { runLockedCommand } from './locked-run.js';
+import { loadSync } from './setup.js';
 
 export async function applyCommand(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseFlags(args, { format: { type: 'string' }, out: { type: 'string' }, wait: { type: 'string' } }, true);
+  const { values, positionals } = parseFlags(args, RUN_FLAGS, true);
   if (positionals.length !== 1) throw new UsageError(`apply takes one PLAN_FILE (got ${positionals.length}); make one with: secoda-user-sync reconcile --dry-run --out plan.json`);
-  const formats = parseFormat(values.format, values.out, Boolean(io.stdout.isTTY));
-  const waitSeconds = parseCount('--wait', values.wait) ?? 0;
-  const env = readEnv(io.env, io.cwd);
-  const config = loadSyncConfig(env);
-  const secrets = secretsOfEnv(env);
-  const scrub = makeScrubber(secrets);
+  const flags = readRunFlags(values, io);
+  const setup = loadSync(io);
+  const { config, scrub } = setup;
 
   // Every check of the file comes before the database is opened or a request sent.
   const file = positionals[0]!;
@@ -36,7 +32,7 @@ export async function applyCommand(args: string[], io: CliIo): Promise<number> {
     return 2;
   }
   return runLockedCommand(io, {
-    config, secrets, scrub, label: `apply ${file}`, waitSeconds, formats, out: values.out,
+    ...setup, flags, label: `apply ${file}`,
     run: (deps, log) => {
       log.info({ file, planRun: plan.runId, actions: plan.actions.length }, `applying the reviewed plan of run ${plan.runId} (${plan.actions.length} action(s))`);
       return reconcileLocked(deps, { dryRun: false, reviewed: plan });

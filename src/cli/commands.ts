@@ -1,43 +1,23 @@
 import { buildReport } from '../app/report.js';
 import { reconcileLocked } from '../app/run.js';
-import { loadStoreConfig, loadSyncConfig, readEnv, secretsOfEnv } from '../config/load.js';
+import { loadStoreConfig, readEnv, secretsOfEnv } from '../config/load.js';
 import { makeScrubber } from '../observe/scrub.js';
 import { renderReport } from '../render/report.js';
 import { pauseBanner, renderRunList } from '../render/run-list.js';
 import { openStore, runMigrations } from '../store/index.js';
 import type { Store } from '../store/types.js';
-import { parseCount, parseFlags, parseFormat } from './flags.js';
+import { parseCount, parseFlags, parseFormat, PLANNING_FLAGS, readRunFlags, RUN_FLAGS } from './flags.js';
 import { runLockedCommand } from './locked-run.js';
-import { logger, storeOptions } from './setup.js';
+import { loadSync, logger, storeOptions } from './setup.js';
 import { UsageError, type CliIo } from './io.js';
 
 export async function reconcileCommand(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseFlags(args, {
-    'dry-run': { type: 'boolean' },
-    refresh: { type: 'boolean' },
-    format: { type: 'string' },
-    out: { type: 'string' },
-    'max-deletes': { type: 'string' },
-    'max-demotions': { type: 'string' },
-    wait: { type: 'string' },
-  });
-  const formats = parseFormat(values.format, values.out, Boolean(io.stdout.isTTY));
-  const maxDeletes = parseCount('--max-deletes', values['max-deletes']);
-  const maxDemotions = parseCount('--max-demotions', values['max-demotions']);
-  const waitSeconds = parseCount('--wait', values.wait) ?? 0;
-  // Every problem with the configuration surfaces here, before any request.
-  const env = readEnv(io.env, io.cwd);
-  const config = loadSyncConfig(env);
-  const secrets = secretsOfEnv(env);
-  const dryRun = Boolean(values['dry-run']);
+  const { values } = parseFlags(args, { ...RUN_FLAGS, ...PLANNING_FLAGS, refresh: { type: 'boolean' } });
+  const flags = readRunFlags(values, io);
+  const setup = loadSync(io);
   return runLockedCommand(io, {
-    config, secrets, scrub: makeScrubber(secrets), label: dryRun ? 'reconcile --dry-run' : 'reconcile', waitSeconds, formats, out: values.out,
-    run: (deps) => reconcileLocked(deps, {
-      dryRun,
-      refresh: Boolean(values.refresh),
-      ...(maxDeletes !== undefined ? { maxDeletesOverride: maxDeletes } : {}),
-      ...(maxDemotions !== undefined ? { maxDemotionsOverride: maxDemotions } : {}),
-    }),
+    ...setup, flags, label: flags.dryRun ? 'reconcile --dry-run' : 'reconcile',
+    run: (deps) => reconcileLocked(deps, { dryRun: flags.dryRun, refresh: Boolean(values.refresh), ...flags.caps }),
   });
 }
 

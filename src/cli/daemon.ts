@@ -1,11 +1,10 @@
-import { resolve } from 'node:path';
 import { loadDaemonConfig } from '../config/daemon.js';
 import { ConfigError, loadSyncConfig, readEnv, secretsOfEnv } from '../config/load.js';
 import { Daemon } from '../daemon/daemon.js';
-import { createLogger } from '../observe/logger.js';
 import { openStore } from '../store/index.js';
 import { parseFlags } from './flags.js';
 import type { CliIo } from './io.js';
+import { logger as cliLogger, storeOptions } from './setup.js';
 
 /** `daemon`: runs until SIGTERM/SIGINT, then stops within SHUTDOWN_TIMEOUT. */
 export async function daemonCommand(args: string[], io: CliIo): Promise<number> {
@@ -13,8 +12,8 @@ export async function daemonCommand(args: string[], io: CliIo): Promise<number> 
   const env = readEnv(io.env, io.cwd);
   // Both configs are checked before anything starts, and every problem of both is named at once.
   const [sync, daemonConfig] = loadBoth(() => loadSyncConfig(env), () => loadDaemonConfig(env));
-  const logger = createLogger({ level: sync.logLevel, pretty: Boolean(io.stderr.isTTY), secrets: secretsOfEnv(env), stream: io.stderr });
-  const store = await (io.openStore ?? openStore)({ ...(sync.databaseUrl ? { databaseUrl: sync.databaseUrl } : {}), dataDir: resolve(io.cwd, sync.dataDir) });
+  const logger = cliLogger(io, sync.logLevel, secretsOfEnv(env));
+  const store = await (io.openStore ?? openStore)(storeOptions(sync, io));
   const daemon = new Daemon({ sync, daemon: daemonConfig, store, logger, ...(io.now ? { now: io.now } : {}) });
   try {
     await daemon.start();

@@ -1,7 +1,57 @@
 import { extname } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { REPORT_FORMATS, type ReportFormat } from '../render/report.js';
-import { UsageError } from './io.js';
+import { UsageError, type CliIo } from './io.js';
+
+/**
+ * The flags every command that runs under the run lock takes (reconcile,
+ * apply, undo): how the report is written, and how long to wait for the lock.
+ */
+export const RUN_FLAGS = {
+  format: { type: 'string' },
+  out: { type: 'string' },
+  wait: { type: 'string' },
+} as const;
+
+/** A run that plans writes and may be only looked at (reconcile, undo), with the mass caps lifted for it. */
+export const PLANNING_FLAGS = {
+  'dry-run': { type: 'boolean' },
+  'max-deletes': { type: 'string' },
+  'max-demotions': { type: 'string' },
+} as const;
+
+export interface RunFlagValues {
+  format?: string | undefined;
+  out?: string | undefined;
+  wait?: string | undefined;
+  'dry-run'?: boolean | undefined;
+  'max-deletes'?: string | undefined;
+  'max-demotions'?: string | undefined;
+}
+
+export interface RunFlags {
+  formats: { stdout: ReportFormat; file: ReportFormat };
+  out: string | undefined;
+  waitSeconds: number;
+  dryRun: boolean;
+  /** --max-deletes / --max-demotions, as the run's options name them (absent when not given). */
+  caps: { maxDeletesOverride?: number; maxDemotionsOverride?: number };
+}
+
+/** RUN_FLAGS and PLANNING_FLAGS read and checked (a bad one: UsageError, exit 2, before anything is opened). */
+export function readRunFlags(values: RunFlagValues, io: CliIo): RunFlags {
+  const formats = parseFormat(values.format, values.out, Boolean(io.stdout.isTTY));
+  const maxDeletes = parseCount('--max-deletes', values['max-deletes']);
+  const maxDemotions = parseCount('--max-demotions', values['max-demotions']);
+  const waitSeconds = parseCount('--wait', values.wait) ?? 0;
+  return {
+    formats, out: values.out, waitSeconds, dryRun: Boolean(values['dry-run']),
+    caps: {
+      ...(maxDeletes !== undefined ? { maxDeletesOverride: maxDeletes } : {}),
+      ...(maxDemotions !== undefined ? { maxDemotionsOverride: maxDemotions } : {}),
+    },
+  };
+}
 
 export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T, allowPositionals = false) {
   try {

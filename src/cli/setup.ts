@@ -1,10 +1,26 @@
-/** What every command sets up the same way: its logger, and its database (waiting with --wait). */
+/** What every command sets up the same way: its configuration, its logger, and its database (waiting with --wait). */
 import { resolve } from 'node:path';
-import type { StoreConfig } from '../config/load.js';
+import { loadSyncConfig, readEnv, secretsOfEnv, type StoreConfig, type SyncConfig } from '../config/load.js';
 import { createLogger, type Logger } from '../observe/logger.js';
+import { makeScrubber } from '../observe/scrub.js';
 import { openStore } from '../store/index.js';
 import type { Store } from '../store/types.js';
 import type { CliIo } from './io.js';
+
+export interface SyncSetup {
+  config: SyncConfig;
+  /** Every secret of the environment: kept out of logs, reports and messages. */
+  secrets: string[];
+  scrub: (text: string) => string;
+}
+
+/** The sync's configuration; every problem with it surfaces here (ConfigError, exit 2), before any request. */
+export function loadSync(io: CliIo): SyncSetup {
+  const env = readEnv(io.env, io.cwd);
+  const config = loadSyncConfig(env);
+  const secrets = secretsOfEnv(env);
+  return { config, secrets, scrub: makeScrubber(secrets) };
+}
 
 export function logger(io: CliIo, level: string, secrets: string[]): Logger {
   return createLogger({ level, pretty: Boolean(io.stderr.isTTY), secrets, stream: io.stderr });

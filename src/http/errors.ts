@@ -187,7 +187,3 @@ export class AbortedError extends ApiError {
     super('E_ABORTED', message, { ...details, retryable: false });
   }
 }
-
-export function isApiError(e: unknown): e is ApiError {
-  return e instanceof ApiError;
-}

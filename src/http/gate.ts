@@ -32,7 +32,7 @@ export interface PauseState {
   until: number;
 }
 
-export const monotonicNow = (): number => performance.now();
+const monotonicNow = (): number => performance.now();
 
 /** A change of a gate's learned rate (requests per second), for logs and metrics. */
 export interface RateChange {

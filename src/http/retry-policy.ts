@@ -28,7 +28,7 @@ export function backoffDelay(retry: number, baseMs: number, maxMs: number, rando
 /** Connection never established: the server cannot have acted on the request. */
 export const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
 /** Transport failures worth retrying. */
-export const RETRYABLE_CODES = new Set([
+const RETRYABLE_CODES = new Set([
   'ETIMEDOUT',
   'ECONNRESET',
   'ECONNREFUSED',
@@ -77,6 +77,22 @@ export type RetryCause =
   | { kind: 'server-error'; retryAfterMs?: number }
   | { kind: 'transport'; retryable: boolean }
   | { kind: 'final' };
+
+/**
+ * What an attempt that got no usable answer amounts to, for `decideRetry`:
+ * a 429, a 5xx (each with its Retry-After), a transport failure (retryable
+ * or not), or a final answer (3xx, 4xx).
+ */
+export function causeOf(
+  outcome: { kind: 'answer'; status: number; headers: Record<string, string | string[] | undefined> } | { kind: 'failure'; code: string; timeout: boolean },
+  nowMs: number = Date.now(),
+): RetryCause {
+  if (outcome.kind === 'failure') return { kind: 'transport', retryable: outcome.timeout || RETRYABLE_CODES.has(outcome.code) };
+  const { status } = outcome;
+  if (status !== 429 && status < 500) return { kind: 'final' };
+  const retryAfterMs = parseRetryAfter(outcome.headers['retry-after'], nowMs);
+  return { kind: status === 429 ? 'rate-limit' : 'server-error', ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
+}
 
 export interface RetryState {
   /** 1-based number of the attempt that just ended. */

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import pino, { type Logger } from 'pino';
 import pretty from 'pino-pretty';
-import { makeScrubber } from './scrub.js';
+import { makeScrubber, MASK } from './scrub.js';
 import { statusLineOf } from './status-line.js';
 
 export type { Logger };
@@ -31,5 +31,5 @@ export function createLogger(options: LoggerOptions): Logger {
   const destination = options.pretty
     ? pretty({ destination: scrubbed, colorize: 'isTTY' in target && Boolean((target as { isTTY?: boolean }).isTTY), ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss', sync: true })
     : scrubbed;
-  return pino({ level: options.level, base: { name: 'secoda-user-sync' }, redact: { paths: ['*.headers', '*.authorization', 'headers', 'authorization'], censor: '***' } }, destination);
+  return pino({ level: options.level, base: { name: 'secoda-user-sync' }, redact: { paths: ['*.headers', '*.authorization', 'headers', 'authorization'], censor: MASK } }, destination);
 }

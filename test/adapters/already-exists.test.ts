@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSecodaSim, type SecodaSim } from '../../tools/simulators/index.js';
-import { ConflictError, HttpStatusError } from '../../src/http/index.js';
+import { ConflictError, HttpStatusError } from '../../src/http/errors.js';
 import { createSecodaAdapter } from '../../src/adapters/secoda.js';
 import { saysAlreadyExists, textSaysAlreadyExists } from '../../src/adapters/common.js';
 import type { HttpResponse } from '../../src/http/client.js';

@@ -8,7 +8,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startOrgSim, startSecodaSim, type OrgSim, type SecodaSim } from '../../tools/simulators/index.js';
-import { HttpStatusError } from '../../src/http/index.js';
+import { HttpStatusError } from '../../src/http/errors.js';
 import { createOrgAdapter, type OrgPageProgress } from '../../src/adapters/org.js';
 import { createSecodaAdapter } from '../../src/adapters/secoda.js';
 import { fastClient } from '../helpers/http-client.js';

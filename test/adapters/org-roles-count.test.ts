@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { startOrgSim, type OrgCountMeans, type OrgListRoles, type OrgSim } from '../../tools/simulators/index.js';
-import { AuthError, BadResponseError, HttpStatusError } from '../../src/http/index.js';
+import { AuthError, BadResponseError, HttpStatusError } from '../../src/http/errors.js';
 import { createOrgAdapter, type OrgPageProgress, type OrgRolesFrom } from '../../src/adapters/org.js';
 import { fastClient } from '../helpers/http-client.js';
 

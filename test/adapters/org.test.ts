@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { inspect } from 'node:util';
 import { startOrgSim, type OrgSim } from '../../tools/simulators/index.js';
-import { type HttpClientOptions, AuthError, BadResponseError, ConflictError } from '../../src/http/index.js';
+import { AuthError, BadResponseError, ConflictError } from '../../src/http/errors.js';
+import { type HttpClientOptions } from '../../src/http/client.js';
 import { createOrgAdapter } from '../../src/adapters/org.js';
 import { ORG_PATHS } from '../../src/adapters/org-paths.js';
 import { fastClient } from '../helpers/http-client.js';

@@ -5,8 +5,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSecodaSim, type SecodaSim, type SecodaSimOptions } from '../../tools/simulators/index.js';
-import { BadResponseError } from '../../src/http/index.js';
-import { IncompleteReadError } from '../../src/adapters/secoda.js';
+import { BadResponseError } from '../../src/http/errors.js';
+import { createSecodaAdapter, IncompleteReadError } from '../../src/adapters/secoda.js';
 import { createSecodaGroupsAdapter } from '../../src/adapters/secoda-groups.js';
 import { fastClient } from '../helpers/http-client.js';
 import { call } from '../simulators/helpers.js';
@@ -94,7 +94,7 @@ describe('writing groups', () => {
   it('a name PATCH whose answer keeps the old name is BadResponseError', async () => {
     const s = await sim();
     const [a] = s.seed([{ email: 'a@x.com', first_name: 'Old', last_name: 'Name' }]);
-    expect(await adapter(s).setName(a!.id, 'Mary', 'Ann Smith')).toMatchObject({ first_name: 'Mary', last_name: 'Ann Smith', httpStatus: 200 });
+    expect(await createSecodaAdapter(fastClient('secoda', s.url, KEY)).setName(a!.id, 'Mary', 'Ann Smith')).toMatchObject({ first_name: 'Mary', last_name: 'Ann Smith', httpStatus: 200 });
   });
 });
 

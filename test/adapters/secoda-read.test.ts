@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSecodaSim, type SecodaSim, type SecodaSimOptions } from '../../tools/simulators/index.js';
-import { BadResponseError } from '../../src/http/index.js';
+import { BadResponseError } from '../../src/http/errors.js';
 import { createSecodaAdapter, IncompleteReadError } from '../../src/adapters/secoda.js';
 import { fastClient } from '../helpers/http-client.js';
 import { json, startServer, type TestServer } from '../http/server.js';

@@ -5,8 +5,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSecodaSim, type SecodaSim } from '../../tools/simulators/index.js';
 import { createSecodaTarget } from '../../src/adapters/secoda-target.js';
-import { writeFailureOf } from '../../src/adapters/common.js';
-import { AuthError, BadResponseError, ConflictError, ForbiddenError, HttpStatusError, NetworkError, RateLimitError, TimeoutError } from '../../src/http/index.js';
+import { failureOf } from '../../src/adapters/common.js';
+import { AuthError, BadResponseError, ConflictError, ForbiddenError, HttpStatusError, NetworkError, RateLimitError, TimeoutError } from '../../src/http/errors.js';
 import type { PlanAction } from '../../src/core/plan.js';
 import { fastClient } from '../helpers/http-client.js';
 
@@ -60,7 +60,7 @@ describe('Secoda target port', () => {
   });
 });
 
-describe('writeFailureOf', () => {
+describe('failureOf', () => {
   const at = { api: 'secoda', method: 'POST', url: 'http://h/api/v1/user/' };
   it.each([
     [new AuthError('a', { ...at, status: 401 }), 'auth', 401],
@@ -75,13 +75,13 @@ describe('writeFailureOf', () => {
     [new NetworkError('e', at), 'transient', undefined],
     [new BadResponseError('b', { ...at, status: 200 }), 'bad_response', 200],
   ])('%s -> %s', (err, kind, httpStatus) => {
-    const failure = writeFailureOf(err);
+    const failure = failureOf(err);
     expect(failure).toMatchObject({ ok: false, kind, message: err.message, attempts: 1 });
     expect(failure.httpStatus).toBe(httpStatus);
   });
 
   it('keeps a refusal\'s hint, and names a programming error as itself', () => {
-    expect(writeFailureOf(new ForbiddenError('f', { ...at, status: 403, hint: 'check SECODA_API_KEY' })).hint).toBe('check SECODA_API_KEY');
-    expect(writeFailureOf(new TypeError('x is undefined'))).toEqual({ ok: false, kind: 'internal', message: 'x is undefined', attempts: 1 });
+    expect(failureOf(new ForbiddenError('f', { ...at, status: 403, hint: 'check SECODA_API_KEY' })).hint).toBe('check SECODA_API_KEY');
+    expect(failureOf(new TypeError('x is undefined'))).toEqual({ ok: false, kind: 'internal', message: 'x is undefined', attempts: 1 });
   });
 });

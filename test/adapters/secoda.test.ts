@@ -1,12 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSecodaSim, type SecodaSim } from '../../tools/simulators/index.js';
-import {
-  type HttpClientOptions,
-  AuthError,
-  BadResponseError,
-  ConflictError,
-  HttpStatusError,
-} from '../../src/http/index.js';
+import { AuthError, BadResponseError, ConflictError, HttpStatusError } from '../../src/http/errors.js';
+import { type HttpClientOptions } from '../../src/http/client.js';
 import { createSecodaAdapter } from '../../src/adapters/secoda.js';
 import { SECODA_PATHS } from '../../src/adapters/secoda-paths.js';
 import { fastClient } from '../helpers/http-client.js';

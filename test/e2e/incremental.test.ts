@@ -224,6 +224,23 @@ describe('incremental runs from the Secoda snapshot', () => {
     expectFullRead(old, /^the snapshot is \S+ old, SECODA_REFRESH is 1ms$/);
   });
 
+  it('a confirmation read the key is refused for fails that write as an auth failure: nothing sent, no further write', async () => {
+    seedConverged();
+    await firstRun();
+    h.org.remove('left@acme.com'); // planned: delete u-left (deletes go first)
+    orgRoles('ada@acme.com', ['developer']); // planned: ada viewer -> editor
+    h.secoda.fault({ method: 'GET', path: '/api/v1/user/u-left/', kind: 'status', status: 401 });
+
+    const r = await h.run(['reconcile']);
+    expect(r.code).toBe(1);
+    expect(secodaWrites()).toEqual([]);
+    const del = r.json().actions.find((a: { type: string }) => a.type === 'delete');
+    expect(del).toMatchObject({ email: 'left@acme.com', status: 'failed' });
+    expect(del.error).toMatch(/^could not confirm left@acme.com's live record before the delete, nothing sent: secoda API refused GET \S+\/api\/v1\/user\/u-left\/: 401 Unauthorized — check SECODA_API_KEY/);
+    expect(r.json().error).toMatch(/stopped after it; 1 action\(s\) not attempted/);
+    expect(roleOf('ada@acme.com')).toBe('viewer');
+  });
+
   it('a failed run forces a full read next time', async () => {
     seedConverged();
     await firstRun();

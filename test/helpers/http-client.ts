@@ -1,5 +1,5 @@
 /** An HTTP client with fast retries and generous rates, for tests of the client and adapters. */
-import { createHttpClient, type HttpClientOptions } from '../../src/http/index.js';
+import { createHttpClient, type HttpClientOptions } from '../../src/http/client.js';
 
 export function fastClient(api: 'org' | 'secoda', baseUrl: string, token: string, over: Partial<HttpClientOptions> = {}) {
   return createHttpClient({

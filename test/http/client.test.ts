@@ -1,18 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { inspect } from 'node:util';
-import {
-  ApiError,
-  AuthError,
-  BadResponseError,
-  HttpStatusError,
-  NetworkError,
-  RateLimitError,
-  TimeoutError,
-  AbortedError,
-  ForbiddenError,
-  type HttpClientOptions,
-  type ResponseEvent,
-} from '../../src/http/index.js';
+import { ApiError, AuthError, BadResponseError, HttpStatusError, NetworkError, RateLimitError, TimeoutError, AbortedError, ForbiddenError } from '../../src/http/errors.js';
+import { type HttpClientOptions, type ResponseEvent } from '../../src/http/client.js';
 import { SlidingWindowGate } from '../../src/http/gate.js';
 import { fastClient } from '../helpers/http-client.js';
 import { warpClock } from './warp-clock.js';
@@ -520,6 +509,29 @@ describe('cancellation', () => {
     expect(await b).toBeInstanceOf(AbortedError);
     expect(performance.now() - t0).toBeLessThan(1000);
     expect(s.seen).toHaveLength(1);
+  });
+});
+
+describe('a bug of ours inside an attempt', () => {
+  it('surfaces as itself, not as "cancelled": a clock that fails while the gate waits', async () => {
+    const s = await server((_req, res) => json(res, 200, { ok: true }));
+    const broken = new TypeError('clock.sleep is broken');
+    const clock = { now: () => performance.now(), sleep: async () => Promise.reject(broken) };
+    const c = client(s.url, { readRate: { limit: 1, windowMs: 60_000 }, clock });
+    expect((await c.request({ method: 'GET', path: 'first' })).status).toBe(200);
+    // The second start has to wait for the window: the wait itself throws.
+    const err = await c.request({ method: 'GET', path: 'second' }).catch((e: unknown) => e);
+    expect(err).toBe(broken);
+    expect(err).not.toBeInstanceOf(ApiError);
+    expect(s.seen.map((r) => r.url)).toEqual(['/first']);
+  });
+
+  it('a body that cannot be serialised is thrown as the TypeError it is, before anything is sent', async () => {
+    const s = await server((_req, res) => json(res, 200, { ok: true }));
+    const err = await client(s.url).request({ method: 'POST', path: 'x', json: { n: 1n } }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TypeError);
+    expect(err).not.toBeInstanceOf(ApiError);
+    expect(s.seen).toHaveLength(0);
   });
 });
 

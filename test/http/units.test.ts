@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, decideRetry, joinUrl, normaliseBaseUrl, parseRetryAfter, type RetryPolicy } from '../../src/http/client.js';
+import { backoffDelay, causeOf, decideRetry, parseRetryAfter, type RetryPolicy } from '../../src/http/retry-policy.js';
+import { joinUrl, normaliseBaseUrl } from '../../src/http/url.js';
 import { SlidingWindowGate } from '../../src/http/gate.js';
 import { makeScrubber, redactUrl } from '../../src/observe/scrub.js';
 
@@ -81,6 +82,23 @@ describe('decideRetry (the retry decision alone)', () => {
     expect(decideRetry(policy, { kind: 'transport', retryable: true }, at(4))).toEqual({ retry: false, reason: 'retries-spent' });
     expect(decideRetry(policy, { kind: 'transport', retryable: false }, at(1))).toEqual({ retry: false, reason: 'not-retryable' });
     expect(decideRetry(policy, { kind: 'final' }, at(1))).toEqual({ retry: false, reason: 'not-retryable' });
+  });
+});
+
+describe('causeOf (what a failed attempt amounts to)', () => {
+  const answer = (status: number, headers: Record<string, string> = {}) => ({ kind: 'answer' as const, status, headers });
+  const now = Date.parse('2025-01-01T00:00:00Z');
+  it('429 and 5xx carry their Retry-After (seconds or date); other statuses are final', () => {
+    expect(causeOf(answer(429, { 'retry-after': '7' }), now)).toEqual({ kind: 'rate-limit', retryAfterMs: 7000 });
+    expect(causeOf(answer(429), now)).toEqual({ kind: 'rate-limit' });
+    expect(causeOf(answer(503, { 'retry-after': 'Wed, 01 Jan 2025 00:00:05 GMT' }), now)).toEqual({ kind: 'server-error', retryAfterMs: 5000 });
+    expect(causeOf(answer(500), now)).toEqual({ kind: 'server-error' });
+    for (const status of [301, 400, 401, 403, 404, 409]) expect(causeOf(answer(status), now)).toEqual({ kind: 'final' });
+  });
+  it('timeouts and resets are worth another try; an unknown transport failure is not', () => {
+    expect(causeOf({ kind: 'failure', code: 'ETIMEDOUT', timeout: true })).toEqual({ kind: 'transport', retryable: true });
+    expect(causeOf({ kind: 'failure', code: 'ECONNRESET', timeout: false })).toEqual({ kind: 'transport', retryable: true });
+    expect(causeOf({ kind: 'failure', code: 'ERR_TLS_CERT_ALTNAME_INVALID', timeout: false })).toEqual({ kind: 'transport', retryable: false });
   });
 });
 

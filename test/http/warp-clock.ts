@@ -4,7 +4,7 @@
  * (next turn of the event loop). Requests still go over real sockets; only
  * the backoff and gate waits are skipped, and every one is recorded.
  */
-import type { Clock } from '../../src/http/index.js';
+import type { Clock } from '../../src/http/wait.js';
 import { AbortSignalFired } from '../../src/http/wait.js';
 
 export interface WarpClock extends Clock {
