@@ -14,7 +14,8 @@
  * then already done. Demoting or deleting an admin also reads the snapshot's
  * other active admins: the last-admin guard let this one go because of them,
  * and one demoted by hand would otherwise leave the workspace without an
- * admin. Invites are not confirmed (no id to read): an email that
+ * admin. Group writes are not confirmed either (their id is a group's; the
+ * groups are read in full every run). Invites are not confirmed (no id to read): an email that
  * exists by now is answered "already exists", which fails that invite and so
  * the run, and the next run reads the whole list.
  */
@@ -104,7 +105,9 @@ export function createConfirmer(deps: ConfirmerDeps): Confirmer {
   }
 
   async function confirmOne(action: StoredAction): Promise<Confirmation> {
-    if (action.type === 'invite' || !action.id) return { send: action };
+    // A group write's id is the group's, not a user's: the group list is read in full every run, and its write carries
+    // the whole member list, so there is no user record to confirm it against.
+    if (action.type === 'invite' || action.type === 'group' || !action.id) return { send: action };
     const id = action.id;
     let why: string;
     const own = await check(id);

@@ -161,6 +161,32 @@ describe('GROUP_MAP', () => {
     expect(report.actions.find((a: any) => a.email === 'Engineering').group.withheldRemovals).toEqual(['ana@acme.com']);
   });
 
+  it('a run planned from the snapshot sends its group writes as planned: a group is not confirmed as if it were a user', async () => {
+    // The property test's counterexample (seed -1823417238): the group's id was read as a user's (404), the group write
+    // re-planned against a workspace its own deletes had shrunk, withheld, and never sent.
+    h = await startHarness();
+    h.org.seed([{ email: 'eve@acme.com', name: 'Eve', roles: ['developer'] }]);
+    const [eve, , ann] = h.secoda.seed([
+      { email: 'eve@acme.com', role: 'admin', first_name: 'Eve', last_name: '' },
+      { email: 'bob@acme.com', role: 'viewer' },
+      { email: 'ann@acme.com', role: 'viewer' },
+    ]);
+    h.secoda.seedGroups([{ name: 'Engineering', users: [eve!.id] }, { name: 'Data Analysts', users: [eve!.id, ann!.id] }]);
+    // Eve is the last admin: her demotion is held (exit 3); her group removal is not a demotion of her role.
+    const env = { ...GROUPS, MAX_DELETE_PERCENT: '100', MAX_DEMOTION_PERCENT: '100' };
+    expect((await h.run(['reconcile', '--dry-run', '--refresh'], env)).code).toBe(3);
+    h.secoda.resetLog();
+
+    const r = await h.run(['reconcile'], env);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.json().holds.join('\n')).toMatch(/last-admin guard: eve@acme\.com/);
+    expect(r.json().secodaRead.mode).toBe('snapshot');
+    const analysts = h.secoda.groupByName('Data Analysts')!;
+    expect(groupLines(r.json())).toEqual([['Data Analysts', false, [], ['eve@acme.com'], 'succeeded']]);
+    expect(analysts.users).toEqual([]);
+    expect(h.secoda.requests.filter((q) => q.method === 'GET' && q.path.includes(analysts.id))).toEqual([]);
+  });
+
   it('table and markdown reports show one line per group with the emails added and removed', async () => {
     await start();
     const table = await h.run(['reconcile', '--dry-run', '--format', 'table'], GROUPS);
