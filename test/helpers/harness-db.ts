@@ -1,8 +1,8 @@
 /**
  * The database of an end-to-end harness.
  *
- * By default one database per test process serves harness after harness: it
- * stays open, and is emptied (every table truncated, ids restarted) when the
+ * By default one database serves harness after harness (per test worker on
+ * PGlite, per test file on a Postgres server; see afterTestFile): it stays open, and is emptied (every table truncated, ids restarted) when the
  * next harness takes it — the same empty, migrated database a fresh one is,
  * without booting embedded Postgres (~1 s) or creating a database each time.
  * The CLI's in-process runs get that open store instead of opening their own.
@@ -16,12 +16,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import postgres from 'postgres';
-import { afterAll } from 'vitest';
 import { acquireDirLock } from '../../src/store/lockfile.js';
 import { openStore, pgliteStore, type OpenStoreOptions } from '../../src/store/open.js';
 import type { Store } from '../../src/store/types.js';
 import { createTestDatabase, dropTestDatabase, freshDatabase, testServerUrl } from './db.js';
-import { copyPgliteTemplate } from './pglite-template.js';
+import { copyPgliteTemplate, suiteScratchDir } from './pglite-template.js';
 
 type Rows = Record<string, unknown>[];
 
@@ -60,15 +59,25 @@ interface Pooled {
 let pool: Promise<Pooled> | undefined;
 let taken = false;
 
-afterAll(async () => {
+/**
+ * After every test file (test/setup/per-file.ts; modules are imported once per worker,
+ * so a hook registered here would run after the first file only). On a Postgres server
+ * each file gets its own database: this one is dropped. The embedded database serves
+ * the worker's next file too (booting one costs a second or more, emptying it
+ * milliseconds); its directory lies in the suite's scratch directory, which the
+ * globalSetup removes at the end (workers are stopped without running exit hooks).
+ */
+export async function afterTestFile(): Promise<void> {
+  taken = false;
   const p = pool;
+  if (!p || !testServerUrl()) return;
   pool = undefined;
-  if (p) await (await p.catch(() => undefined))?.dispose();
-});
+  await (await p.catch(() => undefined))?.dispose();
+}
 
 async function createPooled(): Promise<Pooled> {
   const server = testServerUrl();
-  const home = mkdtempSync(join(tmpdir(), 'sus-pool-'));
+  const home = mkdtempSync(join(await suiteScratchDir(), 'sus-pool-'));
   if (server) {
     const created = await createTestDatabase(server);
     const store = await openStore({ databaseUrl: created.databaseUrl, dataDir: home });
