@@ -10,6 +10,7 @@ import { StoreError } from '../../src/store/errors.js';
 import { defaultMigrationsFolder } from '../../src/store/migrate.js';
 import { openStore, runMigrations } from '../../src/store/open.js';
 import { createTestDbConfig, type TestDbConfig, testServerUrl } from '../helpers/db.js';
+import { copyPgliteTemplate } from '../helpers/pglite-template.js';
 
 const EXPECTED_TABLES = ['actions', 'alert_state', 'group_sends', 'missing_members', 'org_members', 'org_snapshots', 'pauses', 'runs', 'secoda_users'];
 
@@ -32,9 +33,29 @@ async function rawQuery<T = Record<string, unknown>>(cfg: TestDbConfig, text: st
 }
 
 const configs: TestDbConfig[] = [];
+/** A fresh, empty database: on PGlite an empty data directory (the first open runs initdb). */
 async function freshConfig(): Promise<TestDbConfig> {
   const cfg = await createTestDbConfig();
   configs.push(cfg);
+  return cfg;
+}
+
+/**
+ * An empty database with no schema yet, for the cases that are not about
+ * creating one: on PGlite a copy of the suite's migrated template with every
+ * schema dropped (initdb takes seconds; this, a fraction of one). Only the
+ * first case below runs initdb itself.
+ */
+async function emptyConfig(): Promise<TestDbConfig> {
+  const cfg = await freshConfig();
+  if (cfg.databaseUrl) return cfg;
+  await copyPgliteTemplate(cfg.dataDir);
+  const db = await PGlite.create({ dataDir: cfg.dataDir });
+  try {
+    await db.exec('drop schema drizzle cascade; drop schema public cascade; create schema public');
+  } finally {
+    await db.close();
+  }
   return cfg;
 }
 afterEach(async () => {
@@ -81,7 +102,7 @@ describe('migrations', () => {
   });
 
   it('0002 turns the per-run copies of the org (org_users) into versions every run reads back the same', async () => {
-    const cfg = await freshConfig();
+    const cfg = await emptyConfig();
     // The database as the version before 0002 left it.
     const before = await mkdtemp(join(tmpdir(), 'sus-drizzle-0001-'));
     try {
@@ -128,7 +149,7 @@ describe('migrations', () => {
   });
 
   it('0003 keeps the Secoda snapshot as members: "First Last" names, service_account', async () => {
-    const cfg = await freshConfig();
+    const cfg = await emptyConfig();
     // The database as the version before 0003 left it.
     const before = await mkdtemp(join(tmpdir(), 'sus-drizzle-0002-'));
     try {
@@ -159,7 +180,7 @@ describe('migrations', () => {
   });
 
   it('fails with a StoreError when the migrations folder is missing', async () => {
-    const cfg = await freshConfig();
+    const cfg = await emptyConfig();
     const err = await openStore({ ...cfg, migrationsFolder: join(cfg.dataDir, 'nope') }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StoreError);
     expect((err as StoreError).message).toMatch(/_journal\.json/);
