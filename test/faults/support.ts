@@ -137,7 +137,7 @@ export function useFaultSuite(file: string, options: { warp?: boolean } = {}): F
           if (closed) return;
           closed = true;
           try {
-            await dumpDatabase(collector, id, base.sql);
+            await base.sqlSession((sql) => dumpDatabase(collector, id, sql));
           } finally {
             await base.close();
           }

@@ -37,6 +37,8 @@ export interface HarnessDb {
   release(): Promise<void>;
   /** Raw SQL on the database (the secret scan reads every table). */
   sql(text: string): Promise<Rows>;
+  /** Runs `fn` with raw SQL on one connection (the embedded database opened once for all its queries, not per query). */
+  sqlSession<T>(fn: (sql: (text: string) => Promise<Rows>) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -140,6 +142,7 @@ async function pooledDb(): Promise<HarnessDb> {
     store: async () => unclosable(p.store),
     release: async () => {},
     sql: (text) => p.sql(text),
+    sqlSession: (fn) => fn((text) => p.sql(text)),
     async close() {
       rmSync(cwd, { recursive: true, force: true });
       // A run still holding the run lock (a test that did not wait for it) would carry over: start anew.
@@ -169,6 +172,24 @@ async function reopenedDb(opts: { shareAcrossRuns?: boolean } = {}): Promise<Har
     open = undefined;
     if (o) await (await o.catch(() => undefined))?.close();
   };
+  async function session<T>(fn: (sql: (text: string) => Promise<Rows>) => Promise<T>): Promise<T> {
+    if (db.databaseUrl) {
+      const raw = postgres(db.databaseUrl, { max: 1, onnotice: () => {} });
+      try {
+        return await fn(async (text) => (await raw.unsafe(text)) as Rows);
+      } finally {
+        await raw.end({ timeout: 5 });
+      }
+    }
+    // The embedded database admits one client: what store() opened goes first.
+    await release();
+    const client = await PGlite.create({ dataDir });
+    try {
+      return await fn(async (text) => (await client.query<Record<string, unknown>>(text)).rows);
+    } finally {
+      await client.close();
+    }
+  }
   return {
     dataDir,
     ...(db.databaseUrl ? { databaseUrl: db.databaseUrl } : {}),
@@ -178,24 +199,8 @@ async function reopenedDb(opts: { shareAcrossRuns?: boolean } = {}): Promise<Har
       : {}),
     store,
     release,
-    async sql(text) {
-      if (db.databaseUrl) {
-        const raw = postgres(db.databaseUrl, { max: 1, onnotice: () => {} });
-        try {
-          return (await raw.unsafe(text)) as Rows;
-        } finally {
-          await raw.end({ timeout: 5 });
-        }
-      }
-      // The embedded database admits one client: what store() opened goes first.
-      await release();
-      const client = await PGlite.create({ dataDir });
-      try {
-        return (await client.query<Record<string, unknown>>(text)).rows;
-      } finally {
-        await client.close();
-      }
-    },
+    sql: (text) => session((sql) => sql(text)),
+    sqlSession: session,
     async close() {
       await release();
       await db.cleanup();

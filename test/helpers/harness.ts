@@ -46,6 +46,8 @@ export interface Harness {
   releaseStore(): Promise<void>;
   /** Raw SQL on the runs' database. */
   sql(text: string): Promise<Record<string, unknown>[]>;
+  /** Raw SQL on one connection for several queries (see HarnessDb.sqlSession). */
+  sqlSession<T>(fn: (sql: (text: string) => Promise<Record<string, unknown>[]>) => Promise<T>): Promise<T>;
   /** Every write request the simulators answered (any method but GET). */
   writes(): { api: string; method: string; path: string; status: unknown }[];
   close(): Promise<void>;
@@ -99,6 +101,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     store: () => db.store(),
     releaseStore: () => db.release(),
     sql: (text) => db.sql(text),
+    sqlSession: (fn) => db.sqlSession(fn),
     writes() {
       return [
         ...org.requests.map((r) => ({ api: 'org', ...r })),
