@@ -5,7 +5,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // Compiles dist/ once: test/daemon spawns the built CLI.
     // And makes one migrated embedded database that tests copy instead of running initdb.
-    globalSetup: ['test/setup/build.ts', 'test/setup/pglite-template.ts'],
+    globalSetup: ['test/setup/global.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Releases what a helper module holds for one test file (the harness's shared database).
