@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ORG_TOKEN, SECODA_KEY, startHarness, type Harness } from '../helpers/harness.js';
+import { warpClock } from '../http/warp-clock.js';
 
 let h: Harness;
 beforeEach(async () => {
@@ -177,6 +178,8 @@ describe('safety rails', () => {
   });
 
   it('429 with Retry-After pauses and the run still converges', async () => {
+    await h.close();
+    h = await startHarness({ clock: warpClock() }); // the pauses pass without real time passing
     seedBasic();
     h.secoda.fault({ method: 'POST', kind: 'status', status: 429, retryAfter: '1' });
     h.secoda.fault({ method: 'GET', kind: 'status', status: 429 });
@@ -188,7 +191,8 @@ describe('safety rails', () => {
 
   it('writes respect SECODA_WRITE_RATE: the simulator never has to answer 429', async () => {
     await h.close();
-    h = await startHarness({ secoda: { writeLimit: { limit: 5, windowMs: 1_000 } } });
+    // On a warp clock shared with the simulator: the gate's waits and the server's window pass alike, in no real time.
+    h = await startHarness({ clock: warpClock(), secoda: { writeLimit: { limit: 5, windowMs: 1_000 } } });
     h.org.seed([{ email: 'root@acme.com', roles: ['admin'] }, ...Array.from({ length: 12 }, (_, i) => ({ email: `n${i}@acme.com`, roles: ['analyst'] }))]);
     h.secoda.seed([{ email: 'root@acme.com', role: 'admin' }]);
     // The client's rate a little under the server's. Without its gate the client would send 12 invites at once

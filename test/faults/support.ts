@@ -116,12 +116,7 @@ export function useFaultSuite(file: string, options: { warp?: boolean } = {}): F
     async start(opts) {
       const clock = options.warp ? warpClock() : undefined;
       const now = clock ? clock.epochNow : Date.now;
-      const base = await startHarness({
-        ...(clock ? { clock } : {}),
-        ...opts,
-        secoda: { ...(clock ? { now } : {}), ...opts?.secoda },
-        org: { ...(clock ? { now } : {}), ...opts?.org },
-      });
+      const base = await startHarness({ ...(clock ? { clock } : {}), ...opts });
       const id = `${file}#${++n}`;
       let closed = false;
       const h: FaultHarness = {
