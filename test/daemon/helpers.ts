@@ -12,7 +12,9 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import type { CliIo } from '../../src/cli/io.js';
 import { main } from '../../src/cli/main.js';
+import type { TickOutcome, TickSource } from '../../src/daemon/daemon.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { copyPgliteTemplate } from '../helpers/pglite-template.js';
 
@@ -93,9 +95,10 @@ export function spawnNode(args: string[], env: Record<string, string>, cwd: stri
 /**
  * Runs `main(args)` in this process with exactly `env`: what the built CLI
  * does, without a process to start (stop() aborts its signal, as the entry
- * point does on SIGTERM/SIGINT).
+ * point does on SIGTERM/SIGINT). `io`: the daemon's ticks fired by the test
+ * (manualTicks), the HTTP clients' clock (a warp clock).
  */
-export function startCli(args: string[], env: Record<string, string>, cwd: string): Proc {
+export function startCli(args: string[], env: Record<string, string>, cwd: string, io: Pick<CliIo, 'ticks' | 'clock'> = {}): Proc {
   const controller = new AbortController();
   const sink = (write: (text: string) => void) => new Writable({
     write(chunk, _encoding, callback) {
@@ -106,7 +109,7 @@ export function startCli(args: string[], env: Record<string, string>, cwd: strin
   let proc: Proc & Sinks;
   const stdout = sink((t) => proc.onStdout(t));
   const stderr = sink((t) => proc.onStderr(t));
-  const exited = main(args, { env: { ...childEnv(env) }, cwd, stdout, stderr, signal: controller.signal })
+  const exited = main(args, { env: { ...childEnv(env) }, cwd, stdout, stderr, signal: controller.signal, ...io })
     .catch((err: unknown) => {
       proc.onStderr(`uncaught: ${(err as Error).stack ?? String(err)}\n`);
       return 70;
@@ -114,6 +117,25 @@ export function startCli(args: string[], env: Record<string, string>, cwd: strin
     .then((code): Exit => ({ code, signal: null, at: Date.now() }));
   proc = track(exited, async () => controller.abort());
   return proc;
+}
+
+/**
+ * The daemon's scheduled ticks, fired by the test instead of node-cron:
+ * `fire()` runs one tick and answers its outcome ('ran', 'busy', ...).
+ * (test/daemon/schedule.test.ts keeps node-cron's real ticks.)
+ */
+export function manualTicks(): { source: TickSource; fire(): Promise<TickOutcome> } {
+  let onTick: (() => Promise<TickOutcome>) | undefined;
+  return {
+    source: (_schedule, _timezone, tick) => {
+      onTick = tick;
+      return { nextRun: () => null, stop: async () => { onTick = undefined; } };
+    },
+    fire() {
+      if (!onTick) throw new Error('no daemon is running to tick');
+      return onTick();
+    },
+  };
 }
 
 interface Sinks {
