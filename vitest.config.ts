@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { SlowFirstSequencer } from './test/setup/sequencer.js';
 
 export default defineConfig({
   test: {
@@ -17,5 +18,7 @@ export default defineConfig({
     // was a sixth of the suite's time). No test mocks modules or changes globals; a
     // helper's per-file state is released by test/setup/per-file.ts.
     isolate: false,
+    // Without timings from an earlier run (a fresh clone), the files known to be slow start first.
+    sequence: { sequencer: SlowFirstSequencer },
   },
 });
