@@ -14,7 +14,6 @@ import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { CliIo } from '../../src/cli/io.js';
 import { main } from '../../src/cli/main.js';
-import type { TickOutcome, TickSource } from '../../src/daemon/daemon.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { copyPgliteTemplate } from '../helpers/pglite-template.js';
 
@@ -92,6 +91,8 @@ export function spawnNode(args: string[], env: Record<string, string>, cwd: stri
   return Object.assign(proc, { child, pid: child.pid! });
 }
 
+export { manualTicks } from './ticks.js';
+
 /**
  * Runs `main(args)` in this process with exactly `env`: what the built CLI
  * does, without a process to start (stop() aborts its signal, as the entry
@@ -117,25 +118,6 @@ export function startCli(args: string[], env: Record<string, string>, cwd: strin
     .then((code): Exit => ({ code, signal: null, at: Date.now() }));
   proc = track(exited, async () => controller.abort());
   return proc;
-}
-
-/**
- * The daemon's scheduled ticks, fired by the test instead of node-cron:
- * `fire()` runs one tick and answers its outcome ('ran', 'busy', ...).
- * (test/daemon/schedule.test.ts keeps node-cron's real ticks.)
- */
-export function manualTicks(): { source: TickSource; fire(): Promise<TickOutcome> } {
-  let onTick: (() => Promise<TickOutcome>) | undefined;
-  return {
-    source: (_schedule, _timezone, tick) => {
-      onTick = tick;
-      return { nextRun: () => null, stop: async () => { onTick = undefined; } };
-    },
-    fire() {
-      if (!onTick) throw new Error('no daemon is running to tick');
-      return onTick();
-    },
-  };
 }
 
 interface Sinks {
