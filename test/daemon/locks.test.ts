@@ -58,8 +58,12 @@ describe('PGlite: one process per data directory', () => {
     expect(owner).toMatchObject({ pid: a.pid, host: hostname(), command: 'daemon', leaseMs: 60_000 });
     const before = requestCount();
 
+    // A second daemon, a reconcile and a reconcile --wait, started together while the daemon holds the directory.
     const port = await freePort();
     const b = spawnCli(['daemon'], pgliteEnv(dir, { ...ONCE, HTTP_PORT: String(port) }), h.cwd);
+    const r = spawnCli(['reconcile'], pgliteEnv(dir), h.cwd);
+    const waitingSince = Date.now();
+    const waiting = spawnCli(['reconcile', '--wait', '30'], pgliteEnv(dir), h.cwd);
     const bExit = await b.exited;
     expect(bExit.code, b.stderr()).toBe(1);
     const message = b.stderr();
@@ -68,15 +72,13 @@ describe('PGlite: one process per data directory', () => {
     expect(b.has((l) => l.msg === 'daemon started')).toBe(false);
     await expect(get(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
 
-    const r = spawnCli(['reconcile'], pgliteEnv(dir), h.cwd);
     expect((await r.exited).code, r.stderr()).toBe(1);
     expect(r.stderr()).toContain(`is in use by process ${a.pid}`);
     expect(r.stdout()).toBe('');
     expect(requestCount()).toBe(before);
 
     // --wait: keeps trying to open the store until the daemon has gone.
-    const waiting = spawnCli(['reconcile', '--wait', '30'], pgliteEnv(dir), h.cwd);
-    await new Promise((res) => setTimeout(res, 1_500));
+    await new Promise((res) => setTimeout(res, Math.max(0, waitingSince + 1_500 - Date.now())));
     expect(waiting.exit).toBeUndefined();
     expect(requestCount()).toBe(before);
     const aExit = await a.stop('SIGTERM');
