@@ -33,7 +33,7 @@ export interface ScheduledTicks {
  */
 export type TickSource = (schedule: string, timezone: string, onTick: () => Promise<TickOutcome>) => ScheduledTicks;
 
-export const cronTicks: TickSource = (schedule, timezone, onTick) => {
+const cronTicks: TickSource = (schedule, timezone, onTick) => {
   const task = cron.schedule(schedule, () => void onTick(), { timezone, name: 'reconcile' });
   return {
     nextRun: () => task.getNextRun(),
