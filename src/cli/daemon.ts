@@ -14,7 +14,10 @@ export async function daemonCommand(args: string[], io: CliIo): Promise<number> 
   const [sync, daemonConfig] = loadBoth(() => loadSyncConfig(env), () => loadDaemonConfig(env));
   const logger = cliLogger(io, sync.logLevel, secretsOfEnv(env));
   const store = await (io.openStore ?? openStore)(storeOptions(sync, io));
-  const daemon = new Daemon({ sync, daemon: daemonConfig, store, logger, ...(io.now ? { now: io.now } : {}) });
+  const daemon = new Daemon({
+    sync, daemon: daemonConfig, store, logger,
+    ...(io.now ? { now: io.now } : {}), ...(io.ticks ? { ticks: io.ticks } : {}), ...(io.clock ? { clock: io.clock } : {}),
+  });
   try {
     await daemon.start();
     await new Promise<void>((resolveStop) => {

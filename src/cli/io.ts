@@ -1,3 +1,4 @@
+import type { TickSource } from '../daemon/daemon.js';
 import type { Clock } from '../http/wait.js';
 import type { OpenStoreOptions } from '../store/open.js';
 import type { Store } from '../store/types.js';
@@ -16,6 +17,8 @@ export interface CliIo {
   openStore?: (options: OpenStoreOptions) => Promise<Store>;
   /** Wall clock for what is recorded (run starts, pauses, alert timing); tests move it. Default: real time. */
   now?: () => Date;
+  /** What fires the daemon's scheduled ticks; default node-cron on SYNC_SCHEDULE. Tests fire them. */
+  ticks?: TickSource;
 }
 
 export class UsageError extends Error {

@@ -3,12 +3,13 @@
  * per database (the run lock), and stops cleanly. A failed run never stops
  * the daemon; the next tick re-plans from fresh reads.
  */
-import cron, { type ScheduledTask } from 'node-cron';
+import cron from 'node-cron';
 import type { Report } from '../app/report.js';
 import { reconcileLocked } from '../app/run.js';
 import { RunLockBusyError, RunLockError } from '../app/run-lock.js';
 import type { DaemonConfig } from '../config/daemon.js';
 import type { SyncConfig } from '../config/load.js';
+import type { Clock } from '../http/wait.js';
 import type { Logger } from '../observe/logger.js';
 import { createProgress } from '../observe/progress.js';
 import type { RunLock, Store } from '../store/types.js';
@@ -19,6 +20,30 @@ import { Metrics } from './metrics.js';
 
 const DAY_MS = 86_400_000;
 
+/** Scheduled ticks once started: when the next is due (if known), and how to stop them. */
+export interface ScheduledTicks {
+  nextRun(): Date | null;
+  stop(): Promise<void>;
+}
+
+/**
+ * What fires the scheduled ticks of `schedule` (cron, in `timezone`). The
+ * default is node-cron; an embedding (or a test) may fire them itself, and
+ * may await a tick's outcome.
+ */
+export type TickSource = (schedule: string, timezone: string, onTick: () => Promise<TickOutcome>) => ScheduledTicks;
+
+const cronTicks: TickSource = (schedule, timezone, onTick) => {
+  const task = cron.schedule(schedule, () => void onTick(), { timezone, name: 'reconcile' });
+  return {
+    nextRun: () => task.getNextRun(),
+    async stop() {
+      await task.stop();
+      await task.destroy();
+    },
+  };
+};
+
 export interface DaemonDeps {
   sync: SyncConfig;
   daemon: DaemonConfig;
@@ -27,13 +52,17 @@ export interface DaemonDeps {
   metrics?: Metrics;
   /** Wall clock for runs' records and alert timing (tests move it); default: real time. */
   now?: () => Date;
+  /** Fires the scheduled ticks; default cronTicks (node-cron on daemon.schedule). */
+  ticks?: TickSource;
+  /** The HTTP clients' time source (backoff, pauses, rate windows), as for a one-shot run; default: real time. */
+  clock?: Clock;
 }
 
 export type TickOutcome = 'ran' | 'busy' | 'not-leader' | 'stopping';
 
 export class Daemon {
   readonly metrics: Metrics;
-  private task: ScheduledTask | undefined;
+  private task: ScheduledTicks | undefined;
   private health: Awaited<ReturnType<typeof startHealthServer>> | undefined;
   private current: Promise<void> | undefined;
   /** Aborted on shutdown: the running reconcile dispatches no new write. */
@@ -72,8 +101,8 @@ export class Daemon {
       });
       logger.info({ port: this.health.port, host: daemon.httpHost }, `health and metrics on http://${daemon.httpHost}:${this.health.port} (/healthz, /readyz, /metrics)`);
     }
-    this.task = cron.schedule(daemon.schedule, () => void this.tick('schedule'), { timezone: daemon.timezone, name: 'reconcile' });
-    logger.info({ schedule: daemon.schedule, timezone: daemon.timezone, next: this.task.getNextRun()?.toISOString() }, 'daemon started');
+    this.task = (this.deps.ticks ?? cronTicks)(daemon.schedule, daemon.timezone, () => this.tick('schedule'));
+    logger.info({ schedule: daemon.schedule, timezone: daemon.timezone, next: this.task.nextRun()?.toISOString() }, 'daemon started');
     if (daemon.runOnStart) void this.tick('start');
   }
 
@@ -142,7 +171,10 @@ export class Daemon {
     try {
       await reconcileLocked({
         config: sync, store, logger, label: 'daemon', waitMs: 0, signal: runAbort.signal, ...(this.deps.now ? { now: this.deps.now } : {}),
-        wire: { signal: this.hardStop.signal, onResponse: this.metrics.onResponse, onRate: this.metrics.onRate },
+        wire: {
+          signal: this.hardStop.signal, onResponse: this.metrics.onResponse, onRate: this.metrics.onRate,
+          ...(this.deps.clock ? { clock: this.deps.clock } : {}),
+        },
         onProgress: createProgress({ tty: false, logger, intervalMs: 30_000 }).sink,
         after: async (r) => {
           this.lastRun = { id: r.runId, status: r.status, finishedAt: r.finishedAt };
@@ -209,7 +241,6 @@ export class Daemon {
   async stop(timeoutMs = this.deps.daemon.shutdownTimeoutMs): Promise<boolean> {
     const { logger } = this.deps;
     await this.task?.stop();
-    await this.task?.destroy();
     this.stopping.abort();
     let clean = true;
     if (this.current) {

@@ -68,6 +68,7 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
   };
   const clock = opts.clock ?? realClock;
   const now = () => clock.now();
+  const epochNow = () => clock.epochNow?.() ?? Date.now();
   const authHint = normaliseHint(api, opts.authHint);
   const log = opts.logger;
   if (!(opts.timeoutMs > 0)) throw new RangeError(`timeoutMs must be > 0 (got ${opts.timeoutMs})`);
@@ -145,7 +146,7 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
         return answer(status, parsed.value, outcome.headers);
       }
 
-      const cause = causeOf(outcome);
+      const cause = causeOf(outcome, epochNow());
       if (cause.kind === 'rate-limit') {
         rateLimited++;
         firstRateLimitAt ??= now();

@@ -52,12 +52,15 @@ export function abortable<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
 }
 
 /**
- * Time as the HTTP layer sees it: a monotonic `now` (ms) and an abortable
- * `sleep`. Injectable so that tests can let a minute of backoff pass at once.
+ * Time as the HTTP layer sees it: a monotonic `now` (ms), an abortable
+ * `sleep`, and the wall clock (`epochNow`, ms since epoch; Date.now when
+ * absent) that a Retry-After HTTP date is read against. Injectable so that
+ * tests can let a minute of backoff pass at once.
  */
 export interface Clock {
   now(): number;
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  epochNow?(): number;
 }
 
-export const realClock: Clock = { now: () => performance.now(), sleep };
+export const realClock: Clock = { now: () => performance.now(), sleep, epochNow: () => Date.now() };

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -150,10 +150,14 @@ describe('configuration', () => {
 
   it('reads .env from the working directory, with real environment variables winning', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sus-env-'));
-    writeFileSync(join(dir, '.env'), 'ORG_API_TOKEN=from-file\nMAX_DELETES=7\n');
-    const env = readEnv({ MAX_DELETES: '9' }, dir);
-    expect(env.ORG_API_TOKEN).toBe('from-file');
-    expect(env.MAX_DELETES).toBe('9');
+    try {
+      writeFileSync(join(dir, '.env'), 'ORG_API_TOKEN=from-file\nMAX_DELETES=7\n');
+      const env = readEnv({ MAX_DELETES: '9' }, dir);
+      expect(env.ORG_API_TOKEN).toBe('from-file');
+      expect(env.MAX_DELETES).toBe('9');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('ORG_ROLES_FROM: auto by default, list or user (any case); anything else names the variable', () => {

@@ -1,13 +1,15 @@
 /**
- * Alert webhooks on a real schedule: a lasting failure is one message when it
+ * Alert webhooks from a running daemon: a lasting failure is one message when it
  * begins (not one per run), the daemon keeps going, and one "succeeded again"
  * message at the first success after; a webhook that cannot be reached
  * changes nothing and its URL is never logged. (Repeats, changed causes and
- * pauses, on a moved clock: alert-edges.test.ts.)
+ * pauses, on a moved clock: alert-edges.test.ts.) The test fires the
+ * daemon's scheduled ticks (manualTicks) instead of waiting a second for each;
+ * schedule.test.ts runs on node-cron's real ticks.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../helpers/harness.js';
-import { daemonEnv, freePort, killAll, listRuns, runFinished, seedInSync, startCli, startWebhookReceiver, until, type WebhookReceiver } from './helpers.js';
+import { daemonEnv, freePort, killAll, listRuns, manualTicks, runFinished, seedInSync, startCli, startWebhookReceiver, type WebhookReceiver } from './helpers.js';
 
 let h: Harness;
 let hook: WebhookReceiver;
@@ -24,19 +26,28 @@ afterEach(async () => {
 /** Every org list request is refused until cleared: each run fails on its first read. */
 const breakOrg = () => h.org.fault({ kind: 'status', status: 403, method: 'GET', path: '/organization/users', times: 10_000 });
 
+/** Fires scheduled ticks until one runs (one that comes while the start run is still alerting is skipped). */
+async function nextRun(ticks: ReturnType<typeof manualTicks>): Promise<void> {
+  while ((await ticks.fire()) !== 'ran') await new Promise((r) => setTimeout(r, 20));
+}
+
 describe('daemon alerts', () => {
   it('a failing daemon on a seconds schedule posts once when the failure begins, not per run, and once on recovery', async () => {
     seedInSync(h, 2);
     breakOrg();
-    const d = startCli(['daemon'], daemonEnv(h, { SYNC_SCHEDULE: '* * * * * *', RUN_ON_START: 'true', ALERT_WEBHOOK_URL: hook.url }), h.cwd);
+    const ticks = manualTicks();
+    const d = startCli(['daemon'], daemonEnv(h, { SYNC_SCHEDULE: '* * * * * *', RUN_ON_START: 'true', ALERT_WEBHOOK_URL: hook.url }), h.cwd, { ticks: ticks.source });
+    await d.waitForLine(runFinished, 'the run on start');
     // Several failed runs (ALERT_REPEAT's 6 h never passes here): one message.
-    await until(() => d.lines.filter(runFinished).filter((l) => l.status === 'failed').length >= 3, 'three failed runs', 30_000);
+    while (d.lines.filter(runFinished).filter((l) => l.status === 'failed').length < 3) await nextRun(ticks);
     expect(hook.received).toHaveLength(1);
     h.org.clearFaults();
-    await until(() => hook.received.some((r) => r.body.status === 'succeeded'), 'a recovery alert', 20_000);
+    await nextRun(ticks);
+    expect(hook.received.some((r) => r.body.status === 'succeeded')).toBe(true);
     const recoveredAt = d.lines.filter(runFinished).findIndex((l) => l.status === 'succeeded');
     // One more success after the recovery: no alert for it.
-    await until(() => d.lines.filter(runFinished).slice(recoveredAt + 1).some((l) => l.status === 'succeeded'), 'a second success', 20_000);
+    await nextRun(ticks);
+    expect(d.lines.filter(runFinished).slice(recoveredAt + 1).some((l) => l.status === 'succeeded')).toBe(true);
     const exit = await d.stop('SIGTERM');
     expect(exit.code, d.stderr()).toBe(0);
     await new Promise((r) => setTimeout(r, 200));
@@ -77,8 +88,10 @@ describe('daemon alerts', () => {
     seedInSync(h, 2);
     breakOrg();
     const deadUrl = `http://127.0.0.1:${await freePort()}/services/T111/B222/very-secret`;
-    const d = startCli(['daemon'], daemonEnv(h, { SYNC_SCHEDULE: '* * * * * *', RUN_ON_START: 'true', ALERT_WEBHOOK_URL: deadUrl }), h.cwd);
-    await until(() => d.lines.filter((l) => l.msg === 'alert webhook unreachable; alert not delivered').length >= 2, 'two undelivered alerts', 20_000);
+    const ticks = manualTicks();
+    const d = startCli(['daemon'], daemonEnv(h, { SYNC_SCHEDULE: '* * * * * *', RUN_ON_START: 'true', ALERT_WEBHOOK_URL: deadUrl }), h.cwd, { ticks: ticks.source });
+    await d.waitForLine(runFinished, 'the run on start');
+    while (d.lines.filter((l) => l.msg === 'alert webhook unreachable; alert not delivered').length < 2) await nextRun(ticks);
     expect((await d.stop('SIGTERM')).code, d.stderr()).toBe(0);
     const runs = await listRuns(h);
     expect(runs.length).toBeGreaterThanOrEqual(2);

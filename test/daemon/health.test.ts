@@ -6,6 +6,7 @@ import postgres from 'postgres';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { testServerUrl } from '../helpers/db.js';
+import { warpClock } from '../http/warp-clock.js';
 import { daemonEnv, freePort, get, killAll, listRuns, runFinished, startCli, until } from './helpers.js';
 
 let h: Harness;
@@ -31,11 +32,11 @@ describe('daemon HTTP endpoints', () => {
       { email: 'alan@acme.com', name: 'Alan Turing', roles: ['developer'] },
     ]);
     h.secoda.seed([{ email: 'root@acme.com', role: 'admin', first_name: 'Root', last_name: 'Admin' }]);
-    // One 429 on the Secoda list: the client waits Retry-After and goes on.
+    // One 429 on the Secoda list: the client waits Retry-After (on a warp clock: at once) and goes on.
     h.secoda.fault({ kind: 'status', status: 429, retryAfter: '1', method: 'GET', path: /\/api\/v1\/user\/?$/ });
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    const d = startCli(['daemon'], daemonEnv(h, { HTTP_PORT: String(port), SYNC_SCHEDULE: '0 0 1 1 *', RUN_ON_START: 'true' }), h.cwd);
+    const d = startCli(['daemon'], daemonEnv(h, { HTTP_PORT: String(port), SYNC_SCHEDULE: '0 0 1 1 *', RUN_ON_START: 'true' }), h.cwd, { clock: warpClock() });
     const listening = await d.waitForLine((l) => /^health and metrics on /.test(l.msg), 'the health server');
     expect(listening.port).toBe(port);
     const done = await d.waitForLine(runFinished, 'the first run');

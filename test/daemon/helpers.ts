@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import type { CliIo } from '../../src/cli/io.js';
 import { main } from '../../src/cli/main.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { copyPgliteTemplate } from '../helpers/pglite-template.js';
@@ -90,12 +91,15 @@ export function spawnNode(args: string[], env: Record<string, string>, cwd: stri
   return Object.assign(proc, { child, pid: child.pid! });
 }
 
+export { manualTicks } from './ticks.js';
+
 /**
  * Runs `main(args)` in this process with exactly `env`: what the built CLI
  * does, without a process to start (stop() aborts its signal, as the entry
- * point does on SIGTERM/SIGINT).
+ * point does on SIGTERM/SIGINT). `io`: the daemon's ticks fired by the test
+ * (manualTicks), the HTTP clients' clock (a warp clock).
  */
-export function startCli(args: string[], env: Record<string, string>, cwd: string): Proc {
+export function startCli(args: string[], env: Record<string, string>, cwd: string, io: Pick<CliIo, 'ticks' | 'clock'> = {}): Proc {
   const controller = new AbortController();
   const sink = (write: (text: string) => void) => new Writable({
     write(chunk, _encoding, callback) {
@@ -106,7 +110,7 @@ export function startCli(args: string[], env: Record<string, string>, cwd: strin
   let proc: Proc & Sinks;
   const stdout = sink((t) => proc.onStdout(t));
   const stderr = sink((t) => proc.onStderr(t));
-  const exited = main(args, { env: { ...childEnv(env) }, cwd, stdout, stderr, signal: controller.signal })
+  const exited = main(args, { env: { ...childEnv(env) }, cwd, stdout, stderr, signal: controller.signal, ...io })
     .catch((err: unknown) => {
       proc.onStderr(`uncaught: ${(err as Error).stack ?? String(err)}\n`);
       return 70;

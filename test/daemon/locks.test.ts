@@ -15,13 +15,12 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import postgres from 'postgres';
 import { RUN_LOCK_KEY } from '../../src/store/run-lock.js';
 import { createTestDatabase, dropTestDatabase, testServerUrl } from '../helpers/db.js';
 import {
-  CLI, daemonEnv, freePort, freshPgliteDir, get, killAll, listRuns, overlaps, runFinished, runStarted, seedInSync, spawnCli, spawnNode, startDaemonHarness, until, type ListedRun, type LogLine, type Proc,
+  daemonEnv, freePort, freshPgliteDir, get, killAll, listRuns, overlaps, runFinished, runStarted, seedInSync, spawnCli, startCli, startDaemonHarness, until, type ListedRun, type LogLine, type Proc,
 } from './helpers.js';
 
 let h: Awaited<ReturnType<typeof startDaemonHarness>>;
@@ -59,8 +58,12 @@ describe('PGlite: one process per data directory', () => {
     expect(owner).toMatchObject({ pid: a.pid, host: hostname(), command: 'daemon', leaseMs: 60_000 });
     const before = requestCount();
 
+    // A second daemon, a reconcile and a reconcile --wait, started together while the daemon holds the directory.
     const port = await freePort();
     const b = spawnCli(['daemon'], pgliteEnv(dir, { ...ONCE, HTTP_PORT: String(port) }), h.cwd);
+    const r = spawnCli(['reconcile'], pgliteEnv(dir), h.cwd);
+    const waitingSince = Date.now();
+    const waiting = spawnCli(['reconcile', '--wait', '30'], pgliteEnv(dir), h.cwd);
     const bExit = await b.exited;
     expect(bExit.code, b.stderr()).toBe(1);
     const message = b.stderr();
@@ -69,15 +72,13 @@ describe('PGlite: one process per data directory', () => {
     expect(b.has((l) => l.msg === 'daemon started')).toBe(false);
     await expect(get(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
 
-    const r = spawnCli(['reconcile'], pgliteEnv(dir), h.cwd);
     expect((await r.exited).code, r.stderr()).toBe(1);
     expect(r.stderr()).toContain(`is in use by process ${a.pid}`);
     expect(r.stdout()).toBe('');
     expect(requestCount()).toBe(before);
 
     // --wait: keeps trying to open the store until the daemon has gone.
-    const waiting = spawnCli(['reconcile', '--wait', '30'], pgliteEnv(dir), h.cwd);
-    await new Promise((res) => setTimeout(res, 1_500));
+    await new Promise((res) => setTimeout(res, Math.max(0, waitingSince + 1_500 - Date.now())));
     expect(waiting.exit).toBeUndefined();
     expect(requestCount()).toBe(before);
     const aExit = await a.stop('SIGTERM');
@@ -89,14 +90,16 @@ describe('PGlite: one process per data directory', () => {
   });
 
   it('a lock file whose process no longer runs is taken over, and one of another host once its lease has run out', async () => {
+    // In this process (startCli): the lock file's verdicts need no process of their own; the
+    // test above races real processes.
     seedInSync(h, 2);
     const dir = await pgliteDir();
     const gone = spawnSync(process.execPath, ['-e', '0']).pid;
     writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: gone, host: hostname(), startedAt: '2026-01-01T00:00:00.000Z', command: 'daemon' }));
-    const d = spawnCli(['daemon'], pgliteEnv(dir, ONCE), h.cwd);
+    const d = startCli(['daemon'], pgliteEnv(dir, ONCE), h.cwd);
     const done = await d.waitForLine(runFinished, 'a run after the takeover');
     expect(done.status).toBe('succeeded');
-    expect(JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8')).pid).toBe(d.pid);
+    expect(JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8')).pid).toBe(process.pid);
     expect((await d.stop('SIGTERM')).code).toBe(0);
     expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
 
@@ -104,21 +107,15 @@ describe('PGlite: one process per data directory', () => {
     // a few seconds old (the lock is written atomically now: an unreadable one is nobody's).
     writeFileSync(join(dir, LOCK_FILE), '{"pid": 12');
     utimesSync(join(dir, LOCK_FILE), HOUR_AGO, HOUR_AGO);
-    const d2 = spawnCli(['daemon'], pgliteEnv(dir, ONCE), h.cwd);
+    const d2 = startCli(['daemon'], pgliteEnv(dir, ONCE), h.cwd);
     expect((await d2.waitForLine(runFinished, 'a run after the second takeover')).status).toBe('succeeded');
     expect((await d2.stop('SIGTERM')).code).toBe(0);
 
     // A container restarted after a crash: the new process has the same pid as the one that
-    // wrote the lock (pid 1 in a container) — the file cannot belong to a live process.
-    const wrapper = join(h.cwd, 'same-pid.mjs');
-    writeFileSync(wrapper, [
-      "import { writeFileSync } from 'node:fs';",
-      "import { hostname } from 'node:os';",
-      `writeFileSync(${JSON.stringify(join(dir, LOCK_FILE))}, JSON.stringify({ pid: process.pid, host: hostname(), startedAt: '2026-01-01T00:00:00.000Z', command: 'daemon' }));`,
-      `process.argv = [process.argv[0], ${JSON.stringify(CLI)}, 'daemon'];`,
-      `await import(${JSON.stringify(pathToFileURL(CLI).href)});`,
-    ].join('\n'));
-    const d4 = spawnNode([wrapper], pgliteEnv(dir, ONCE), h.cwd);
+    // wrote the lock (pid 1 in a container) — the file cannot belong to a live process. Here:
+    // this process's pid, in a lock file this process does not hold.
+    writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: process.pid, host: hostname(), startedAt: '2026-01-01T00:00:00.000Z', command: 'daemon' }));
+    const d4 = startCli(['daemon'], pgliteEnv(dir, ONCE), h.cwd);
     expect((await d4.waitForLine(runFinished, 'a run over a lock file with its own pid')).status).toBe('succeeded');
     expect((await d4.stop('SIGTERM')).code).toBe(0);
 
@@ -127,14 +124,14 @@ describe('PGlite: one process per data directory', () => {
     const elsewhere = { pid: gone, host: 'elsewhere.example', startedAt: '2026-01-01T00:00:00.000Z', command: 'daemon', token: 't', leaseMs: 60_000 };
     writeFileSync(join(dir, LOCK_FILE), JSON.stringify(elsewhere));
     utimesSync(join(dir, LOCK_FILE), HOUR_AGO, HOUR_AGO);
-    const d5 = spawnCli(['daemon'], pgliteEnv(dir, ONCE), h.cwd);
+    const d5 = startCli(['daemon'], pgliteEnv(dir, ONCE), h.cwd);
     expect((await d5.waitForLine(runFinished, 'a run over another host\'s expired lock')).status).toBe('succeeded');
     expect((await d5.stop('SIGTERM')).code).toBe(0);
 
     // Another host's lock still refreshed: refused, naming that host and the lease.
     writeFileSync(join(dir, LOCK_FILE), JSON.stringify(elsewhere));
     const before = requestCount();
-    const d3 = spawnCli(['daemon'], pgliteEnv(dir, ONCE), h.cwd);
+    const d3 = startCli(['daemon'], pgliteEnv(dir, ONCE), h.cwd);
     expect((await d3.exited).code, d3.stderr()).toBe(1);
     expect(d3.stderr()).toContain(`in use by process ${gone} on elsewhere.example (daemon, since 2026-01-01T00:00:00.000Z); last refreshed `);
     expect(d3.stderr()).toMatch(/last refreshed \d+s ago, taken over if not refreshed for 60s/);

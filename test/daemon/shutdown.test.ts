@@ -3,10 +3,16 @@
  * new one, records the run `interrupted` and exits 0 within SHUTDOWN_TIMEOUT;
  * a write slower than the timeout is cancelled (exit 1); a run left `running`
  * by SIGKILL is recorded `abandoned` when the lock is next taken.
+ *
+ * What the daemon does on a stop runs in this process (startCli: main() with
+ * the stop signal that the entry point aborts on SIGTERM/SIGINT; no process to
+ * boot). What only a process shows runs the built CLI as a child: a first
+ * SIGTERM/SIGINT that starts the shutdown and a second that exits at once
+ * with 128 + the signal's number, and SIGKILL.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Harness } from '../helpers/harness.js';
-import { daemonEnv, killAll, listRuns, orgUsers, runFinished, runReport, spawnCli, startDaemonHarness, until, writesOf } from './helpers.js';
+import { daemonEnv, killAll, listRuns, orgUsers, runFinished, runReport, spawnCli, startCli, startDaemonHarness, until, writesOf } from './helpers.js';
 
 let h: Harness & { secodaLatency(l: { read?: number; write?: number }): void };
 beforeEach(async () => {
@@ -35,7 +41,7 @@ describe('daemon shutdown', () => {
     seedInvites();
     h.secodaLatency({ write: 1_000 });
     const timeoutMs = 10_000;
-    const d = spawnCli(['daemon'], onceEnv({ MAX_CONCURRENCY: '2', SHUTDOWN_TIMEOUT: '10s' }), h.cwd);
+    const d = startCli(['daemon'], onceEnv({ MAX_CONCURRENCY: '2', SHUTDOWN_TIMEOUT: '10s' }), h.cwd);
     await until(() => posts().filter((p) => p.status === 201).length >= 2, 'two invites answered', 20_000, 10);
     const sigAt = Date.now();
     const exit = await d.stop('SIGTERM', timeoutMs + 10_000);
@@ -73,7 +79,7 @@ describe('daemon shutdown', () => {
 
     // The next run completes whatever was left.
     h.secodaLatency({ write: 0 });
-    const next = spawnCli(['daemon'], onceEnv(), h.cwd);
+    const next = startCli(['daemon'], onceEnv(), h.cwd);
     const done = await next.waitForLine(runFinished, 'the next run');
     expect(done.status).toBe('succeeded');
     expect((await next.stop('SIGTERM')).code).toBe(0);
@@ -84,7 +90,7 @@ describe('daemon shutdown', () => {
   it('a write slower than SHUTDOWN_TIMEOUT is cancelled: the daemon exits 1 soon after the timeout, the run recorded interrupted', async () => {
     seedInvites();
     h.secodaLatency({ write: 15_000 });
-    const d = spawnCli(['daemon'], onceEnv({ MAX_CONCURRENCY: '1', SHUTDOWN_TIMEOUT: '1s', HTTP_TIMEOUT: '30s' }), h.cwd);
+    const d = startCli(['daemon'], onceEnv({ MAX_CONCURRENCY: '1', SHUTDOWN_TIMEOUT: '1s', HTTP_TIMEOUT: '30s' }), h.cwd);
     await until(() => posts().length >= 1, 'a write in flight', 20_000, 10);
     const sigAt = Date.now();
     const exit = await d.stop('SIGTERM', 15_000);
@@ -110,9 +116,9 @@ describe('daemon shutdown', () => {
     let letThrough!: () => void;
     const gate = new Promise<void>((res) => (letThrough = res));
     h.org.onPage(() => gate);
-    const d = spawnCli(['daemon'], onceEnv({ HTTP_TIMEOUT: '60s' }), h.cwd);
+    const d = startCli(['daemon'], onceEnv({ HTTP_TIMEOUT: '60s' }), h.cwd);
     await until(() => h.org.requests.length >= 1, 'the org read in flight', 20_000, 10);
-    d.child.kill('SIGTERM');
+    void d.stop('SIGTERM');
     await d.waitForLine((l) => l.msg === 'waiting for the current run to finish its in-flight requests', 'the shutdown waiting for the read');
     letThrough();
     const exit = await d.exited;
@@ -156,7 +162,7 @@ describe('daemon shutdown', () => {
     expect(before.map((r) => [r.runId, r.status, r.finishedAt])).toEqual([[started.runId, 'running', null]]);
 
     h.secodaLatency({ write: 0 });
-    const next = spawnCli(['daemon'], onceEnv(), h.cwd);
+    const next = startCli(['daemon'], onceEnv(), h.cwd);
     const marked = await next.waitForLine((l) => /left running by a stopped process recorded as abandoned/.test(l.msg), 'the abandoned run marked');
     expect(marked.abandoned).toBe(1);
     const finished = await next.waitForLine(runFinished, 'the next run');

@@ -5,12 +5,12 @@ import { openStore } from '../../src/store/index.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 
 let h: Harness;
-beforeEach(async () => {
-  // These tests open the database beside the CLI's runs, as another process would.
-  h = await startHarness({ reopenStore: true });
+/** `reopenStore`: each CLI run opens the database itself, so that a test can open it beside them, as another process would. */
+async function start(reopenStore: boolean) {
+  h = await startHarness({ reopenStore });
   h.org.seed([{ email: 'root@acme.com', roles: ['admin'] }, { email: 'new@acme.com', name: 'New Hire', roles: ['analyst'] }]);
   h.secoda.seed([{ email: 'root@acme.com', role: 'admin' }]);
-});
+}
 afterEach(async () => {
   await h.close();
 });
@@ -18,6 +18,8 @@ afterEach(async () => {
 const storeOptions = () => ({ dataDir: h.dataDir, ...(h.databaseUrl ? { databaseUrl: h.databaseUrl } : {}) });
 
 describe('report --list', () => {
+  beforeEach(() => start(false));
+
   it('lists recent runs, newest first, with mode, status, duration and counts', async () => {
     await h.run(['reconcile', '--dry-run']);
     await h.run(['reconcile']);
@@ -41,6 +43,9 @@ describe('report --list', () => {
 });
 
 describe('one run at a time', () => {
+  // These tests open the database beside the CLI's runs, as another process would.
+  beforeEach(() => start(true));
+
   it('a run left "running" by a killed process is recorded as abandoned by the next run', async () => {
     const store = await openStore(storeOptions());
     const orphan = await store.createRun('apply');

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ORG_TOKEN, SECODA_KEY, startHarness, type Harness } from '../helpers/harness.js';
+import { warpClock } from '../http/warp-clock.js';
 
 let h: Harness;
 beforeEach(async () => {
@@ -177,6 +178,8 @@ describe('safety rails', () => {
   });
 
   it('429 with Retry-After pauses and the run still converges', async () => {
+    await h.close();
+    h = await startHarness({ clock: warpClock() }); // the pauses pass without real time passing
     seedBasic();
     h.secoda.fault({ method: 'POST', kind: 'status', status: 429, retryAfter: '1' });
     h.secoda.fault({ method: 'GET', kind: 'status', status: 429 });
@@ -188,6 +191,7 @@ describe('safety rails', () => {
 
   it('writes respect SECODA_WRITE_RATE: the simulator never has to answer 429', async () => {
     await h.close();
+    // Real time: on a warp clock, time jumping while a request is on its way bunches arrivals the server counts.
     h = await startHarness({ secoda: { writeLimit: { limit: 5, windowMs: 1_000 } } });
     h.org.seed([{ email: 'root@acme.com', roles: ['admin'] }, ...Array.from({ length: 12 }, (_, i) => ({ email: `n${i}@acme.com`, roles: ['analyst'] }))]);
     h.secoda.seed([{ email: 'root@acme.com', role: 'admin' }]);

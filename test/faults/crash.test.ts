@@ -72,7 +72,8 @@ describe('SIGKILL mid-apply', () => {
     const [killedRun] = listed.json();
     expect(killedRun).toMatchObject({ mode: 'apply', status: 'running', finishedAt: null });
 
-    const second = spawnCli(h, ['reconcile', '--wait', '30'], env);
+    // The recovery run is not paced: the write rate only had to keep the first run busy until the kill.
+    const second = spawnCli(h, ['reconcile', '--wait', '30'], { ...env, SECODA_WRITE_RATE: '1000/s' });
     const done = await second.exited;
     expect(done.code, second.stderr()).toBe(0);
     const report = JSON.parse(second.stdout());

@@ -3,12 +3,17 @@
  * whole API pauses — checked on the simulator's request log: no request to
  * that API arrives after the 429 was answered and before the pause ended
  * (except the few already on their way) — and the run converges.
+ *
+ * Time is warped (useFaultSuite's warp): the CLI's pauses and the simulators'
+ * windows, log times and Retry-After dates run on one clock that skips every
+ * wait, so a 2 s pause costs no real time and the log still shows who arrived
+ * during it.
  */
 import { describe, expect, it } from 'vitest';
 import type { RequestLogEntry, RetryAfterMode } from '../../tools/simulators/index.js';
 import { isWrite, managedSecoda, useFaultSuite, type FaultHarness } from './support.js';
 
-const suite = useFaultSuite('rate-limit');
+const suite = useFaultSuite('rate-limit', { warp: true });
 
 /** Timer and clock granularity. */
 const TOL_MS = 10;
@@ -59,10 +64,11 @@ function expectConverged(h: FaultHarness) {
 }
 
 describe('429 from Secoda during the apply', () => {
-  const cases: { name: string; value: () => string | undefined; minPauseMs: number }[] = [
+  // `now`: the simulators' (warped) wall clock.
+  const cases: { name: string; value: (now: number) => string | undefined; minPauseMs: number }[] = [
     { name: 'Retry-After in seconds', value: () => '2', minPauseMs: 2000 },
     // HTTP dates have whole seconds: between 1.5 s and 2.5 s from now.
-    { name: 'Retry-After as an HTTP date', value: () => new Date(Date.now() + 2500).toUTCString(), minPauseMs: 1400 },
+    { name: 'Retry-After as an HTTP date', value: (now) => new Date(now + 2500).toUTCString(), minPauseMs: 1400 },
     { name: 'no Retry-After (1 s, doubling)', value: () => undefined, minPauseMs: 1000 },
   ];
 
@@ -75,7 +81,7 @@ describe('429 from Secoda during the apply', () => {
           // The 6th POST (mid-stream, other writes in flight) is answered 429.
           onRequest: (e) => {
             if (e.method === 'POST' && ++posts === 6) {
-              const retryAfter = c.value();
+              const retryAfter = c.value(h.now());
               h.secoda.fault({ method: 'POST', kind: 'status', status: 429, ...(retryAfter !== undefined ? { retryAfter } : {}) });
             }
           },
@@ -92,7 +98,7 @@ describe('429 from Secoda during the apply', () => {
       const throttled = log.filter((q) => q.status === 429);
       expect(throttled).toHaveLength(1);
       const e = throttled[0]!;
-      if (c.value() === undefined) expect(e.retryAfter).toBeUndefined();
+      if (c.value(h.now()) === undefined) expect(e.retryAfter).toBeUndefined();
       else expect(e.retryAfter).toBeDefined();
       const end = pauseEnd(e, 1);
       expect(end - e.doneAt!).toBeGreaterThanOrEqual(c.minPauseMs - TOL_MS);
@@ -115,7 +121,7 @@ describe('429 from Secoda during the apply', () => {
     // Second page of each API answers 429 (org: seconds; Secoda: HTTP date).
     const orgFault = () => h.org.fault({ method: 'GET', path: '/organization/users', kind: 'status', status: 429, retryAfter: '1' });
     const secodaFault = () =>
-      h.secoda.fault({ method: 'GET', kind: 'status', status: 429, retryAfter: new Date(Date.now() + 2000).toUTCString() });
+      h.secoda.fault({ method: 'GET', kind: 'status', status: 429, retryAfter: new Date(h.now() + 2000).toUTCString() });
     // Queue the faults when page 1 of each is served: the next GET (page 2) gets the 429.
     h.org.onPage((p) => {
       if (p === 1 && ++orgLists === 1) orgFault();
@@ -205,7 +211,7 @@ describe('429 budget and cap, end to end', () => {
     const h = await suite.start();
     seedInvites(h, 3);
     h.secoda.fault({ method: 'POST', kind: 'status', status: 429, retryAfter: '3600' });
-    const started = Date.now();
+    const started = h.now();
     const r = await h.run(['reconcile'], { MAX_CONCURRENCY: '1' });
     expect(r.code).toBe(1);
     const report = r.json();
@@ -217,6 +223,7 @@ describe('429 budget and cap, end to end', () => {
     }
     // One POST reached Secoda: the refused wait was neither shortened nor retried early.
     expect(h.secoda.requests.filter((q) => q.method === 'POST')).toHaveLength(1);
-    expect(Date.now() - started).toBeLessThan(30_000);
+    // Not waited for, warped or not: the run's clock moved less than the cap.
+    expect(h.now() - started).toBeLessThan(30_000);
   });
 });

@@ -80,6 +80,8 @@ export async function dumpDatabase(collector: SecretCollector, label: string, sq
 
 export interface FaultHarness extends Harness {
   collector: SecretCollector;
+  /** Wall clock (ms since epoch) of the simulators and the CLI's HTTP clients: warped in a warp suite, else Date.now. */
+  now(): number;
 }
 
 export interface FaultSuite {
@@ -91,7 +93,9 @@ export interface FaultSuite {
 /**
  * Registers afterEach (close + dump) and afterAll (secret scan) in the calling test file.
  * `warp`: the CLI's backoff and 429 pauses are skipped (a warp clock): the faults and
- * retries all happen, only the waits between them do not.
+ * retries all happen, only the waits between them do not. The simulators keep the same
+ * warped time (their request log, rate windows and Retry-After dates), so what the log
+ * shows about waits — who arrived during a pause — holds as in real time.
  */
 export function useFaultSuite(file: string, options: { warp?: boolean } = {}): FaultSuite {
   const collector = new SecretCollector();
@@ -110,12 +114,15 @@ export function useFaultSuite(file: string, options: { warp?: boolean } = {}): F
   return {
     collector,
     async start(opts) {
-      const base = await startHarness({ ...(options.warp ? { clock: warpClock() } : {}), ...opts });
+      const clock = options.warp ? warpClock() : undefined;
+      const now = clock ? clock.epochNow : Date.now;
+      const base = await startHarness({ ...(clock ? { clock } : {}), ...opts });
       const id = `${file}#${++n}`;
       let closed = false;
       const h: FaultHarness = {
         ...base,
         collector,
+        now,
         async run(args, env, signal) {
           const r = await base.run(args, env, signal);
           collectRun(collector, `${id} ${args.join(' ')}`, r, base.cwd, args);
@@ -125,7 +132,7 @@ export function useFaultSuite(file: string, options: { warp?: boolean } = {}): F
           if (closed) return;
           closed = true;
           try {
-            await dumpDatabase(collector, id, base.sql);
+            await base.sqlSession((sql) => dumpDatabase(collector, id, sql));
           } finally {
             await base.close();
           }

@@ -1,8 +1,8 @@
 /**
  * The database of an end-to-end harness.
  *
- * By default one database per test process serves harness after harness: it
- * stays open, and is emptied (every table truncated, ids restarted) when the
+ * By default one database serves harness after harness (per test worker on
+ * PGlite, per test file on a Postgres server; see afterTestFile): it stays open, and is emptied (every table truncated, ids restarted) when the
  * next harness takes it — the same empty, migrated database a fresh one is,
  * without booting embedded Postgres (~1 s) or creating a database each time.
  * The CLI's in-process runs get that open store instead of opening their own.
@@ -16,12 +16,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import postgres from 'postgres';
-import { afterAll } from 'vitest';
 import { acquireDirLock } from '../../src/store/lockfile.js';
 import { openStore, pgliteStore, type OpenStoreOptions } from '../../src/store/open.js';
 import type { Store } from '../../src/store/types.js';
 import { createTestDatabase, dropTestDatabase, freshDatabase, testServerUrl } from './db.js';
-import { copyPgliteTemplate } from './pglite-template.js';
+import { copyPgliteTemplate, suiteScratchDir } from './pglite-template.js';
 
 type Rows = Record<string, unknown>[];
 
@@ -38,6 +37,8 @@ export interface HarnessDb {
   release(): Promise<void>;
   /** Raw SQL on the database (the secret scan reads every table). */
   sql(text: string): Promise<Rows>;
+  /** Runs `fn` with raw SQL on one connection (the embedded database opened once for all its queries, not per query). */
+  sqlSession<T>(fn: (sql: (text: string) => Promise<Rows>) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -60,15 +61,25 @@ interface Pooled {
 let pool: Promise<Pooled> | undefined;
 let taken = false;
 
-afterAll(async () => {
+/**
+ * After every test file (test/setup/per-file.ts; modules are imported once per worker,
+ * so a hook registered here would run after the first file only). On a Postgres server
+ * each file gets its own database: this one is dropped. The embedded database serves
+ * the worker's next file too (booting one costs a second or more, emptying it
+ * milliseconds); its directory lies in the suite's scratch directory, which the
+ * globalSetup removes at the end (workers are stopped without running exit hooks).
+ */
+export async function afterTestFile(): Promise<void> {
+  taken = false;
   const p = pool;
+  if (!p || !testServerUrl()) return;
   pool = undefined;
-  if (p) await (await p.catch(() => undefined))?.dispose();
-});
+  await (await p.catch(() => undefined))?.dispose();
+}
 
 async function createPooled(): Promise<Pooled> {
   const server = testServerUrl();
-  const home = mkdtempSync(join(tmpdir(), 'sus-pool-'));
+  const home = mkdtempSync(join(await suiteScratchDir(), 'sus-pool-'));
   if (server) {
     const created = await createTestDatabase(server);
     const store = await openStore({ databaseUrl: created.databaseUrl, dataDir: home });
@@ -131,6 +142,7 @@ async function pooledDb(): Promise<HarnessDb> {
     store: async () => unclosable(p.store),
     release: async () => {},
     sql: (text) => p.sql(text),
+    sqlSession: (fn) => fn((text) => p.sql(text)),
     async close() {
       rmSync(cwd, { recursive: true, force: true });
       // A run still holding the run lock (a test that did not wait for it) would carry over: start anew.
@@ -160,6 +172,24 @@ async function reopenedDb(opts: { shareAcrossRuns?: boolean } = {}): Promise<Har
     open = undefined;
     if (o) await (await o.catch(() => undefined))?.close();
   };
+  async function session<T>(fn: (sql: (text: string) => Promise<Rows>) => Promise<T>): Promise<T> {
+    if (db.databaseUrl) {
+      const raw = postgres(db.databaseUrl, { max: 1, onnotice: () => {} });
+      try {
+        return await fn(async (text) => (await raw.unsafe(text)) as Rows);
+      } finally {
+        await raw.end({ timeout: 5 });
+      }
+    }
+    // The embedded database admits one client: what store() opened goes first.
+    await release();
+    const client = await PGlite.create({ dataDir });
+    try {
+      return await fn(async (text) => (await client.query<Record<string, unknown>>(text)).rows);
+    } finally {
+      await client.close();
+    }
+  }
   return {
     dataDir,
     ...(db.databaseUrl ? { databaseUrl: db.databaseUrl } : {}),
@@ -169,24 +199,8 @@ async function reopenedDb(opts: { shareAcrossRuns?: boolean } = {}): Promise<Har
       : {}),
     store,
     release,
-    async sql(text) {
-      if (db.databaseUrl) {
-        const raw = postgres(db.databaseUrl, { max: 1, onnotice: () => {} });
-        try {
-          return (await raw.unsafe(text)) as Rows;
-        } finally {
-          await raw.end({ timeout: 5 });
-        }
-      }
-      // The embedded database admits one client: what store() opened goes first.
-      await release();
-      const client = await PGlite.create({ dataDir });
-      try {
-        return (await client.query<Record<string, unknown>>(text)).rows;
-      } finally {
-        await client.close();
-      }
-    },
+    sql: (text) => session((sql) => sql(text)),
+    sqlSession: session,
     async close() {
       await release();
       await db.cleanup();

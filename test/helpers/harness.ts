@@ -46,6 +46,8 @@ export interface Harness {
   releaseStore(): Promise<void>;
   /** Raw SQL on the runs' database. */
   sql(text: string): Promise<Record<string, unknown>[]>;
+  /** Raw SQL on one connection for several queries (see HarnessDb.sqlSession). */
+  sqlSession<T>(fn: (sql: (text: string) => Promise<Record<string, unknown>[]>) => Promise<T>): Promise<T>;
   /** Every write request the simulators answered (any method but GET). */
   writes(): { api: string; method: string; path: string; status: unknown }[];
   close(): Promise<void>;
@@ -54,7 +56,11 @@ export interface Harness {
 export interface HarnessOptions {
   secoda?: Partial<SecodaSimOptions>;
   org?: Partial<OrgSimOptions>;
-  /** The CLI's HTTP clients wait on it (a warp clock skips backoff and 429 pauses). */
+  /**
+   * The CLI's HTTP clients wait on it (a warp clock skips backoff and 429 pauses). One with
+   * `epochNow` is the simulators' clock too (their `now`, unless given): rate windows, log
+   * times and Retry-After dates then see the skipped time pass.
+   */
   clock?: Clock;
   /** The CLI's wall clock for what it records (run starts, pauses): a test moves it to "a week later". */
   now?: () => Date;
@@ -67,8 +73,10 @@ export interface HarnessOptions {
 }
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
-  const secoda = await startSecodaSim({ apiKey: SECODA_KEY, writeLimit: null, ...opts.secoda });
-  const org = await startOrgSim({ token: ORG_TOKEN, ...opts.org });
+  const clock = opts.clock;
+  const simNow = clock?.epochNow ? { now: () => clock.epochNow!() } : {};
+  const secoda = await startSecodaSim({ apiKey: SECODA_KEY, writeLimit: null, ...simNow, ...opts.secoda });
+  const org = await startOrgSim({ token: ORG_TOKEN, ...simNow, ...opts.org });
   const db = await harnessDb({ ...(opts.reopenStore ? { reopen: true } : {}) });
   const env: Record<string, string> = {
     ORG_API_URL: org.url,
@@ -99,6 +107,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     store: () => db.store(),
     releaseStore: () => db.release(),
     sql: (text) => db.sql(text),
+    sqlSession: (fn) => db.sqlSession(fn),
     writes() {
       return [
         ...org.requests.map((r) => ({ api: 'org', ...r })),

@@ -5,7 +5,7 @@
  */
 import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { inject } from 'vitest';
 import { openStore } from '../../src/store/open.js';
 import '../setup/pglite-template.js';
@@ -26,4 +26,9 @@ export function pgliteTemplate(): Promise<string> {
 /** Fills `dataDir` (new or empty) with a copy of the migrated template. */
 export async function copyPgliteTemplate(dataDir: string): Promise<void> {
   cpSync(await pgliteTemplate(), dataDir, { recursive: true });
+}
+
+/** A directory removed after the suite (the template's parent); the system's temp directory without the globalSetup. */
+export async function suiteScratchDir(): Promise<string> {
+  return inject('pgliteTemplate') ? dirname(await pgliteTemplate()) : tmpdir();
 }

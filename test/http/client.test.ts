@@ -10,8 +10,8 @@ import { json, maxInAnyWindow, startServer, type TestServer } from './server.js'
 const TOKEN = 'tok_SuperSecret_123456';
 const servers: TestServer[] = [];
 
-async function server(handler: Parameters<typeof startServer>[0]): Promise<TestServer> {
-  const s = await startServer(handler);
+async function server(handler: Parameters<typeof startServer>[0], opts?: Parameters<typeof startServer>[1]): Promise<TestServer> {
+  const s = await startServer(handler, opts);
   servers.push(s);
   return s;
 }
@@ -115,20 +115,23 @@ describe('sliding-window rate gate', () => {
   });
 });
 
+// The pauses are waited on a warp clock (no real time passes); the server stamps arrivals on it too.
 describe('429 handling', () => {
   it('a 429 on one request pauses every request of that client for Retry-After seconds', async () => {
+    const clock = warpClock();
     let sent429At = 0;
     const s = await server((_req, res, seen) => {
       if (seen.n === 1) {
-        sent429At = performance.now();
+        sent429At = clock.now();
         return json(res, 429, { detail: 'throttled' }, { 'retry-after': '1' });
       }
       json(res, 200, { n: seen.n });
-    });
+    }, { now: clock.now });
     const warns: unknown[] = [];
-    const c = client(s.url, { logger: { debug: () => {}, warn: (o: unknown) => warns.push(o) } as never });
+    const c = client(s.url, { clock, logger: { debug: () => {}, warn: (o: unknown) => warns.push(o) } as never });
     const first = c.request({ method: 'GET', path: 'a' });
-    await new Promise((r) => setTimeout(r, 100));
+    // The client has had the 429 (it warns as it pauses): not a fixed sleep, which a busy machine outlasts.
+    while (warns.length === 0) await new Promise((r) => setTimeout(r, 5));
     // Started after the 429: a read and a write — both wait for the pause.
     const others = [c.request({ method: 'GET', path: 'b' }), c.request({ method: 'POST', path: 'c', json: {} })];
     const results = await Promise.all([first, ...others]);
@@ -140,18 +143,19 @@ describe('429 handling', () => {
   });
 
   it('honours an HTTP-date Retry-After', async () => {
+    const clock = warpClock();
     let sent429At = 0;
     let until = 0;
     const s = await server((_req, res, seen) => {
       if (seen.n === 1) {
-        sent429At = performance.now();
-        const date = new Date(Date.now() + 2000);
-        until = Math.floor(date.getTime() / 1000) * 1000 - Date.now(); // what the header really says
+        sent429At = clock.now();
+        const date = new Date(clock.epochNow() + 2000);
+        until = Math.floor(date.getTime() / 1000) * 1000 - clock.epochNow(); // what the header really says
         return json(res, 429, {}, { 'retry-after': date.toUTCString() });
       }
       json(res, 200, {});
-    });
-    const c = client(s.url);
+    }, { now: clock.now });
+    const c = client(s.url, { clock });
     await c.request({ method: 'GET', path: 'a' });
     expect(s.seen[1].at - sent429At).toBeGreaterThanOrEqual(Math.min(until, 1000) - JITTER);
     expect(s.seen[1].at - sent429At).toBeLessThan(2500);

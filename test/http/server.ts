@@ -1,4 +1,4 @@
-/** A tiny node:http server for the client's mechanics tests. Times are performance.now(). */
+/** A tiny node:http server for the client's mechanics tests. Times are performance.now(), or the `now` given (a warp clock's). */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
@@ -23,7 +23,8 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startServer(handler: Handler): Promise<TestServer> {
+export async function startServer(handler: Handler, opts: { now?: () => number } = {}): Promise<TestServer> {
+  const now = opts.now ?? (() => performance.now());
   const seen: Seen[] = [];
   const sockets = new Set<Socket>();
   let inFlight = 0;
@@ -33,7 +34,7 @@ export async function startServer(handler: Handler): Promise<TestServer> {
       n: seen.length + 1,
       method: req.method ?? '',
       url: req.url ?? '',
-      at: performance.now(),
+      at: now(),
       authorization: req.headers.authorization,
       body: '',
     };

@@ -3,6 +3,8 @@
  * monotonic time plus everything slept so far, and `sleep` returns at once
  * (next turn of the event loop). Requests still go over real sockets; only
  * the backoff and gate waits are skipped, and every one is recorded.
+ * `epochNow` is the wall clock warped alike: simulators given it as their
+ * `now` see the skipped time pass too (rate windows, Retry-After dates).
  */
 import type { Clock } from '../../src/http/wait.js';
 import { AbortSignalFired } from '../../src/http/wait.js';
@@ -12,6 +14,8 @@ export interface WarpClock extends Clock {
   readonly sleeps: number[];
   /** Total time skipped (ms). */
   skipped(): number;
+  /** The wall clock, warped alike (ms since epoch): give it to the simulators (`now`) so both sides skip the same waits. */
+  epochNow(): number;
   /** Moves time forward without a sleep (e.g. "an hour later"). */
   advance(ms: number): void;
 }
@@ -22,6 +26,7 @@ export function warpClock(): WarpClock {
   return {
     sleeps,
     now: () => performance.now() + offset,
+    epochNow: () => Date.now() + offset,
     skipped: () => offset,
     advance: (ms) => {
       offset += ms;

@@ -7,20 +7,22 @@
  * dist/cli.js was written, the suite still runs (with a warning) — `npm run
  * typecheck` is where type errors fail. No dist/cli.js at all fails the suite.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export default function setup(): void {
+export default async function setup(): Promise<void> {
   const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
   const cli = join(root, 'dist', 'cli.js');
   const started = Date.now();
-  try {
-    execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], timeout: 180_000 });
-  } catch (err) {
-    const e = err as { stdout?: Buffer; stderr?: Buffer; message: string };
-    const output = `${e.stdout?.toString() ?? ''}${e.stderr?.toString() ?? ''}`.trim() || e.message;
+  // Asynchronous: test/setup/global.ts makes the database template meanwhile.
+  const failed = await new Promise<{ stdout: string; stderr: string; message: string } | null>((resolve) => {
+    execFile('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, timeout: 180_000 }, (err, stdout, stderr) =>
+      resolve(err ? { stdout, stderr, message: err.message } : null));
+  });
+  if (failed) {
+    const output = `${failed.stdout}${failed.stderr}`.trim() || failed.message;
     const fresh = existsSync(cli) && statSync(cli).mtimeMs >= started - 1_000;
     if (!fresh) throw new Error(`build failed (npx tsc -p tsconfig.build.json), no dist/cli.js:\n${output}`);
     console.warn(`warning: npx tsc -p tsconfig.build.json reported errors; dist/ was emitted anyway:\n${output}`);

@@ -10,31 +10,56 @@ import { StoreError } from '../../src/store/errors.js';
 import { defaultMigrationsFolder } from '../../src/store/migrate.js';
 import { openStore, runMigrations } from '../../src/store/open.js';
 import { createTestDbConfig, type TestDbConfig, testServerUrl } from '../helpers/db.js';
+import { copyPgliteTemplate } from '../helpers/pglite-template.js';
 
 const EXPECTED_TABLES = ['actions', 'alert_state', 'group_sends', 'missing_members', 'org_members', 'org_snapshots', 'pauses', 'runs', 'secoda_users'];
 
-/** Runs raw SQL against the config's database (the store must be closed for PGlite). */
-async function rawQuery<T = Record<string, unknown>>(cfg: TestDbConfig, text: string): Promise<T[]> {
+type Query = <T = Record<string, unknown>>(text: string) => Promise<T[]>;
+
+/** Runs raw SQL against the config's database on one connection (the store must be closed for PGlite). */
+async function rawSession<R>(cfg: TestDbConfig, fn: (query: Query) => Promise<R>): Promise<R> {
   if (cfg.databaseUrl) {
     const sql = postgres(cfg.databaseUrl, { max: 1, onnotice: () => {} });
     try {
-      return (await sql.unsafe(text)) as unknown as T[];
+      return await fn(async <T,>(text: string) => (await sql.unsafe(text)) as unknown as T[]);
     } finally {
       await sql.end();
     }
   }
   const db = await PGlite.create({ dataDir: cfg.dataDir });
   try {
-    return (await db.query<T>(text)).rows;
+    return await fn(async <T,>(text: string) => (await db.query<T>(text)).rows);
   } finally {
     await db.close();
   }
 }
 
+const rawQuery = <T = Record<string, unknown>>(cfg: TestDbConfig, text: string): Promise<T[]> => rawSession(cfg, (query) => query<T>(text));
+
 const configs: TestDbConfig[] = [];
+/** A fresh, empty database: on PGlite an empty data directory (the first open runs initdb). */
 async function freshConfig(): Promise<TestDbConfig> {
   const cfg = await createTestDbConfig();
   configs.push(cfg);
+  return cfg;
+}
+
+/**
+ * An empty database with no schema yet, for the cases that are not about
+ * creating one: on PGlite a copy of the suite's migrated template with every
+ * schema dropped (initdb takes seconds; this, a fraction of one). Only the
+ * first case below runs initdb itself.
+ */
+async function emptyConfig(): Promise<TestDbConfig> {
+  const cfg = await freshConfig();
+  if (cfg.databaseUrl) return cfg;
+  await copyPgliteTemplate(cfg.dataDir);
+  const db = await PGlite.create({ dataDir: cfg.dataDir });
+  try {
+    await db.exec('drop schema drizzle cascade; drop schema public cascade; create schema public');
+  } finally {
+    await db.close();
+  }
   return cfg;
 }
 afterEach(async () => {
@@ -61,18 +86,16 @@ describe('migrations', () => {
     await s2.close();
     await runMigrations(cfg);
 
-    const tables = await rawQuery<{ table_name: string }>(
-      cfg,
-      `select table_name from information_schema.tables where table_schema = 'public' order by table_name`,
-    );
+    const [tables, applied, cols] = await rawSession(cfg, async (query) => [
+      await query<{ table_name: string }>(`select table_name from information_schema.tables where table_schema = 'public' order by table_name`),
+      await query<{ n: number }>(`select count(*)::int as n from drizzle.__drizzle_migrations`),
+      await query<{ column_name: string; data_type: string }>(
+        `select column_name, data_type from information_schema.columns where table_name = 'runs' and column_name in ('id', 'started_at', 'summary')  order by column_name`,
+      ),
+    ] as const);
     expect(tables.map((t) => t.table_name)).toEqual(EXPECTED_TABLES);
-    const applied = await rawQuery<{ n: number }>(cfg, `select count(*)::int as n from drizzle.__drizzle_migrations`);
     const journal = (await readdir(defaultMigrationsFolder())).filter((f) => f.endsWith('.sql'));
-    expect(applied[0].n).toBe(journal.length);
-    const cols = await rawQuery<{ column_name: string; data_type: string }>(
-      cfg,
-      `select column_name, data_type from information_schema.columns where table_name = 'runs' and column_name in ('id', 'started_at', 'summary')  order by column_name`,
-    );
+    expect(applied[0]!.n).toBe(journal.length);
     expect(cols).toEqual([
       { column_name: 'id', data_type: 'integer' },
       { column_name: 'started_at', data_type: 'timestamp with time zone' },
@@ -81,7 +104,7 @@ describe('migrations', () => {
   });
 
   it('0002 turns the per-run copies of the org (org_users) into versions every run reads back the same', async () => {
-    const cfg = await freshConfig();
+    const cfg = await emptyConfig();
     // The database as the version before 0002 left it.
     const before = await mkdtemp(join(tmpdir(), 'sus-drizzle-0001-'));
     try {
@@ -91,14 +114,16 @@ describe('migrations', () => {
       journal.entries = journal.entries.filter((e: { tag: string }) => e.tag < '0002');
       await writeFile(journalFile, JSON.stringify(journal));
       await runMigrations({ ...cfg, migrationsFolder: before });
-      const created = await rawQuery<{ id: number }>(cfg, `insert into runs (mode, status) select 'apply', 'succeeded' from generate_series(1, 5) returning id`);
-      const [r1, r2, r3, r4, r5] = created.map((r) => r.id).sort((a, b) => a - b) as [number, number, number, number, number];
-      const u = (n: number, roles = "'{analyst}'") => `'o-${n}', 'p${n}@x.io', 'P ${n}', ${roles}`;
-      const A = [u(1, "'{admin,developer}'"), u(1, "'{admin,developer}'"), u(2), u(3)];
-      const B = [u(1, "'{admin,developer}'"), u(2), u(4)];
-      const values = [[r1, A], [r2, A], [r3, B], [r5, A]].flatMap(([run, rows]) =>
-        (rows as string[]).map((row, position) => `(${run}, ${position}, ${row})`));
-      await rawQuery(cfg, `insert into org_users (run_id, position, id, email, name, roles) values ${values.join(', ')}`);
+      await rawSession(cfg, async (query) => {
+        const created = await query<{ id: number }>(`insert into runs (mode, status) select 'apply', 'succeeded' from generate_series(1, 5) returning id`);
+        const [r1, r2, r3, r4, r5] = created.map((r) => r.id).sort((a, b) => a - b) as [number, number, number, number, number];
+        const u = (n: number, roles = "'{analyst}'") => `'o-${n}', 'p${n}@x.io', 'P ${n}', ${roles}`;
+        const A = [u(1, "'{admin,developer}'"), u(1, "'{admin,developer}'"), u(2), u(3)];
+        const B = [u(1, "'{admin,developer}'"), u(2), u(4)];
+        const values = [[r1, A], [r2, A], [r3, B], [r5, A]].flatMap(([run, rows]) =>
+          (rows as string[]).map((row, position) => `(${run}, ${position}, ${row})`));
+        await query(`insert into org_users (run_id, position, id, email, name, roles) values ${values.join(', ')}`);
+      });
     } finally {
       await rm(before, { recursive: true, force: true });
     }
@@ -128,7 +153,7 @@ describe('migrations', () => {
   });
 
   it('0003 keeps the Secoda snapshot as members: "First Last" names, service_account', async () => {
-    const cfg = await freshConfig();
+    const cfg = await emptyConfig();
     // The database as the version before 0003 left it.
     const before = await mkdtemp(join(tmpdir(), 'sus-drizzle-0002-'));
     try {
@@ -159,7 +184,7 @@ describe('migrations', () => {
   });
 
   it('fails with a StoreError when the migrations folder is missing', async () => {
-    const cfg = await freshConfig();
+    const cfg = await emptyConfig();
     const err = await openStore({ ...cfg, migrationsFolder: join(cfg.dataDir, 'nope') }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StoreError);
     expect((err as StoreError).message).toMatch(/_journal\.json/);

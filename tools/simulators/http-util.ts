@@ -14,9 +14,9 @@ export interface RequestLogEntry {
   query: Record<string, string>;
   /** Status answered; 'reset' when the socket was destroyed, 'hang' when never answered. 0 while in flight. */
   status: number | 'reset' | 'hang';
-  /** Date.now() at arrival. */
+  /** The simulator's clock (`now` option, default Date.now()) at arrival. */
   at: number;
-  /** Date.now() when the answer was written or the socket destroyed; absent while in flight and for hangs. */
+  /** The simulator's clock when the answer was written or the socket destroyed; absent while in flight and for hangs. */
   doneAt?: number;
   /** The Retry-After header value sent with the answer, if any. */
   retryAfter?: string;

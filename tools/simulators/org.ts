@@ -42,6 +42,8 @@ export interface OrgSimOptions {
   port?: number;
   forbid?: boolean;
   retryAfterMode?: RetryAfterMode;
+  /** Clock (ms since epoch) of the request log, rate windows and Retry-After dates. Default Date.now. */
+  now?: () => number;
   onRequest?: (entry: Readonly<RequestLogEntry>) => void;
   /** Called before each list page is served (after auth, faults and rate limits). */
   onPage?: (pageNumber: number) => void | Promise<void>;
@@ -222,6 +224,7 @@ export async function startOrgSim(opts: OrgSimOptions): Promise<OrgSim> {
       forbid: opts.forbid,
       retryAfterMode: opts.retryAfterMode,
       onRequest: opts.onRequest,
+      ...(opts.now ? { now: opts.now } : {}),
       limiterFor: () => limiter,
       handler,
     },

@@ -94,6 +94,8 @@ export interface SecodaSimOptions {
   retryAfterMode?: RetryAfterMode;
   port?: number;
   forbid?: boolean;
+  /** Clock (ms since epoch) of the request log, rate windows and Retry-After dates. Default Date.now. */
+  now?: () => number;
   /** Called synchronously on arrival of every request (before auth). */
   onRequest?: (entry: Readonly<RequestLogEntry>) => void;
   /** Called before each list page is served (after auth, faults and rate limits). */
@@ -367,6 +369,7 @@ export async function startSecodaSim(opts: SecodaSimOptions): Promise<SecodaSim>
       forbid: opts.forbid,
       retryAfterMode: opts.retryAfterMode,
       onRequest: opts.onRequest,
+      ...(opts.now ? { now: opts.now } : {}),
       limiterFor: (method) => (method === 'GET' || method === 'HEAD' || method === 'OPTIONS' ? reads : writes),
       handler,
       ...(validator ? { validate: validator } : {}),

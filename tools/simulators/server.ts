@@ -63,6 +63,8 @@ export interface SimServerOptions {
   handler: (req: SimRequest) => SimReply | Promise<SimReply>;
   /** Check requests against a published API description (see module doc). */
   validate?: RequestValidator;
+  /** The simulator's clock (ms since epoch): request log times, rate windows, Retry-After dates. Default Date.now. */
+  now?: () => number;
 }
 
 /** What both simulators expose. */
@@ -101,6 +103,7 @@ export async function createSimServer(
   let latencyMs = opts.latencyMs ?? 0;
   const retryMode: RetryAfterMode = opts.retryAfterMode ?? 'seconds';
   const sockets = new Set<Socket>();
+  const now = opts.now ?? Date.now;
   let origin = '';
 
   const routeOf = (pathname: string): string | null => {
@@ -111,7 +114,7 @@ export async function createSimServer(
   const finish = (entry: RequestLogEntry, res: ServerResponse, reply: SimReply): void => {
     const { body, contentType } = renderReply(reply);
     entry.status = reply.status;
-    entry.doneAt = Date.now();
+    entry.doneAt = now();
     const retryAfter = reply.headers?.['retry-after'];
     if (retryAfter !== undefined) entry.retryAfter = retryAfter;
     if (reply.status === 429) stats.throttled++;
@@ -120,12 +123,12 @@ export async function createSimServer(
 
   const kill = (entry: RequestLogEntry, req: IncomingMessage): void => {
     entry.status = 'reset';
-    entry.doneAt = Date.now();
+    entry.doneAt = now();
     req.socket.resetAndDestroy();
   };
 
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const at = Date.now();
+    const at = now();
     const method = (req.method ?? 'GET').toUpperCase();
     const url = new URL(req.url ?? '/', origin);
     const pathname = url.pathname;
