@@ -11,6 +11,7 @@
  *   --out FILE                         write the results there (quick runs write nothing by default)
  *   --check                            exit 1 when a target is missed
  *   --only plan,store,orgsnap,rate,margin,latency,resync,pull,changes,unknown    run some scenarios only
+ *   BENCH_CLI_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR"   node flags for each CLI child (profiling the runs measured)
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -168,7 +169,9 @@ async function reconcileCli(sims: Sims, db: BenchDb, extraEnv: Record<string, st
     ...(o.rss ? { BENCH_RSS_FILE: rssFile } : {}),
   });
   const probe = o.rss ? ['--import', pathToFileURL(join(benchDir, 'rss-probe.js')).href] : [];
-  const r = await runNode(cliPath, ['reconcile', '--format', 'json'], env, workDir, probe);
+  // BENCH_CLI_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"): node flags for the CLI child only, to profile the run measured.
+  const extraNodeArgs = (process.env.BENCH_CLI_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const r = await runNode(cliPath, ['reconcile', '--format', 'json'], env, workDir, [...probe, ...extraNodeArgs]);
   let report: CliRun['report'];
   try {
     report = JSON.parse(r.stdout) as CliRun['report'];
