@@ -47,6 +47,8 @@ export function createOutcomeRecorder<T>(o: OutcomeRecorderOptions<T>): OutcomeR
   let draining = 0;
 
   async function writeAll(): Promise<void> {
+    // Never inside add(): the request that follows an outcome goes out before its batch is written.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     while (queue.length > 0) {
       // Gather: PGlite runs a transaction's statements without letting HTTP answers in, so outcomes
       // join a batch only while none is being written. A commit costs more than a row: wait a little.
