@@ -9,15 +9,14 @@ import { countOrgSnapshot, listOrgSnapshot, orgSnapshotSize, pruneOrgSnapshots, 
 import { actions, runs, secodaUsers } from './schema.js';
 import * as syncState from './sync-state.js';
 import { recordOutcomes } from './outcomes.js';
-import { snapshotRow, syncSecodaSnapshot, writeSnapshotChanges } from './secoda-snapshot.js';
+import { listSecodaSnapshot, snapshotRow, syncSecodaSnapshot, writeSnapshotChanges } from './secoda-snapshot.js';
 import { chunks, jsonParam, rowsOf, ROWS_PER_JSON_INSERT, type Db } from './sql.js';
-import type { ActionOutcome, ActionRecord, NewAction, RunRecord, RunStatus, Store, TargetSnapshotMember } from './types.js';
+import type { ActionOutcome, ActionRecord, NewAction, RunRecord, RunStatus, Store } from './types.js';
 
 export { chunks, ROWS_PER_JSON_INSERT, type Db } from './sql.js';
 
 type RunRow = typeof runs.$inferSelect;
 type ActionRow = typeof actions.$inferSelect;
-type SecodaRow = typeof secodaUsers.$inferSelect;
 
 export function toRunRecord(r: RunRow): RunRecord {
   return {
@@ -63,10 +62,6 @@ export function toActionRecord(r: ActionRow): ActionRecord {
     dueAt: r.dueAt ?? null,
     detail: r.detail ?? null,
   };
-}
-
-function toSnapshotMember(r: SecodaRow): TargetSnapshotMember {
-  return { id: r.id, email: r.email, name: r.name, role: r.role, pending: r.pending, serviceAccount: r.serviceAccount, disabled: r.disabled };
 }
 
 export interface QueryStoreOptions {
@@ -233,11 +228,7 @@ export function createQueryStore(db: Db, opts: QueryStoreOptions): Omit<Store, '
         await db.delete(secodaUsers).where(eq(secodaUsers.id, id));
       }),
 
-    listSecodaSnapshot: () =>
-      op('listSecodaSnapshot', async () => {
-        const rows = await db.select().from(secodaUsers).orderBy(asc(secodaUsers.email), asc(secodaUsers.id));
-        return rows.map(toSnapshotMember);
-      }),
+    listSecodaSnapshot: () => op('listSecodaSnapshot', () => listSecodaSnapshot(db)),
 
     listSentMemberships: () => op('listSentMemberships', () => listSentMemberships(db)),
     rememberSentMemberships: (groupId, memberIds, o) =>

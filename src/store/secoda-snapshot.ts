@@ -13,6 +13,7 @@
  */
 import { sql } from 'drizzle-orm';
 import type { Member } from '../core/member.js';
+import type { TargetSnapshotMember } from './types.js';
 import { StoreError } from './errors.js';
 import { secodaUsers } from './schema.js';
 import { chunks, jsonParam, rowsOf, yieldToEventLoop, ROWS_PER_JSON_INSERT, type Db } from './sql.js';
@@ -53,10 +54,28 @@ function fingerprint(r: SnapshotRow): string {
   return `${JSON.stringify(r.id)}\t${JSON.stringify(r.email)}\t${JSON.stringify(r.name)}\t${JSON.stringify(r.role)}\t${+r.pending}\t${+r.service_account}\t${+r.disabled}`;
 }
 
+/** Every stored row's fingerprint, one a line, as one text value (ordered by email, then id). */
 const FINGERPRINT_SQL = sql`
   select coalesce(string_agg(concat_ws(E'\t', to_json(id), to_json(email), to_json(name), to_json(role),
-    pending::int, service_account::int, disabled::int), E'\n'), '') as fingerprints
+    pending::int, service_account::int, disabled::int), E'\n' order by email, id), '') as fingerprints
   from ${secodaUsers}`;
+
+/**
+ * The stored snapshot, ordered by email then id. Read as one text value and
+ * parsed here: PGlite turns 100,000 result rows into objects in ~1.2 s, one
+ * value of 100,000 lines in ~0.3 s (an incremental run reads the snapshot
+ * before its first page, on its only thread).
+ */
+export async function listSecodaSnapshot(db: Db): Promise<TargetSnapshotMember[]> {
+  const [stored] = rowsOf(await db.execute(FINGERPRINT_SQL));
+  const text = String(stored?.fingerprints ?? '');
+  if (text === '') return [];
+  // Tabs and newlines appear only between fields and rows (JSON escapes them inside strings): one JSON array of arrays.
+  const rows = JSON.parse(`[[${text.replaceAll('\t', ',').replaceAll('\n', '],[')}]]`) as [string, string, string, string, 0 | 1, 0 | 1, 0 | 1][];
+  return rows.map(([id, email, name, role, pending, serviceAccount, disabled]) => ({
+    id, email, name, role, pending: pending === 1, serviceAccount: serviceAccount === 1, disabled: disabled === 1,
+  }));
+}
 
 /**
  * Net changes to the snapshot: each id to its new row, or null when the user
