@@ -44,7 +44,7 @@ export function snapshotRow(m: Member): SnapshotRow {
 }
 
 /**
- * One row as text, built alike here and in SQL (FINGERPRINT_SQL): strings
+ * One row as text, built alike here and in SQL (fingerprintSql): strings
  * JSON-encoded (Postgres's to_json escapes exactly what JSON.stringify does;
  * and were they ever to differ, the row would only be rewritten, never
  * wrongly kept), flags as 0/1, separated by tabs, which JSON never leaves
@@ -54,10 +54,10 @@ function fingerprint(r: SnapshotRow): string {
   return `${JSON.stringify(r.id)}\t${JSON.stringify(r.email)}\t${JSON.stringify(r.name)}\t${JSON.stringify(r.role)}\t${+r.pending}\t${+r.service_account}\t${+r.disabled}`;
 }
 
-/** Every stored row's fingerprint, one a line, as one text value (ordered by email, then id). */
-const FINGERPRINT_SQL = sql`
+/** Every stored row's fingerprint, one a line, as one text value; `ordered` by email, then id (listing needs it, diffing does not). */
+const fingerprintSql = (ordered: boolean) => sql`
   select coalesce(string_agg(concat_ws(E'\t', to_json(id), to_json(email), to_json(name), to_json(role),
-    pending::int, service_account::int, disabled::int), E'\n' order by email, id), '') as fingerprints
+    pending::int, service_account::int, disabled::int), E'\n'${ordered ? sql` order by email, id` : sql``}), '') as fingerprints
   from ${secodaUsers}`;
 
 /**
@@ -67,7 +67,7 @@ const FINGERPRINT_SQL = sql`
  * before its first page, on its only thread).
  */
 export async function listSecodaSnapshot(db: Db): Promise<TargetSnapshotMember[]> {
-  const [stored] = rowsOf(await db.execute(FINGERPRINT_SQL));
+  const [stored] = rowsOf(await db.execute(fingerprintSql(true)));
   const text = String(stored?.fingerprints ?? '');
   if (text === '') return [];
   // Tabs and newlines appear only between fields and rows (JSON escapes them inside strings): one JSON array of arrays.
@@ -89,13 +89,14 @@ export type SnapshotChanges = Map<string, SnapshotRow | null>;
  * (pagination shifting under us): the last copy wins.
  */
 export async function syncSecodaSnapshot(db: Db, members: readonly Member[]): Promise<{ written: number }> {
-  const wanted = new Map<string, SnapshotRow>();
+  // By id, the last copy winning; rows are built only for what changed (100k copies would be heap for nothing).
+  const wanted = new Map<string, Member>();
   for (const m of members) {
-    const row = snapshotRow(m);
-    wanted.set(row.id, row);
+    if (!m.id) snapshotRow(m); // throws: a member without an id
+    wanted.set(m.id!, m);
   }
   return db.transaction(async (tx) => {
-    const [stored] = rowsOf(await tx.execute(FINGERPRINT_SQL));
+    const [stored] = rowsOf(await tx.execute(fingerprintSql(false)));
     const text = String(stored?.fingerprints ?? '');
     // id (JSON-encoded, up to the first tab) -> the stored row's fingerprint.
     const have = new Map<string, string>();
@@ -103,14 +104,20 @@ export async function syncSecodaSnapshot(db: Db, members: readonly Member[]): Pr
       for (const line of text.split('\n')) have.set(line.slice(0, line.indexOf('\t')), line);
     }
     const changes: SnapshotChanges = new Map();
-    for (const row of wanted.values()) {
+    /** Ids not stored at all: a plain insert (no conflict to look for; the first full read inserts them all). */
+    const added: SnapshotRow[] = [];
+    for (const m of wanted.values()) {
+      const row = snapshotRow(m);
       const key = JSON.stringify(row.id);
-      if (have.get(key) !== fingerprint(row)) changes.set(row.id, row);
+      const known = have.get(key);
+      if (known === undefined) added.push(row);
+      else if (known !== fingerprint(row)) changes.set(row.id, row);
       have.delete(key);
     }
     for (const key of have.keys()) changes.set(JSON.parse(key) as string, null);
     await writeSnapshotChanges(tx as unknown as Db, changes);
-    return { written: changes.size };
+    await insertRows(tx as unknown as Db, added);
+    return { written: changes.size + added.length };
   });
 }
 
@@ -133,13 +140,26 @@ export async function writeSnapshotChanges(db: Db, changes: SnapshotChanges): Pr
   }
   for (const chunk of chunks(rows, ROWS_PER_JSON_INSERT)) {
     await db.execute(sql`
-      insert into ${secodaUsers} (id, email, name, role, pending, service_account, disabled)
-      select r.id, r.email, r.name, r.role, r.pending, r.service_account, r.disabled
-      from json_to_recordset(${jsonParam(chunk)}) as r(
-        id text, email text, name text, role text, pending boolean, service_account boolean, disabled boolean)
+      ${insertSql(chunk)}
       on conflict (id) do update set
         email = excluded.email, name = excluded.name, role = excluded.role, pending = excluded.pending,
         service_account = excluded.service_account, disabled = excluded.disabled, updated_at = now()`);
     await yieldToEventLoop();
   }
+}
+
+/** Rows whose ids are not in the table (checked by the caller, in the same transaction). */
+async function insertRows(db: Db, rows: readonly SnapshotRow[]): Promise<void> {
+  for (const chunk of chunks(rows, ROWS_PER_JSON_INSERT)) {
+    await db.execute(insertSql(chunk));
+    await yieldToEventLoop();
+  }
+}
+
+function insertSql(rows: readonly SnapshotRow[]) {
+  return sql`
+    insert into ${secodaUsers} (id, email, name, role, pending, service_account, disabled)
+    select r.id, r.email, r.name, r.role, r.pending, r.service_account, r.disabled
+    from json_to_recordset(${jsonParam(rows)}) as r(
+      id text, email text, name text, role text, pending boolean, service_account boolean, disabled boolean)`;
 }

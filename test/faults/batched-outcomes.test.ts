@@ -15,7 +15,7 @@ import type { OutcomeRecord, Store } from '../../src/store/types.js';
 import { duplicateEmails, managedSecoda, useFaultSuite, type FaultHarness } from './support.js';
 
 const suite = useFaultSuite('batched-outcomes');
-const ENV = { MAX_CONCURRENCY: '8', SECODA_WRITE_RATE: '100000/s' };
+const ENV = { MAX_CONCURRENCY: '8', SECODA_WRITE_RATE: '100000/s', MAX_DELETES: '1000', MAX_DELETE_PERCENT: '100' };
 const N = 40;
 
 function seed(h: FaultHarness) {
@@ -32,7 +32,7 @@ function seed(h: FaultHarness) {
 }
 
 async function runWith(h: FaultHarness, wrap: (s: Store) => Store = (s) => s) {
-  const config = loadSyncConfig({ ...h.env, ...ENV, MAX_DELETES: '1000', MAX_DELETE_PERCENT: '100' });
+  const config = loadSyncConfig({ ...h.env, ...ENV });
   const logger = createLogger({ level: 'silent', pretty: false });
   const store = await h.store();
   const report = await reconcile({ config, store: wrap(store), ...wireAdapters(config, { logger }), logger }, { dryRun: false });
