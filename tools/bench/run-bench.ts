@@ -12,6 +12,7 @@
  *   --check                            exit 1 when a target is missed
  *   --only plan,store,orgsnap,rate,margin,latency,resync,pull,changes,unknown    run some scenarios only
  *   BENCH_CLI_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR"   node flags for each CLI child (profiling the runs measured)
+ *   BENCH_PULL_FIRST_ORG=1             the full pull without a previous org snapshot (its first, 100k-row write included)
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -185,9 +186,12 @@ async function reconcileCli(sims: Sims, db: BenchDb, extraEnv: Record<string, st
   return { wallMs: r.wallMs, spawnedAt: r.spawnedAt, exitedAt: r.exitedAt, report, ...(peakRss ? { peakRss } : {}) };
 }
 
-/** A migrated database, as any run after the first finds it (the first run's set-up is a one-off). */
-async function prepareDb(db: BenchDb, snapshotUsers = 0): Promise<void> {
-  await runChild('db-child', ['prepare', db.target, String(snapshotUsers)], workDir);
+/**
+ * A migrated database, as any run after the first finds it (the first run's set-up is a one-off);
+ * with `snapshotUsers`, the Secoda snapshot a previous run left, and with `org` its org snapshot too.
+ */
+async function prepareDb(db: BenchDb, snapshotUsers = 0, o: { org?: boolean } = {}): Promise<void> {
+  await runChild('db-child', ['prepare', db.target, String(snapshotUsers), ...(o.org ? ['org'] : [])], workDir);
 }
 
 export function requestCounts(sims: Sims) {
