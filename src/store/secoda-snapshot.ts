@@ -104,17 +104,22 @@ export async function syncSecodaSnapshot(db: Db, members: readonly Member[]): Pr
       for (const line of text.split('\n')) have.set(line.slice(0, line.indexOf('\t')), line);
     }
     const changes: SnapshotChanges = new Map();
-    /** Ids not stored at all: a plain insert (no conflict to look for; the first full read inserts them all). */
+    // Into an empty table (a first full read): a plain insert, no conflict to look for. Otherwise every
+    // new or changed row is upserted, so an id whose encoding differed between here and SQL could only
+    // be deleted and written again, never fail the write as a duplicate.
+    const empty = have.size === 0;
     const added: SnapshotRow[] = [];
     for (const m of wanted.values()) {
       const row = snapshotRow(m);
       const key = JSON.stringify(row.id);
-      const known = have.get(key);
-      if (known === undefined) added.push(row);
-      else if (known !== fingerprint(row)) changes.set(row.id, row);
+      if (empty) added.push(row);
+      else if (have.get(key) !== fingerprint(row)) changes.set(row.id, row);
       have.delete(key);
     }
-    for (const key of have.keys()) changes.set(JSON.parse(key) as string, null);
+    for (const key of have.keys()) {
+      const id = JSON.parse(key) as string;
+      if (!wanted.has(id)) changes.set(id, null);
+    }
     await writeSnapshotChanges(tx as unknown as Db, changes);
     await insertRows(tx as unknown as Db, added);
     return { written: changes.size + added.length };
@@ -148,7 +153,7 @@ export async function writeSnapshotChanges(db: Db, changes: SnapshotChanges): Pr
   }
 }
 
-/** Rows whose ids are not in the table (checked by the caller, in the same transaction). */
+/** Rows into a table the caller found empty, in the same transaction. */
 async function insertRows(db: Db, rows: readonly SnapshotRow[]): Promise<void> {
   for (const chunk of chunks(rows, ROWS_PER_JSON_INSERT)) {
     await db.execute(insertSql(chunk));
