@@ -151,8 +151,12 @@ export async function applyPlan(actions: readonly StoredAction[], deps: ApplyDep
         deps.onProgress?.({ phase: 'apply', done, total: todo.length, failed: result.failed });
       }
     };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(deps.concurrency, queue.length)) }, worker));
-    await recorder.drain();
+    try {
+      await Promise.all(Array.from({ length: Math.max(1, Math.min(deps.concurrency, queue.length)) }, worker));
+    } finally {
+      // Even should a worker throw: what was sent is recorded before applyPlan returns or throws.
+      await recorder.drain();
+    }
     if (storeFailure) {
       const { error, action, batch } = storeFailure;
       const others = batch > 1 ? ` (and ${batch - 1} other outcome(s) written with it)` : '';
