@@ -2,7 +2,6 @@ import { ConfigError, readEnv, secretsOfEnv } from '../config/load.js';
 import { makeScrubber } from '../observe/scrub.js';
 import { commandHelp, COMMAND_HELP, mainHelp } from './help.js';
 import { migrateCommand, reconcileCommand, reportCommand } from './commands.js';
-import { daemonCommand } from './daemon.js';
 import { applyCommand } from './apply.js';
 import { undoCommand } from './undo.js';
 import { pauseCommand, resumeCommand } from './pause.js';
@@ -12,7 +11,8 @@ const COMMANDS: Record<string, (args: string[], io: CliIo) => Promise<number>> =
   reconcile: reconcileCommand,
   report: reportCommand,
   migrate: migrateCommand,
-  daemon: daemonCommand,
+  // Loaded when asked for: the daemon's modules (scheduler, metrics, HTTP server) are start-up time every other command would pay.
+  daemon: async (args, io) => (await import('./daemon.js')).daemonCommand(args, io),
   apply: applyCommand,
   undo: undoCommand,
   pause: pauseCommand,

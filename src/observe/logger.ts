@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import pino, { type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import { createRequire } from 'node:module';
+import type prettyFactory from 'pino-pretty';
 import { makeScrubber, MASK } from './scrub.js';
 import { statusLineOf } from './status-line.js';
 
@@ -29,7 +30,12 @@ export function createLogger(options: LoggerOptions): Logger {
     },
   });
   const destination = options.pretty
-    ? pretty({ destination: scrubbed, colorize: 'isTTY' in target && Boolean((target as { isTTY?: boolean }).isTTY), ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss', sync: true })
+    ? loadPretty()({ destination: scrubbed, colorize: 'isTTY' in target && Boolean((target as { isTTY?: boolean }).isTTY), ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss', sync: true })
     : scrubbed;
   return pino({ level: options.level, base: { name: 'secoda-user-sync' }, redact: { paths: ['*.headers', '*.authorization', 'headers', 'authorization'], censor: MASK } }, destination);
+}
+
+/** pino-pretty only for a person at a terminal: loading it is start-up time a scheduled or piped run does not need. */
+function loadPretty(): typeof prettyFactory {
+  return createRequire(import.meta.url)('pino-pretty') as typeof prettyFactory;
 }

@@ -10,10 +10,6 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { migrate as migratePgliteDb } from 'drizzle-orm/pglite/migrator';
-import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
-import { migrate as migratePostgresDb } from 'drizzle-orm/postgres-js/migrator';
-import postgres from 'postgres';
 import { StoreError } from './errors.js';
 
 /** Key of the advisory lock held while migrating ("secoda-user-sync migrate"). */
@@ -45,6 +41,8 @@ const migrationConfig = (migrationsFolder: string) => ({
 /** Applies pending migrations to an open PGlite (one process per data dir: no lock needed). */
 export async function migratePglite(client: PGlite, migrationsFolder = defaultMigrationsFolder()): Promise<void> {
   checkFolder(migrationsFolder);
+  // Each backend's modules are loaded by that backend only (start-up time of a run on the other).
+  const { migrate: migratePgliteDb } = await import('drizzle-orm/pglite/migrator');
   await migratePgliteDb(drizzlePglite({ client }), migrationConfig(migrationsFolder));
 }
 
@@ -55,6 +53,9 @@ export async function migratePglite(client: PGlite, migrationsFolder = defaultMi
  */
 export async function migratePostgres(databaseUrl: string, migrationsFolder = defaultMigrationsFolder()): Promise<void> {
   checkFolder(migrationsFolder);
+  const [{ default: postgres }, { drizzle: drizzlePostgres }, { migrate: migratePostgresDb }] = await Promise.all([
+    import('postgres'), import('drizzle-orm/postgres-js'), import('drizzle-orm/postgres-js/migrator'),
+  ]);
   // max: 1 -> the lock, the migrator's queries and its transaction, and the unlock all share one session.
   const sql = postgres(databaseUrl, {
     max: 1,

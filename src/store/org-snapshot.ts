@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import type { SourceUser } from '../core/member.js';
 import { orgMembers, orgSnapshots, runs } from './schema.js';
-import { chunks, jsonParam, rowsOf, ROWS_PER_JSON_INSERT, type Db } from './sql.js';
+import { chunks, jsonParam, rowsOf, yieldToEventLoop, ROWS_PER_JSON_INSERT, type Db } from './sql.js';
 
 /** Key of the transaction-level lock around saving and pruning org snapshots. */
 export const ORG_SNAPSHOT_LOCK_KEY = 0x5ec0da_0002;
@@ -84,6 +84,7 @@ async function storeChanges(tx: Db, records: Keyed[], hash: string): Promise<num
     await tx.execute(sql`
       update ${orgMembers} set to_version = ${version}::int
       where row_id in (select value::int from json_array_elements_text(${jsonParam(chunk)}))`);
+    await yieldToEventLoop();
   }
   const values = add.map((r) => ({ id: r.user.id, email: r.user.email, name: r.user.name, roles: r.user.roles, copy: r.copy }));
   for (const chunk of chunks(values, ROWS_PER_JSON_INSERT)) {
@@ -91,6 +92,8 @@ async function storeChanges(tx: Db, records: Keyed[], hash: string): Promise<num
       insert into ${orgMembers} (id, email, name, roles, copy, from_version)
       select r.id, r.email, r.name, r.roles, r.copy, ${version}::int
       from json_to_recordset(${jsonParam(chunk)}) as r(id text, email text, name text, roles text[], copy int)`);
+    // The org snapshot is saved while Secoda is still being read: its pages go on between statements.
+    await yieldToEventLoop();
   }
   return version;
 }

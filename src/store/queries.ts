@@ -3,20 +3,20 @@
  * postgres.js. Every error leaving here is a StoreError (see errors.ts).
  */
 import { and, asc, desc, eq, lt, ne, sql } from 'drizzle-orm';
-import type { Member } from '../core/member.js';
 import { describeCause, StoreError } from './errors.js';
 import { forgetSentMemberships, listSentMemberships, rememberSentMemberships } from './group-sends.js';
 import { countOrgSnapshot, listOrgSnapshot, orgSnapshotSize, pruneOrgSnapshots, saveOrgSnapshot } from './org-snapshot.js';
 import { actions, runs, secodaUsers } from './schema.js';
 import * as syncState from './sync-state.js';
+import { recordOutcomes } from './outcomes.js';
+import { listSecodaSnapshot, snapshotRow, syncSecodaSnapshot, writeSnapshotChanges } from './secoda-snapshot.js';
 import { chunks, jsonParam, rowsOf, ROWS_PER_JSON_INSERT, type Db } from './sql.js';
-import type { ActionOutcome, ActionRecord, NewAction, RunRecord, RunStatus, Store, TargetSnapshotMember } from './types.js';
+import type { ActionOutcome, ActionRecord, NewAction, RunRecord, RunStatus, Store } from './types.js';
 
 export { chunks, ROWS_PER_JSON_INSERT, type Db } from './sql.js';
 
 type RunRow = typeof runs.$inferSelect;
 type ActionRow = typeof actions.$inferSelect;
-type SecodaRow = typeof secodaUsers.$inferSelect;
 
 export function toRunRecord(r: RunRow): RunRecord {
   return {
@@ -61,24 +61,6 @@ export function toActionRecord(r: ActionRow): ActionRecord {
     finishedAt: r.finishedAt ?? null,
     dueAt: r.dueAt ?? null,
     detail: r.detail ?? null,
-  };
-}
-
-function toSnapshotMember(r: SecodaRow): TargetSnapshotMember {
-  return { id: r.id, email: r.email, name: r.name, role: r.role, pending: r.pending, serviceAccount: r.serviceAccount, disabled: r.disabled };
-}
-
-/** A target member as a snapshot row; members always carry the target's id. */
-function snapshotValues(m: Member) {
-  if (!m.id) throw new StoreError(`store: a Secoda member without an id (${m.email || m.key})`, 'E_NO_ID');
-  return {
-    id: m.id,
-    email: m.email,
-    name: m.name,
-    role: m.role ?? '',
-    pending: m.pending ?? false,
-    serviceAccount: m.serviceAccount ?? false,
-    disabled: m.disabled ?? false,
   };
 }
 
@@ -215,6 +197,8 @@ export function createQueryStore(db: Db, opts: QueryStoreOptions): Omit<Store, '
         if (rows.length === 0) throw new StoreError(`store: updateAction: action ${id} not found`, 'E_NOT_FOUND');
       }),
 
+    recordOutcomes: (list) => op('recordOutcomes', () => recordOutcomes(db, list)),
+
     listActions: (runId) =>
       op('listActions', async () => {
         const rows = await db
@@ -230,37 +214,13 @@ export function createQueryStore(db: Db, opts: QueryStoreOptions): Omit<Store, '
     listOrgSnapshot: (runId) => op('listOrgSnapshot', () => listOrgSnapshot(db, runId)),
     orgSnapshotSize: () => op('orgSnapshotSize', () => orgSnapshotSize(db)),
 
-    replaceSecodaSnapshot: (users) =>
-      op('replaceSecodaSnapshot', async () => {
-        // The API may list a user twice (pagination shifting under us): last one wins, not a key violation.
-        const byId = new Map<string, ReturnType<typeof snapshotValues>>();
-        for (const m of users) {
-          const v = snapshotValues(m);
-          byId.set(v.id, v);
-        }
-        const values = [...byId.values()].map((v) => ({
-          id: v.id, email: v.email, name: v.name, role: v.role, pending: v.pending, service_account: v.serviceAccount, disabled: v.disabled,
-        }));
-        await db.transaction(async (tx) => {
-          await tx.delete(secodaUsers);
-          for (const chunk of chunks(values, ROWS_PER_JSON_INSERT)) {
-            await tx.execute(sql`
-              insert into ${secodaUsers} (id, email, name, role, pending, service_account, disabled)
-              select r.id, r.email, r.name, r.role, r.pending, r.service_account, r.disabled
-              from json_to_recordset(${jsonParam(chunk)}) as r(
-                id text, email text, name text, role text, pending boolean, service_account boolean, disabled boolean)`);
-          }
-        });
-      }),
+    // Written as a difference against the stored rows: src/store/secoda-snapshot.ts.
+    replaceSecodaSnapshot: (users) => op('replaceSecodaSnapshot', async () => void (await syncSecodaSnapshot(db, users))),
 
     upsertSecodaUser: (user) =>
       op('upsertSecodaUser', async () => {
-        const v = snapshotValues(user);
-        const { id: _id, ...rest } = v;
-        await db
-          .insert(secodaUsers)
-          .values(v)
-          .onConflictDoUpdate({ target: secodaUsers.id, set: { ...rest, updatedAt: sql`now()` } });
+        const row = snapshotRow(user);
+        await writeSnapshotChanges(db, new Map([[row.id, row]]));
       }),
 
     removeSecodaUser: (id) =>
@@ -268,11 +228,7 @@ export function createQueryStore(db: Db, opts: QueryStoreOptions): Omit<Store, '
         await db.delete(secodaUsers).where(eq(secodaUsers.id, id));
       }),
 
-    listSecodaSnapshot: () =>
-      op('listSecodaSnapshot', async () => {
-        const rows = await db.select().from(secodaUsers).orderBy(asc(secodaUsers.email), asc(secodaUsers.id));
-        return rows.map(toSnapshotMember);
-      }),
+    listSecodaSnapshot: () => op('listSecodaSnapshot', () => listSecodaSnapshot(db)),
 
     listSentMemberships: () => op('listSentMemberships', () => listSentMemberships(db)),
     rememberSentMemberships: (groupId, memberIds, o) =>

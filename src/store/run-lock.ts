@@ -8,7 +8,6 @@
  * loses the flag's lock too.
  */
 import { hostname } from 'node:os';
-import postgres from 'postgres';
 
 /** Fit in 32 bits, so pg_locks shows them as objid with classid 0. */
 export const RUN_LOCK_KEY = 0x5ec0da;
@@ -54,6 +53,7 @@ export function postgresRunLocker(databaseUrl: string, scrub: (s: string) => str
       let onLost!: (why: string) => void;
       const lost = new Promise<string>((resolve) => (onLost = resolve));
       let released = false;
+      const postgres = await loadPostgres();
       const sql = postgres(databaseUrl, {
         max: 1,
         idle_timeout: 0,
@@ -98,6 +98,7 @@ export function postgresRunLocker(databaseUrl: string, scrub: (s: string) => str
       };
     },
     async holder() {
+      const postgres = await loadPostgres();
       const sql = postgres(databaseUrl, { max: 1, onnotice: () => {}, connect_timeout: 10 });
       try {
         const rows = await sql`
@@ -116,4 +117,9 @@ export function postgresRunLocker(databaseUrl: string, scrub: (s: string) => str
       }
     },
   };
+}
+
+/** postgres.js, loaded by the Postgres backend only: an embedded-store run does not pay its start-up. */
+async function loadPostgres() {
+  return (await import('postgres')).default;
 }

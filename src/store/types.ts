@@ -142,6 +142,16 @@ export interface ActionOutcome {
   finishedAt?: Date | null;
 }
 
+/** One write's outcome, as recordOutcomes takes it. */
+export interface OutcomeRecord {
+  actionId: number;
+  outcome: ActionOutcome;
+  /** What the Secoda snapshot learns from the write: the member as Secoda now has it, or the id of a user gone. */
+  snapshot?: { upsert: Member } | { remove: string };
+  /** Group memberships sent to pending members (as rememberSentMemberships), in order. */
+  memberships?: readonly { groupId: string; memberIds: readonly string[]; replace: boolean }[];
+}
+
 /**
  * Everything the application needs from the database, and nothing else:
  * the SQL stays behind this interface.
@@ -158,6 +168,12 @@ export interface Store {
   /** Inserts the run's plan in one batch; returns the new action ids in input order. */
   addActions(runId: number, actions: NewAction[]): Promise<number[]>;
   updateAction(id: number, outcome: ActionOutcome): Promise<void>;
+  /**
+   * The outcomes of many writes, in one transaction (all or none): the
+   * snapshot's changes (the last word on a user wins), the memberships sent,
+   * then the action rows. An action id that matches no action fails it.
+   */
+  recordOutcomes(list: readonly OutcomeRecord[]): Promise<void>;
   listActions(runId: number): Promise<ActionRecord[]>;
 
   /**
@@ -171,7 +187,10 @@ export interface Store {
   /** What all org snapshots take: versions, record rows, bytes on disk (for the benchmark and operators). */
   orgSnapshotSize(): Promise<{ versions: number; rows: number; bytes: number }>;
 
-  /** Replaces the whole Secoda snapshot (last known Secoda state: its members, each with its id), batched, in one transaction. */
+  /**
+   * Makes the Secoda snapshot (last known Secoda state: its members, each with its id) exactly this list, in one
+   * transaction; only the rows that differ are written (src/store/secoda-snapshot.ts).
+   */
   replaceSecodaSnapshot(members: readonly Member[]): Promise<void>;
   /** After a successful invite or re-role. */
   upsertSecodaUser(member: Member): Promise<void>;

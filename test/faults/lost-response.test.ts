@@ -129,7 +129,8 @@ describe('lost responses', () => {
 
 /**
  * The database fails while the apply runs (a wrapper around the real store
- * throws once, on the Nth action update): the write that was sent is marked
+ * throws once, on the Nth write of outcomes — each phase's outcomes are
+ * written in batches, so here the Nth phase's): the write that was sent is marked
  * `unknown` with what Secoda answered, nothing more is sent, and the run says
  * it wrote — even when a shutdown had been asked for meanwhile.
  */
@@ -142,13 +143,13 @@ describe('an outcome the database could not take', () => {
       get(target, prop) {
         const value = Reflect.get(target, prop) as unknown;
         if (typeof value !== 'function') return value;
-        if (prop !== 'updateAction') return value.bind(target);
-        return async (...args: Parameters<Store['updateAction']>) => {
+        if (prop !== 'recordOutcomes') return value.bind(target);
+        return async (...args: Parameters<Store['recordOutcomes']>) => {
           if (++calls === nth) {
             before?.();
             throw new Error(INJECTED);
           }
-          return target.updateAction(...args);
+          return target.recordOutcomes(...args);
         };
       },
     });
@@ -168,7 +169,7 @@ describe('an outcome the database could not take', () => {
   it('the re-role was sent but its record failed: marked unknown with its HTTP status, no further write, the next run converges', async () => {
     const h = await suite.start();
     seed(h);
-    // Update 1 records the delete; update 2 (the re-role's record) fails.
+    // Write 1 records the delete; write 2 (the re-role's record) fails.
     const { report, rows } = await runWith(h, (s) => failingOnce(s, 2));
     expect(report.status).toBe('failed');
     expect(report.error).toBe(

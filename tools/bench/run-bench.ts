@@ -11,6 +11,8 @@
  *   --out FILE                         write the results there (quick runs write nothing by default)
  *   --check                            exit 1 when a target is missed
  *   --only plan,store,orgsnap,rate,margin,latency,resync,pull,changes,unknown    run some scenarios only
+ *   BENCH_CLI_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR"   node flags for each CLI child (profiling the runs measured)
+ *   BENCH_PULL_FIRST_ORG=1             the full pull without a previous org snapshot (its first, 100k-row write included)
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -168,7 +170,9 @@ async function reconcileCli(sims: Sims, db: BenchDb, extraEnv: Record<string, st
     ...(o.rss ? { BENCH_RSS_FILE: rssFile } : {}),
   });
   const probe = o.rss ? ['--import', pathToFileURL(join(benchDir, 'rss-probe.js')).href] : [];
-  const r = await runNode(cliPath, ['reconcile', '--format', 'json'], env, workDir, probe);
+  // BENCH_CLI_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"): node flags for the CLI child only, to profile the run measured.
+  const extraNodeArgs = (process.env.BENCH_CLI_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const r = await runNode(cliPath, ['reconcile', '--format', 'json'], env, workDir, [...probe, ...extraNodeArgs]);
   let report: CliRun['report'];
   try {
     report = JSON.parse(r.stdout) as CliRun['report'];
@@ -182,9 +186,12 @@ async function reconcileCli(sims: Sims, db: BenchDb, extraEnv: Record<string, st
   return { wallMs: r.wallMs, spawnedAt: r.spawnedAt, exitedAt: r.exitedAt, report, ...(peakRss ? { peakRss } : {}) };
 }
 
-/** A migrated database, as any run after the first finds it (the first run's set-up is a one-off). */
-async function prepareDb(db: BenchDb, snapshotUsers = 0): Promise<void> {
-  await runChild('db-child', ['prepare', db.target, String(snapshotUsers)], workDir);
+/**
+ * A migrated database, as any run after the first finds it (the first run's set-up is a one-off);
+ * with `snapshotUsers`, the Secoda snapshot a previous run left, and with `org` its org snapshot too.
+ */
+async function prepareDb(db: BenchDb, snapshotUsers = 0, o: { org?: boolean } = {}): Promise<void> {
+  await runChild('db-child', ['prepare', db.target, String(snapshotUsers), ...(o.org ? ['org'] : [])], workDir);
 }
 
 export function requestCounts(sims: Sims) {
