@@ -14,16 +14,17 @@
  *   BENCH_CLI_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR"   node flags for each CLI child (profiling the runs measured)
  *   BENCH_PULL_FIRST_ORG=1             the full pull without a previous org snapshot (its first, 100k-row write included)
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultMarginMs } from '../../src/http/gate.js';
 import { startOrgSim, startSecodaSim, type OrgSim, type SecodaSim } from '../simulators/index.js';
 import { makeWorld, type World, type WorldSpec } from './data.js';
-import { benchDir, childEnv, cliPath, distDir, freshDb, repoRoot, log, runChild, runNode, serverVersion, type BenchDb } from './harness.js';
+import { benchDir, childEnv, cliPath, distDir, freshDb, repoRoot, log, runChild, runNode, type BenchDb } from './harness.js';
 import { pathToFileURL } from 'node:url';
 import { changesVsNaive, fullPull, noChangeResync, unknownLimit, type BenchContext } from './throughput.js';
+import { environmentLine, fmtMb, fmtMs, fmtN, r2, renderDetails, renderTable, writeResults, type BenchRow } from './results.js';
 import type { NaiveResult } from './naive.js';
 import { orgSnapshotGrowth } from './org-growth.js';
 import type { ApplyWindow } from './db-child.js';
@@ -79,23 +80,8 @@ const startLoad = loadavg().map((x) => x.toFixed(1)).join(' ');
 // ---------------------------------------------------------------------------
 // results
 
-interface Row {
-  scenario: string;
-  measured: string;
-  bound: string;
-  ratio: string;
-  /** true / false; null = no target for this row. */
-  met: boolean | null;
-  details?: string;
-}
-
-const rows: Row[] = [];
+const rows: BenchRow[] = [];
 const failures: string[] = [];
-
-const fmtMs = (ms: number) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
-const fmtMb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
-const fmtN = (n: number) => n.toLocaleString('en-US');
-const r2 = (x: number) => x.toFixed(2);
 
 async function scenario(name: string, fn: () => Promise<void>): Promise<void> {
   if (!wanted(name)) return;
@@ -409,57 +395,6 @@ async function latencyBound(): Promise<void> {
 // ---------------------------------------------------------------------------
 // output
 
-/** Quick runs are smoke runs: their sizes are too small for the targets (fixed costs dominate), so none is judged. */
-function metText(met: boolean | null): string {
-  if (met === null) return '—';
-  if (quick) return `(${met ? 'yes' : 'no'}: quick run, not judged)`;
-  return met ? 'yes' : '**no**';
-}
-
-function renderTable(): string {
-  const lines = [
-    '| scenario | measured | bound / target | ratio | target met |',
-    '|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.scenario} | ${r.measured} | ${r.bound} | ${r.ratio} | ${metText(r.met)} |`),
-  ];
-  return `${lines.join('\n')}\n`;
-}
-
-function renderDetails(): string {
-  return rows.filter((r) => r.details).map((r) => `- **${r.scenario}**: ${r.details}`).join('\n') + '\n';
-}
-
-async function environmentLine(): Promise<string> {
-  const cpu = cpus();
-  const model = cpu[0]?.model.replace(/\s+/g, ' ').trim() ?? 'unknown CPU';
-  const db = serverUrl ? `${await serverVersion(serverUrl)} (BENCH_DATABASE_URL)` : 'PGlite (embedded)';
-  const load = loadavg().map((x) => x.toFixed(1)).join(' ');
-  return `${cpu.length} CPUs (${model}), Node ${process.version}, ${process.platform}/${process.arch}; database: ${db}; ` +
-    `load average at the end ${load} (at the start ${startLoad}); ` +
-    `${quick ? 'quick' : 'full'} run, ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}`;
-}
-
-const RESULTS_HEADER = `# Benchmark results
-
-Written by \`npm run bench\` (tools/bench/run-bench.ts): the built CLI against the
-local simulators of both APIs, on this machine. A run replaces only the section
-of the database it ran on: PGlite by default, Postgres with
-\`BENCH_DATABASE_URL=postgres://…\`. See the README's Benchmark section.
-`;
-
-function writeResults(file: string, section: string): void {
-  const start = `<!-- bench:${backend}${quick ? ':quick' : ''} -->`;
-  const end = `<!-- /bench:${backend}${quick ? ':quick' : ''} -->`;
-  const block = `${start}\n${section}${end}\n`;
-  let text = existsSync(file) ? readFileSync(file, 'utf8') : RESULTS_HEADER;
-  const i = text.indexOf(start);
-  const j = text.indexOf(end);
-  if (i !== -1 && j > i) text = text.slice(0, i) + block + text.slice(j + end.length + 1);
-  else text = `${text.replace(/\n*$/, '\n\n')}${block}`;
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, text);
-}
-
 async function main(): Promise<void> {
   const t0 = performance.now();
   log(`${quick ? 'quick' : 'full'} run on ${serverUrl ? 'Postgres (BENCH_DATABASE_URL)' : 'PGlite'}; built CLI in ${distDir}`);
@@ -476,15 +411,15 @@ async function main(): Promise<void> {
   await scenario('pull', () => fullPull(ctx, SIZES.pull));
   await scenario('changes', () => changesVsNaive(ctx, SIZES.changes));
   await scenario('unknown', () => unknownLimit(ctx, SIZES.unknown));
-  const env = await environmentLine();
+  const env = await environmentLine({ serverUrl, quick, startLoad });
   const title = serverUrl ? '## PostgreSQL' : '## PGlite (embedded)';
   const section =
     `${title}${quick ? ' — quick run' : ''}\n\n${env}; the bench took ${fmtMs(performance.now() - t0)}.\n\n` +
-    `${renderTable()}\nHow each row was measured:\n\n${renderDetails()}`;
-  process.stdout.write(`\n${env}\n\n${renderTable()}`);
+    `${renderTable(rows, quick)}\nHow each row was measured:\n\n${renderDetails(rows)}`;
+  process.stdout.write(`\n${env}\n\n${renderTable(rows, quick)}`);
   const out = flags.out ?? (quick ? undefined : join(repoRoot, 'bench', 'RESULTS.md'));
   if (out) {
-    writeResults(resolve(out), section);
+    writeResults(resolve(out), section, { backend, quick });
     log(`results written to ${resolve(out)}`);
   }
   rmSync(workDir, { recursive: true, force: true });

@@ -21,15 +21,7 @@ import { makeWorld, type WorldSpec } from './data.js';
 import type { NaiveResult } from './naive.js';
 import type { BenchDb } from './harness.js';
 import type { CliRun, Sims, SimLimits, requestCounts } from './run-bench.js';
-
-export interface BenchRow {
-  scenario: string;
-  measured: string;
-  bound: string;
-  ratio: string;
-  met: boolean | null;
-  details?: string;
-}
+import { fmtMb, fmtMs, fmtN, pct, r2, type BenchRow } from './results.js';
 
 /** What the scenarios use of run-bench.ts (passed in: that module runs the bench when imported). */
 export interface BenchContext {
@@ -44,11 +36,6 @@ export interface BenchContext {
   requestCounts: typeof requestCounts;
 }
 
-const fmtMs = (ms: number) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
-const fmtMb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
-const fmtN = (n: number) => n.toLocaleString('en-US');
-const r2 = (x: number) => x.toFixed(2);
-const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 const UNLIMITED = { ORG_RATE: '100000/s', SECODA_READ_RATE: '100000/s', SECODA_WRITE_RATE: '100000/s' };
 
