@@ -156,6 +156,10 @@ describe('daemon shutdown', () => {
     await until(() => posts().filter((p) => p.status === 201).length >= 2, 'two invites answered', 20_000, 10);
     const exit = await d.stop('SIGKILL');
     expect(exit.signal).toBe('SIGKILL');
+    // An invite the killed process had in flight still lands (after the simulator's write latency). The next run
+    // starts in this process at once: let that write land first, or the run reads Secoda before it and invites the
+    // same email again (refused as existing: a failed run, settled by the run after — not what this test is about).
+    await until(() => posts().every((p) => p.status !== 0), 'the killed run\'s last write answered', 5_000, 10);
     const done = posts().filter((p) => p.status === 201).length;
 
     const before = await listRuns(h);
@@ -166,7 +170,8 @@ describe('daemon shutdown', () => {
     const marked = await next.waitForLine((l) => /left running by a stopped process recorded as abandoned/.test(l.msg), 'the abandoned run marked');
     expect(marked.abandoned).toBe(1);
     const finished = await next.waitForLine(runFinished, 'the next run');
-    expect(finished.status).toBe('succeeded');
+    // Should it fail, say why: the run's own record of its errors.
+    if (finished.status !== 'succeeded') expect(JSON.stringify(await runReport(h, finished.runId as number))).toBe('a succeeded run');
     expect((await next.stop('SIGTERM')).code).toBe(0);
 
     const after = await listRuns(h);
