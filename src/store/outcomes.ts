@@ -21,13 +21,10 @@ export async function recordOutcomes(db: Db, list: readonly OutcomeRecord[]): Pr
     const changes: SnapshotChanges = new Map();
     for (const o of list) {
       if (!o.snapshot) continue;
-      // A later outcome on the same user is the later state (a re-role, then a rename).
-      if ('remove' in o.snapshot) {
-        changes.delete(o.snapshot.remove);
-        changes.set(o.snapshot.remove, null);
-      } else {
+      // A later outcome on the same user is the later state (a re-role, then a rename): the last set wins.
+      if ('remove' in o.snapshot) changes.set(o.snapshot.remove, null);
+      else {
         const row = snapshotRow(o.snapshot.upsert);
-        changes.delete(row.id);
         changes.set(row.id, row);
       }
     }

@@ -8,7 +8,7 @@ import { forgetSentMemberships, listSentMemberships, rememberSentMemberships } f
 import { countOrgSnapshot, listOrgSnapshot, orgSnapshotSize, pruneOrgSnapshots, saveOrgSnapshot } from './org-snapshot.js';
 import { actions, runs, secodaUsers } from './schema.js';
 import * as syncState from './sync-state.js';
-import { recordOutcomes } from './outcomes.js';
+import { recordOutcomes, updateActions } from './outcomes.js';
 import { listSecodaSnapshot, snapshotRow, syncSecodaSnapshot, writeSnapshotChanges } from './secoda-snapshot.js';
 import { chunks, jsonParam, rowsOf, ROWS_PER_JSON_INSERT, type Db } from './sql.js';
 import type { ActionOutcome, ActionRecord, NewAction, RunRecord, RunStatus, Store } from './types.js';
@@ -184,18 +184,8 @@ export function createQueryStore(db: Db, opts: QueryStoreOptions): Omit<Store, '
         return ids;
       }),
 
-    updateAction: (id, o: ActionOutcome) =>
-      op('updateAction', async () => {
-        const set: Partial<typeof actions.$inferInsert> = { status: o.status };
-        if (o.secodaId !== undefined) set.secodaId = o.secodaId;
-        if (o.httpStatus !== undefined) set.httpStatus = o.httpStatus;
-        if (o.error !== undefined) set.error = o.error;
-        if (o.attempts !== undefined) set.attempts = o.attempts;
-        if (o.startedAt !== undefined) set.startedAt = o.startedAt;
-        if (o.finishedAt !== undefined) set.finishedAt = o.finishedAt;
-        const rows = await db.update(actions).set(set).where(eq(actions.id, id)).returning({ id: actions.id });
-        if (rows.length === 0) throw new StoreError(`store: updateAction: action ${id} not found`, 'E_NOT_FOUND');
-      }),
+    // One definition of what an outcome sets, for one action or a batch (./outcomes.ts).
+    updateAction: (id, o: ActionOutcome) => op('updateAction', () => updateActions(db, [{ id, outcome: o }])),
 
     recordOutcomes: (list) => op('recordOutcomes', () => recordOutcomes(db, list)),
 
