@@ -104,6 +104,9 @@ function withRunLock(store: Omit<Store, LockMethods>, run: RunLocker, leader: Ru
 /** Shared buffers of the embedded database (see openPglite). */
 const PGLITE_SHARED_BUFFERS = '16MB';
 
+/** How the embedded database is started, here and wherever tests open one directly. */
+export const pgliteOptions = (dataDir: string) => ({ dataDir, postgresqlconf: [`shared_buffers = ${PGLITE_SHARED_BUFFERS}`] });
+
 async function openPglite(dataDir: string, migrationsFolder: string, opts: OpenStoreOptions): Promise<Store> {
   const dir = resolve(dataDir);
   let client: PGlite;
@@ -116,7 +119,7 @@ async function openPglite(dataDir: string, migrationsFolder: string, opts: OpenS
     // Postgres's default 128 MB of shared buffers is most of an embedded store's memory (it lives in
     // this process): 100k-user snapshots fit in far less. 16 MB rather than 32 MB: 20-40 MB less peak
     // RSS on the 100k x 100k full pull, no slower (bench `pull`, back to back).
-    client = await PGlite.create({ dataDir: dir, postgresqlconf: [`shared_buffers = ${PGLITE_SHARED_BUFFERS}`] });
+    client = await PGlite.create(pgliteOptions(dir));
   } catch (err) {
     unlock();
     if (err instanceof StoreError) throw err;

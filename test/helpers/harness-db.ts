@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import postgres from 'postgres';
 import { acquireDirLock } from '../../src/store/lockfile.js';
-import { openStore, pgliteStore, type OpenStoreOptions } from '../../src/store/open.js';
+import { openStore, pgliteOptions, pgliteStore, type OpenStoreOptions } from '../../src/store/open.js';
 import type { Store } from '../../src/store/types.js';
 import { createTestDatabase, dropTestDatabase, freshDatabase, testServerUrl } from './db.js';
 import { copyPgliteTemplate, suiteScratchDir } from './pglite-template.js';
@@ -101,7 +101,7 @@ async function createPooled(): Promise<Pooled> {
   await copyPgliteTemplate(dataDir);
   // The lock file, as openStore takes it: a child process pointed here by mistake fails instead of corrupting it.
   const lock = acquireDirLock(dataDir);
-  const client = await PGlite.create({ dataDir });
+  const client = await PGlite.create(pgliteOptions(dataDir));
   const store = pgliteStore(client, { lost: lock.lost, onClose: () => lock.release() });
   return {
     dataDir,
@@ -183,7 +183,7 @@ async function reopenedDb(opts: { shareAcrossRuns?: boolean } = {}): Promise<Har
     }
     // The embedded database admits one client: what store() opened goes first.
     await release();
-    const client = await PGlite.create({ dataDir });
+    const client = await PGlite.create(pgliteOptions(dataDir));
     try {
       return await fn(async (text) => (await client.query<Record<string, unknown>>(text)).rows);
     } finally {

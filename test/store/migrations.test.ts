@@ -8,7 +8,7 @@ import postgres from 'postgres';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StoreError } from '../../src/store/errors.js';
 import { defaultMigrationsFolder } from '../../src/store/migrate.js';
-import { openStore, runMigrations } from '../../src/store/open.js';
+import { openStore, pgliteOptions, runMigrations } from '../../src/store/open.js';
 import { createTestDbConfig, type TestDbConfig, testServerUrl } from '../helpers/db.js';
 import { copyPgliteTemplate } from '../helpers/pglite-template.js';
 
@@ -26,7 +26,7 @@ async function rawSession<R>(cfg: TestDbConfig, fn: (query: Query) => Promise<R>
       await sql.end();
     }
   }
-  const db = await PGlite.create({ dataDir: cfg.dataDir });
+  const db = await PGlite.create(pgliteOptions(cfg.dataDir));
   try {
     return await fn(async <T,>(text: string) => (await db.query<T>(text)).rows);
   } finally {
@@ -54,7 +54,7 @@ async function emptyConfig(): Promise<TestDbConfig> {
   const cfg = await freshConfig();
   if (cfg.databaseUrl) return cfg;
   await copyPgliteTemplate(cfg.dataDir);
-  const db = await PGlite.create({ dataDir: cfg.dataDir });
+  const db = await PGlite.create(pgliteOptions(cfg.dataDir));
   try {
     await db.exec('drop schema drizzle cascade; drop schema public cascade; create schema public');
   } finally {
