@@ -10,29 +10,8 @@ import { StoreError } from '../../src/store/errors.js';
 import { defaultMigrationsFolder } from '../../src/store/migrate.js';
 import { openStore, pgliteOptions, runMigrations } from '../../src/store/open.js';
 import { createTestDbConfig, type TestDbConfig, testServerUrl } from '../helpers/db.js';
+import { expectFreshSchema, rawSession } from '../helpers/fresh-schema.js';
 import { copyPgliteTemplate } from '../helpers/pglite-template.js';
-
-const EXPECTED_TABLES = ['actions', 'alert_state', 'group_sends', 'missing_members', 'org_members', 'org_snapshots', 'pauses', 'runs', 'secoda_users'];
-
-type Query = <T = Record<string, unknown>>(text: string) => Promise<T[]>;
-
-/** Runs raw SQL against the config's database on one connection (the store must be closed for PGlite). */
-async function rawSession<R>(cfg: TestDbConfig, fn: (query: Query) => Promise<R>): Promise<R> {
-  if (cfg.databaseUrl) {
-    const sql = postgres(cfg.databaseUrl, { max: 1, onnotice: () => {} });
-    try {
-      return await fn(async <T,>(text: string) => (await sql.unsafe(text)) as unknown as T[]);
-    } finally {
-      await sql.end();
-    }
-  }
-  const db = await PGlite.create(pgliteOptions(cfg.dataDir));
-  try {
-    return await fn(async <T,>(text: string) => (await db.query<T>(text)).rows);
-  } finally {
-    await db.close();
-  }
-}
 
 const rawQuery = <T = Record<string, unknown>>(cfg: TestDbConfig, text: string): Promise<T[]> => rawSession(cfg, (query) => query<T>(text));
 
@@ -47,8 +26,7 @@ async function freshConfig(): Promise<TestDbConfig> {
 /**
  * An empty database with no schema yet, for the cases that are not about
  * creating one: on PGlite a copy of the suite's migrated template with every
- * schema dropped (initdb takes seconds; this, a fraction of one). Only the
- * first case below runs initdb itself.
+ * schema dropped (initdb takes seconds; this, a fraction of one).
  */
 async function emptyConfig(): Promise<TestDbConfig> {
   const cfg = await freshConfig();
@@ -73,34 +51,9 @@ describe('migrations', () => {
     expect(await readdir(join(folder, 'meta'))).toContain('_journal.json');
   });
 
-  it('creates the schema on an empty database, and is idempotent', async () => {
-    const cfg = await freshConfig();
-    const s1 = await openStore(cfg);
-    expect(s1.kind).toBe(cfg.databaseUrl ? 'postgres' : 'pglite');
-    const id = await s1.createRun('dry-run');
-    await s1.close();
-
-    // Again: on open, and through the migrate command's entry point.
-    const s2 = await openStore(cfg);
-    expect((await s2.getRun(id))?.mode).toBe('dry-run');
-    await s2.close();
-    await runMigrations(cfg);
-
-    const [tables, applied, cols] = await rawSession(cfg, async (query) => [
-      await query<{ table_name: string }>(`select table_name from information_schema.tables where table_schema = 'public' order by table_name`),
-      await query<{ n: number }>(`select count(*)::int as n from drizzle.__drizzle_migrations`),
-      await query<{ column_name: string; data_type: string }>(
-        `select column_name, data_type from information_schema.columns where table_name = 'runs' and column_name in ('id', 'started_at', 'summary')  order by column_name`,
-      ),
-    ] as const);
-    expect(tables.map((t) => t.table_name)).toEqual(EXPECTED_TABLES);
-    const journal = (await readdir(defaultMigrationsFolder())).filter((f) => f.endsWith('.sql'));
-    expect(applied[0]!.n).toBe(journal.length);
-    expect(cols).toEqual([
-      { column_name: 'id', data_type: 'integer' },
-      { column_name: 'started_at', data_type: 'timestamp with time zone' },
-      { column_name: 'summary', data_type: 'jsonb' },
-    ]);
+  // On PGlite, store/pglite.test.ts runs this check on a first open of an empty directory (initdb takes seconds).
+  it.skipIf(!testServerUrl())('creates the schema on an empty database, and is idempotent', async () => {
+    await expectFreshSchema(await freshConfig());
   });
 
   it('0002 turns the per-run copies of the org (org_users) into versions every run reads back the same', async () => {

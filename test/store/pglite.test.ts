@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { StoreError } from '../../src/store/errors.js';
 import { openStore } from '../../src/store/open.js';
+import { expectFreshSchema } from '../helpers/fresh-schema.js';
 
 // Embedded-database behaviour: always PGlite, whatever TEST_DATABASE_URL says.
 const dirs: string[] = [];
@@ -12,11 +13,13 @@ afterAll(async () => {
 });
 
 describe('PGlite store', () => {
-  it('creates the data directory on first use, and keeps data across close and reopen', async () => {
+  it('creates the data directory and the schema on first use, and keeps data across close and reopen', async () => {
     const base = await mkdtemp(join(tmpdir(), 'sus-pglite-'));
     dirs.push(base);
     const dataDir = join(base, 'nested', 'data'); // does not exist yet
 
+    // initdb, the migrations, and doing it again changes nothing (as store/migrations.test.ts checks on a server).
+    await expectFreshSchema({ dataDir });
     const s1 = await openStore({ dataDir });
     expect(s1.kind).toBe('pglite');
     const runId = await s1.createRun('apply', new Date('2024-02-03T04:05:06.789Z'));
