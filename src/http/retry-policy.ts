@@ -43,7 +43,7 @@ const RETRYABLE_CODES = new Set([
   'UND_ERR_SOCKET',
 ]);
 
-/** Extracts plain facts from a got/node error; never keeps the object (it carries request headers). */
+/** Extracts plain facts from a node error; never keeps the object (a request's error holds its headers). */
 export function describeFailure(e: unknown): { code: string; message: string; timeout: boolean; aborted: boolean } {
   const err = (e ?? {}) as { name?: unknown; code?: unknown; message?: unknown };
   const name = typeof err.name === 'string' ? err.name : '';
@@ -51,7 +51,7 @@ export function describeFailure(e: unknown): { code: string; message: string; ti
   const message = typeof err.message === 'string' ? err.message : '';
   const timeout = name === 'TimeoutError' || code === 'ETIMEDOUT';
   const aborted = name === 'AbortError' || code === 'ERR_ABORTED';
-  if (/socket hang up/i.test(message) && (code === 'ERR_GOT_REQUEST_ERROR' || code === 'ERR_UNKNOWN')) code = 'ECONNRESET';
+  if (/socket hang up/i.test(message) && code === 'ERR_UNKNOWN') code = 'ECONNRESET';
   if (timeout) code = 'ETIMEDOUT';
   return { code, message, timeout, aborted };
 }
