@@ -1,8 +1,7 @@
 /**
  * The retry policy's pure parts: Retry-After, backoff, which transport
- * failures are worth another try, and the decision itself (`decideRetry`,
- * after got's calculate-retry-delay.ts): what failed, how often, for how long
- * -> wait this long, or stop and say why. No clock, no I/O: tested alone.
+ * failures are worth another try, and the decision itself (`decideRetry`):
+ * what failed, how often, for how long -> wait this long, or stop and say why. No clock, no I/O: tested alone.
  */
 
 /** Retry-After in ms: delta-seconds or HTTP date; undefined when absent or unparsable. */
