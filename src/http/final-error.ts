@@ -62,9 +62,12 @@ export function requestContext(api: string, token: string, method: string, url: 
   for (const [k, v] of Object.entries(searchParams ?? {})) {
     if (v !== undefined && v !== null && isSecretParam(k)) secrets.push(String(v));
   }
+  // Built when text is first quoted (an error): most requests quote none, and a scrubber compiles a RegExp.
+  let scrubber: ((text: string) => string) | undefined;
+  const scrub = (text: string): string => (scrubber ??= makeScrubber(secrets))(text);
   const details: RequestContext['details'] = (extra = {}) => ({ api, method, url: safeUrl, attempts: history.length, history: [...history], ...extra });
   return {
-    api, method, url, safeUrl, where, history, scrub: makeScrubber(secrets), details,
+    api, method, url, safeUrl, where, history, scrub, details,
     aborted: () => new AbortedError(`${api} API request ${where} was cancelled`, details()),
   };
 }
