@@ -35,6 +35,7 @@ import type { HttpClient, HttpResponse } from '../http/client.js';
 import { ORG_LIST_PARAMS, ORG_MAX_PAGE_SIZE, ORG_PATHS } from './org-paths.js';
 import { AbortedError, ApiError } from '../http/errors.js';
 import { badResponse, describeIssues } from './common.js';
+import { OrgUserRecord, readOrgItem, type OrgItemRoles } from './org-records.js';
 import { pagesInOrder } from './pages-in-order.js';
 
 export interface OrgPageProgress {
@@ -76,26 +77,6 @@ const Envelope = z.object({
   items: z.array(z.unknown()),
 });
 
-const Id = z
-  .union([z.string(), z.number()])
-  .nullish()
-  .transform((v) => (v === null || v === undefined ? '' : String(v)));
-const Email = z
-  .string()
-  .refine((e) => e.trim().length > 0, 'empty')
-  .refine((e) => e.trim().length === 0 || e.includes('@'), 'not an email address');
-const Name = z
-  .string()
-  .nullish()
-  .transform((v) => v ?? '');
-const Roles = z.array(z.string());
-
-const OrgUserRecord = z.object({ id: Id, email: Email, name: Name, roles: Roles });
-/** A list item whose roles may be absent (null or missing: unknown, to be read per user). */
-const ListItemMaybeRoles = z.object({ id: Id, email: Email, name: Name, roles: Roles.nullish() });
-/** A list item whose roles are not used (ORG_ROLES_FROM=user). */
-const ListItemNoRoles = z.object({ id: Id, email: Email, name: Name });
-
 const sameEmail = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
 
 /** What identifies a served item when telling new users from repeats (raw items included). */
@@ -117,7 +98,7 @@ export function createOrgAdapter(client: HttpClient, opts: OrgAdapterOptions = {
   if (!ORG_ROLES_FROM.includes(rolesFrom)) throw new RangeError(`org roles source must be one of ${ORG_ROLES_FROM.join(', ')} (got ${String(rolesFrom)})`);
   const maxPages = opts.maxPages ?? 10_000;
   const concurrency = Math.max(1, Math.floor(opts.concurrency ?? 4));
-  const itemSchema = rolesFrom === 'list' ? OrgUserRecord : rolesFrom === 'user' ? ListItemNoRoles : ListItemMaybeRoles;
+  const itemRoles: OrgItemRoles = rolesFrom === 'list' ? 'required' : rolesFrom === 'user' ? 'ignored' : 'optional';
 
   /** One page of the list, its envelope checked (a malformed page fails the read when it is reached). */
   async function fetchPage(page: number, signal?: AbortSignal): Promise<{ res: HttpResponse; count: number; items: unknown[] }> {
@@ -156,7 +137,7 @@ export function createOrgAdapter(client: HttpClient, opts: OrgAdapterOptions = {
         const key = itemKey(item);
         if (!seen.has(key)) fresh++;
         seen.add(key);
-        const r = itemSchema.safeParse(item);
+        const r = readOrgItem(item, itemRoles);
         if (!r.success) {
           invalid.push({ page, index, problem: describeIssues(r.error) });
           return;

@@ -47,6 +47,8 @@ export interface PagedList<T> {
   noun: string;
   path: string;
   parse: z.ZodType<T>;
+  /** What `parse` makes of a record it accepts, faster, for the shapes it knows; undefined: ask `parse`. */
+  fast?: (raw: unknown) => T | undefined;
   /** A record served on two pages (records added before it while paging) is one record: the later copy wins. */
   idOf: (item: T) => string;
 }
@@ -141,14 +143,18 @@ export async function readPagedList<T>(client: HttpClient, list: PagedList<T>, o
     const take = (page: number, { res, env }: { res: HttpResponse; env: Envelope }): number | null => {
       visited.add(page);
       env.results.forEach((raw, index) => {
-        const r = list.parse.safeParse(raw);
-        if (!r.success) throw badResponse(client, 'GET', res, `a malformed ${noun} on page ${page}, record ${index}: ${describeIssues(r.error)}`);
-        const id = list.idOf(r.data);
+        let record = list.fast?.(raw);
+        if (record === undefined) {
+          const r = list.parse.safeParse(raw);
+          if (!r.success) throw badResponse(client, 'GET', res, `a malformed ${noun} on page ${page}, record ${index}: ${describeIssues(r.error)}`);
+          record = r.data;
+        }
+        const id = list.idOf(record);
         const seen = positionOf.get(id);
         if (seen === undefined) {
           positionOf.set(id, items.length);
-          items.push(r.data);
-        } else items[seen] = r.data;
+          items.push(record);
+        } else items[seen] = record;
       });
       const count = asCount(env.count);
       const totalPages = asCount(env.total_pages);

@@ -6,14 +6,13 @@
  * and created in this run, to send an invite's groups as ids.
  */
 import { groupKey, type TargetGroup } from '../core/groups.js';
-import type { Member } from '../core/member.js';
 import type { PlanAction } from '../core/plan.js';
 import type { HttpClient } from '../http/client.js';
 import type { TargetPort, WriteOutcome } from '../app/ports.js';
 import { failureOf } from './common.js';
 import { createSecodaAdapter, type SecodaAdapter } from './secoda.js';
 import { createSecodaGroupsAdapter, type SecodaGroup, type SecodaGroupsAdapter } from './secoda-groups.js';
-import { secodaUsersToMembers, splitName } from './secoda-members.js';
+import { secodaUsersToMembers, secodaUserToMember, splitName } from './secoda-members.js';
 import { SECODA_VOCABULARY } from './secoda-roles.js';
 import type { SecodaUser } from './secoda-records.js';
 import type { TargetSnapshotMember } from '../store/types.js';
@@ -39,7 +38,7 @@ export function createSecodaTarget(
       email: action.email, ...splitName(action.name), role: action.to!, ...(sent.length ? { user_groups: sent } : {}),
     });
     return {
-      ok: true, member: memberOf(user),
+      ok: true, member: secodaUserToMember(user),
       receipt: {
         httpStatus, ...(alreadyExisted ? { alreadyExisted } : {}),
         ...(sent.length ? { memberships: sent.map((groupId) => ({ groupId, memberIds: [user.id] })) } : {}),
@@ -83,12 +82,12 @@ export function createSecodaTarget(
           }
           case 'update_role': {
             const { httpStatus, ...user } = await secoda.setRole(requireId(action), action.to!);
-            return { ok: true, member: memberOf(user), receipt: { httpStatus } };
+            return { ok: true, member: secodaUserToMember(user), receipt: { httpStatus } };
           }
           case 'update_name': {
             const { first_name, last_name } = splitName(action.name);
             const { httpStatus, ...user } = await secoda.setName(requireId(action), first_name, last_name);
-            return { ok: true, member: memberOf(user), receipt: { httpStatus } };
+            return { ok: true, member: secodaUserToMember(user), receipt: { httpStatus } };
           }
           case 'group':
             return await writeGroup(action);
@@ -116,10 +115,6 @@ function userOf(r: TargetSnapshotMember): SecodaUser {
     id: r.id, first_name: r.name, last_name: '', email: r.email, role: r.role,
     pending: r.pending, is_service_account: r.serviceAccount, disabled: r.disabled,
   };
-}
-
-function memberOf(user: SecodaUser): Member {
-  return secodaUsersToMembers([user])[0]!;
 }
 
 function requireId(action: PlanAction): string {

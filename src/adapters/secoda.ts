@@ -13,7 +13,7 @@
  */
 import type { HttpClient, HttpResponse } from '../http/client.js';
 import { SECODA_PATHS } from './secoda-paths.js';
-import { SecodaUserRecord, toSecodaUser, type SecodaUser } from './secoda-records.js';
+import { readSecodaUserFast, SecodaUserRecord, toSecodaUser, type SecodaUser } from './secoda-records.js';
 import { readPagedList, type PagedList, type SecodaPageProgress } from './secoda-pages.js';
 import { badResponse, describeIssues, resolveExistingOnInvite, saysAlreadyExists, statusError } from './common.js';
 
@@ -54,6 +54,7 @@ const USERS: PagedList<SecodaUser> = {
   noun: 'user',
   path: SECODA_PATHS.users(),
   parse: SecodaUserRecord.transform(toSecodaUser),
+  fast: readSecodaUserFast,
   idOf: (u) => u.id,
 };
 
@@ -69,6 +70,8 @@ export function createSecodaAdapter(client: HttpClient, opts: SecodaAdapterOptio
     readPagedList(client, USERS, { concurrency, ...(onPage ? { onPage } : {}) });
 
   function parseUser(res: HttpResponse, method: string): SecodaUser {
+    const fast = readSecodaUserFast(res.body);
+    if (fast !== undefined) return fast;
     const r = SecodaUserRecord.safeParse(res.body);
     if (!r.success) throw badResponse(client, method, res, `a malformed user: ${describeIssues(r.error)}`);
     return toSecodaUser(r.data);

@@ -12,7 +12,7 @@ import type { ProgressSink } from './ports.js';
 import { reconcile, type ReconcileDeps, type ReconcileOptions } from './reconcile.js';
 import type { Report } from './report.js';
 import { takeRunLock } from './run-lock.js';
-import { wireAdapters, type WireOptions } from './wire.js';
+import { wireAdapters, type WireOptions, type Wired } from './wire.js';
 
 export interface LockedRunDeps {
   config: SyncConfig;
@@ -58,8 +58,9 @@ export async function runLocked(deps: LockedRunDeps, body: (run: ReconcileDeps) 
     logger.error({ why }, 'run lock lost: stopping this run');
     runAbort.abort('losing the run lock');
   });
+  let adapters: Wired | undefined;
   try {
-    const adapters = wireAdapters(deps.config, { ...deps.wire, logger });
+    adapters = wireAdapters(deps.config, { ...deps.wire, logger });
     const report = await body({
       config: deps.config, store, ...adapters, logger, signal: runAbort.signal,
       ...(deps.onProgress ? { onProgress: deps.onProgress } : {}), ...(deps.now ? { now: deps.now } : {}),
@@ -67,6 +68,7 @@ export async function runLocked(deps: LockedRunDeps, body: (run: ReconcileDeps) 
     await deps.after?.(report);
     return report;
   } finally {
+    adapters?.close();
     deps.signal?.removeEventListener('abort', onStop);
     released = true;
     await held.lock.release();

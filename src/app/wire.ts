@@ -27,6 +27,8 @@ export interface Wired {
   target: TargetPort;
   /** Whether an error is a request the HTTP layer cancelled (a hard stop): the run was interrupted, not failed. */
   cancelled: (err: unknown) => boolean;
+  /** Ends both clients' sockets, once the run is over. */
+  close(): void;
 }
 
 export function wireAdapters(config: SyncConfig, options: WireOptions): Wired {
@@ -57,5 +59,9 @@ export function wireAdapters(config: SyncConfig, options: WireOptions): Wired {
       createSecodaGroupsAdapter(secoda, { concurrency: config.maxConcurrency }),
     ),
     cancelled: (err) => err instanceof AbortedError,
+    close: () => {
+      org.close();
+      secoda.close();
+    },
   };
 }

@@ -1,10 +1,10 @@
 /**
- * One HTTP client per API (got 14 underneath, its own retry disabled).
+ * One HTTP client per API, on node:http / node:https with keep-alive
+ * sockets of its own (./transport.ts); `close()` ends them.
  *
  * Every attempt — first tries and retries alike — takes a concurrency slot
  * (p-limit), then passes the sliding-window gate of its kind (reads / writes),
- * then is sent. The retry loop lives here, not in got, so the gate sees every
- * attempt.
+ * then is sent. The retry loop lives here, so the gate sees every attempt.
  *
  * Retry policy:
  * - 5xx, timeouts, connection resets / refusals / hang-ups: retried up to
@@ -34,9 +34,11 @@ import pLimit from 'p-limit';
 import { redactUrl, makeScrubber } from '../observe/scrub.js';
 import { attemptSender, type AttemptOutcome } from './attempt.js';
 import { RateLimitError } from './errors.js';
-import { acceptedBody, finalError, notJsonError, parseJson, requestContext, seconds, type RequestContext } from './final-error.js';
+import { acceptedBody, parseJson } from './body.js';
+import { finalError, notJsonError, requestContext, seconds, type RequestContext } from './final-error.js';
 import { SlidingWindowGate, type PauseState } from './gate.js';
 import { rateChangeReporter } from './rate-log.js';
+import { createTransport } from './transport.js';
 import { causeOf, decideRetry, NOT_SENT_CODES, type RetryPolicy } from './retry-policy.js';
 import { WRITE_METHODS, type HttpClient, type HttpClientOptions, type HttpRequest, type HttpResponse } from './types.js';
 import { joinUrl, normaliseBaseUrl } from './url.js';
@@ -80,8 +82,10 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
   const writeGate = new SlidingWindowGate(opts.writeRate, pause, now, opts.gateMarginMs, clock.sleep, rateLog('write'));
   /** Set by a Retry-After above the cap: until then nothing is sent (monotonic ms), and why. */
   const refused = { until: 0, message: '' };
+  const transport = createTransport(opts.concurrency);
   const send = attemptSender({
     limit: pLimit(opts.concurrency),
+    transport,
     headers: { authorization: `Bearer ${opts.token}`, accept: 'application/json', 'user-agent': opts.userAgent ?? 'secoda-user-sync' },
     timeoutMs: opts.timeoutMs,
     now,
@@ -192,5 +196,6 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
     request,
     resolveUrl: (path, searchParams) => redactUrl(joinUrl(base, path, searchParams)),
     scrub: makeScrubber([opts.token]),
+    close: () => transport.close(),
   };
 }

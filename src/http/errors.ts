@@ -1,10 +1,10 @@
 /**
- * Typed errors of the HTTP layer, modelled on got's `source/core/errors.ts`:
- * one base class with a stable `code`, subclasses per failure kind.
+ * Typed errors of the HTTP layer: one base class with a stable `code`,
+ * subclasses per failure kind.
  *
- * Unlike got's errors these never carry the request options, headers, the
- * token, or got's request/response objects (got's errors hold
- * `options.headers.authorization`). Everything here is safe to log, to
+ * These never carry the request options, its headers, the token, the
+ * request/response objects or a low-level error (only its code, as
+ * `causeCode`). Everything here is safe to log, to
  * JSON.stringify and to util.inspect: `url` is always redacted and messages
  * are built from redacted parts only. No `cause` is ever set.
  */

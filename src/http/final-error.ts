@@ -27,6 +27,7 @@ import {
   TimeoutError,
   type AttemptRecord,
 } from './errors.js';
+import { parseJson } from './body.js';
 import { excerpt } from './redact.js';
 import { WRITE_METHODS } from './types.js';
 import type { SearchParams } from './url.js';
@@ -62,19 +63,14 @@ export function requestContext(api: string, token: string, method: string, url: 
   for (const [k, v] of Object.entries(searchParams ?? {})) {
     if (v !== undefined && v !== null && isSecretParam(k)) secrets.push(String(v));
   }
+  // Built when text is first quoted (an error): most requests quote none, and a scrubber compiles a RegExp.
+  let scrubber: ((text: string) => string) | undefined;
+  const scrub = (text: string): string => (scrubber ??= makeScrubber(secrets))(text);
   const details: RequestContext['details'] = (extra = {}) => ({ api, method, url: safeUrl, attempts: history.length, history: [...history], ...extra });
   return {
-    api, method, url, safeUrl, where, history, scrub: makeScrubber(secrets), details,
+    api, method, url, safeUrl, where, history, scrub, details,
     aborted: () => new AbortedError(`${api} API request ${where} was cancelled`, details()),
   };
-}
-
-export function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
-  try {
-    return { ok: true, value: JSON.parse(text) };
-  } catch {
-    return { ok: false };
-  }
 }
 
 /** A 2xx whose body is not JSON (an HTML error page, a truncated answer): a malformed answer, never retried. */
@@ -164,11 +160,4 @@ function reasonOf(text: string): string {
     for (const k of ['detail', 'message', 'error']) if (typeof v[k] === 'string' && v[k]) return v[k] as string;
   }
   return text;
-}
-
-/** An accepted non-2xx answer's body: parsed JSON when it is, else the raw text (undefined when empty). */
-export function acceptedBody(text: string): unknown {
-  if (text.trim() === '') return undefined;
-  const parsed = parseJson(text);
-  return parsed.ok ? parsed.value : text;
 }

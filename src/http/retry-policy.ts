@@ -1,8 +1,7 @@
 /**
  * The retry policy's pure parts: Retry-After, backoff, which transport
- * failures are worth another try, and the decision itself (`decideRetry`,
- * after got's calculate-retry-delay.ts): what failed, how often, for how long
- * -> wait this long, or stop and say why. No clock, no I/O: tested alone.
+ * failures are worth another try, and the decision itself (`decideRetry`):
+ * what failed, how often, for how long -> wait this long, or stop and say why. No clock, no I/O: tested alone.
  */
 
 /** Retry-After in ms: delta-seconds or HTTP date; undefined when absent or unparsable. */
@@ -43,7 +42,7 @@ const RETRYABLE_CODES = new Set([
   'UND_ERR_SOCKET',
 ]);
 
-/** Extracts plain facts from a got/node error; never keeps the object (it carries request headers). */
+/** Extracts plain facts from a node error; never keeps the object (a request's error holds its headers). */
 export function describeFailure(e: unknown): { code: string; message: string; timeout: boolean; aborted: boolean } {
   const err = (e ?? {}) as { name?: unknown; code?: unknown; message?: unknown };
   const name = typeof err.name === 'string' ? err.name : '';
@@ -51,7 +50,7 @@ export function describeFailure(e: unknown): { code: string; message: string; ti
   const message = typeof err.message === 'string' ? err.message : '';
   const timeout = name === 'TimeoutError' || code === 'ETIMEDOUT';
   const aborted = name === 'AbortError' || code === 'ERR_ABORTED';
-  if (/socket hang up/i.test(message) && (code === 'ERR_GOT_REQUEST_ERROR' || code === 'ERR_UNKNOWN')) code = 'ECONNRESET';
+  if (/socket hang up/i.test(message) && code === 'ERR_UNKNOWN') code = 'ECONNRESET';
   if (timeout) code = 'ETIMEDOUT';
   return { code, message, timeout, aborted };
 }

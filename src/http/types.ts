@@ -110,5 +110,7 @@ export interface HttpClient {
   resolveUrl(path: string, searchParams?: SearchParams): string;
   /** Text from a response (an accepted error body) made safe for messages: this client's token removed, URLs redacted. */
   scrub?(text: string): string;
+  /** Ends the client's sockets, in-flight requests included (they fail as resets). Idle ones never keep a process alive. */
+  close(): void;
 }
 

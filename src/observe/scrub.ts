@@ -19,6 +19,8 @@ export function isSecretParam(name: string): boolean {
  * unparsable input yields `'[invalid url]'` rather than the raw text.
  */
 export function redactUrl(input: string | URL): string {
+  // A parsed URL with nothing to hide (every request's, as a rule) is its own text: no copy to parse again.
+  if (input instanceof URL && !input.username && !input.password && !hasSecretParam(input)) return input.href;
   let url: URL;
   try {
     url = new URL(String(input));
@@ -54,6 +56,12 @@ export function makeScrubber(secrets: readonly string[], minLength = 4): (text: 
     // An echoed Authorization header.
     return out.replace(/(bearer\s+)[A-Za-z0-9._~+/=-]+/gi, `$1${MASK}`);
   };
+}
+
+function hasSecretParam(url: URL): boolean {
+  if (url.search === '') return false;
+  for (const name of url.searchParams.keys()) if (SECRET_PARAM.test(name)) return true;
+  return false;
 }
 
 /** A URL with userinfo or a credential-looking query parameter, or unparsable (any other URL is left as written). */

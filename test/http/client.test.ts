@@ -31,7 +31,7 @@ function assertNoSecret(e: unknown): void {
   for (const text of [String((e as Error).message), JSON.stringify(e), inspect(e, { depth: 10, showHidden: true })]) {
     expect(text).not.toContain(TOKEN);
   }
-  // No headers, options or got objects anywhere on the error.
+  // No headers, options, request or response objects anywhere on the error.
   const keys = Object.getOwnPropertyNames(e).map((k) => k.toLowerCase());
   for (const k of ['headers', 'authorization', 'options', 'request', 'response', 'cause', 'input']) {
     expect(keys).not.toContain(k);
@@ -403,13 +403,13 @@ describe('errors are readable and carry no secret', () => {
     assertNoSecret(err);
     // The request itself did carry the token (as a bearer header only).
     expect(s.seen[0].authorization).toBe(`Bearer ${TOKEN}`);
-    // no got objects / options on the error
+    // no request objects / options on the error
     expect(Object.keys(e)).not.toContain('options');
     expect(Object.keys(e)).not.toContain('response');
     expect(e.cause).toBeUndefined();
   });
 
-  it('network errors carry no got error or options', async () => {
+  it('network errors carry no low-level error or options', async () => {
     const s = await server((req) => req.socket.destroy());
     const err = await client(s.url, { retryLimit: 0 }).request({ method: 'GET', path: 'a' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NetworkError);

@@ -20,6 +20,9 @@ export interface TestServer {
   /** Requests currently being handled. */
   inFlight(): number;
   maxInFlight(): number;
+  /** Connections accepted so far, and those still open. */
+  connections(): number;
+  openConnections(): number;
   close(): Promise<void>;
 }
 
@@ -27,6 +30,7 @@ export async function startServer(handler: Handler, opts: { now?: () => number }
   const now = opts.now ?? (() => performance.now());
   const seen: Seen[] = [];
   const sockets = new Set<Socket>();
+  let accepted = 0;
   let inFlight = 0;
   let maxInFlight = 0;
   const server = createServer((req, res) => {
@@ -63,6 +67,7 @@ export async function startServer(handler: Handler, opts: { now?: () => number }
   });
   server.on('connection', (s: Socket) => {
     sockets.add(s);
+    accepted++;
     s.on('close', () => sockets.delete(s));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -73,6 +78,8 @@ export async function startServer(handler: Handler, opts: { now?: () => number }
     seen,
     inFlight: () => inFlight,
     maxInFlight: () => maxInFlight,
+    connections: () => accepted,
+    openConnections: () => sockets.size,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -166,6 +166,19 @@ describe('redaction', () => {
     );
     expect(redactUrl('not a url')).toBe('[invalid url]');
   });
+  it('a parsed URL redacts as its text does', () => {
+    for (const text of [
+      'https://api.secoda.co/api/v1/user/?page=2',
+      'https://api.secoda.co/api/v1/user/',
+      'https://u:p@api.secoda.co/x?page=2',
+      'https://u@api.secoda.co/x',
+      'https://api.secoda.co/x?page=2&api%5Fkey=k&q=a+b%20c',
+      'https://api.secoda.co/x?Access_Token=z&access_token=zz',
+    ]) {
+      expect(redactUrl(new URL(text)), text).toBe(redactUrl(text));
+      expect(redactUrl(new URL(text))).not.toMatch(/[:@]p@|=k\b|=zz?\b/);
+    }
+  });
   it('scrubs secrets, bearer values, URLs and key=value pairs from free text', () => {
     const out = makeScrubber(['abc.def'])('Authorization: Bearer abc.def see https://x:y@h/p?key=1 and /q?access_token=zz');
     expect(out).not.toContain('abc.def');

@@ -21,3 +21,4 @@ await Promise.all(Array.from({ length: 4 }, async () => {
   while (next < n) await secoda.setRole(`m-${next++}`, role);
 }));
 process.stdout.write(`${JSON.stringify({ ms: performance.now() - t0 })}\n`);
+client.close();
