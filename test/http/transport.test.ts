@@ -5,14 +5,15 @@
  * closing them, and HTTPS with the certificate verified.
  */
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { inspect } from 'node:util';
+import { inspect, promisify } from 'node:util';
 import * as zlib from 'node:zlib';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { HttpClientOptions } from '../../src/http/client.js';
 import { AbortedError, type ApiError, NetworkError, TimeoutError } from '../../src/http/errors.js';
 import { fastClient } from '../helpers/http-client.js';
@@ -195,11 +196,27 @@ describe('sockets', () => {
   });
 });
 
-describe('https', () => {
-  const cert = join(here, 'fixtures', 'localhost.crt');
+// A self-signed certificate for 127.0.0.1 made for this run (no private key is kept in the repository);
+// without an openssl binary the HTTPS cases are skipped.
+const openssl = ['/usr/bin/openssl', '/usr/local/bin/openssl', '/bin/openssl'].find((p) => existsSync(p));
+
+describe.skipIf(!openssl)('https', () => {
+  let dir = '';
+  let cert = '';
+  let key = '';
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'sus-tls-'));
+    cert = join(dir, 'localhost.crt');
+    key = join(dir, 'localhost.key');
+    await promisify(execFile)(openssl!, [
+      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
+      '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', key, '-out', cert,
+    ]);
+  });
 
   async function httpsServer(): Promise<string> {
-    const srv = createHttpsServer({ cert: readFileSync(cert), key: readFileSync(join(here, 'fixtures', 'localhost.key')) }, (req, res) => {
+    const srv = createHttpsServer({ cert: readFileSync(cert), key: readFileSync(key) }, (req, res) => {
       json(res, 200, { tls: (req.socket as { encrypted?: boolean }).encrypted === true, auth: req.headers.authorization === `Bearer ${TOKEN}` });
     });
     await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
