@@ -51,14 +51,15 @@ export function snapshotRow(m: Member): SnapshotRow {
 }
 
 /**
- * One row as text, built alike here and in SQL (fingerprintSql): strings
+ * One row as text, built alike here and in SQL (storedChunks): strings
  * JSON-encoded (Postgres's to_json escapes exactly what JSON.stringify does;
  * and were they ever to differ, the row would only be rewritten, never
  * wrongly kept), flags as 0/1, separated by tabs, which JSON never leaves
- * unescaped — so equal text means equal rows.
+ * unescaped — so equal text means equal rows. `idJson` is the JSON of the
+ * member's id (the diff keys members by it).
  */
-function fingerprint(r: SnapshotRow): string {
-  return `${JSON.stringify(r.id)}\t${JSON.stringify(r.email)}\t${JSON.stringify(r.name)}\t${JSON.stringify(r.role)}\t${+r.pending}\t${+r.service_account}\t${+r.disabled}`;
+function fingerprint(idJson: string, m: Member): string {
+  return `${idJson}\t${JSON.stringify(m.email)}\t${JSON.stringify(m.name)}\t${JSON.stringify(m.role ?? '')}\t${+(m.pending ?? false)}\t${+(m.serviceAccount ?? false)}\t${+(m.disabled ?? false)}`;
 }
 
 /**
@@ -130,27 +131,30 @@ export type SnapshotChanges = Map<string, SnapshotRow | null>;
  * (pagination shifting under us): the last copy wins.
  */
 export async function syncSecodaSnapshot(db: Db, members: readonly Member[]): Promise<{ written: number }> {
-  // By id, the last copy winning; rows are built only for what changed (100k copies would be heap for nothing).
+  // By id (as JSON, the way a stored line starts), the last copy winning; rows are built only for what
+  // changed (100k copies would be heap for nothing).
   const wanted = new Map<string, Member>();
   for (const m of members) {
     if (!m.id) snapshotRow(m); // throws: a member without an id
-    wanted.set(m.id!, m);
+    wanted.set(JSON.stringify(m.id), m);
   }
   return db.transaction(async (tx) => {
     const changes: SnapshotChanges = new Map();
     let stored = 0;
     // Each stored row against the list: gone, changed or the same. What the list has left over is new.
+    // A stored id encoded unlike JSON.stringify would be found gone and its member new: deleted, then
+    // written again (changes keeps the last word on an id), never kept wrong.
     for await (const lines of storedChunks(tx as unknown as Db)) {
       for (const line of lines) {
         stored++;
-        const id = JSON.parse(line.slice(0, line.indexOf('\t'))) as string;
-        const m = wanted.get(id);
-        if (!m) changes.set(id, null);
-        else {
-          const row = snapshotRow(m);
-          if (fingerprint(row) !== line) changes.set(id, row);
-          wanted.delete(id);
+        const idJson = line.slice(0, line.indexOf('\t'));
+        const m = wanted.get(idJson);
+        if (!m) {
+          changes.set(JSON.parse(idJson) as string, null);
+          continue;
         }
+        wanted.delete(idJson);
+        if (fingerprint(idJson, m) !== line) changes.set(m.id!, snapshotRow(m));
       }
     }
     // Into an empty table (a first full read): a plain insert, no conflict to look for. Otherwise new
