@@ -96,6 +96,22 @@ const ListItemMaybeRoles = z.object({ id: Id, email: Email, name: Name, roles: R
 /** A list item whose roles are not used (ORG_ROLES_FROM=user). */
 const ListItemNoRoles = z.object({ id: Id, email: Email, name: Name });
 
+/**
+ * One frozen array per distinct role list: most users share one of a few, and
+ * a 100k-user pull kept ~8 MB of identical arrays alive for the whole run.
+ * Frozen, so a caller that tried to change one user's roles would fail
+ * loudly instead of changing everyone's.
+ */
+function roleListSharer(): (roles: string[]) => string[] {
+  const lists = new Map<string, string[]>();
+  return (roles) => {
+    const key = JSON.stringify(roles);
+    let list = lists.get(key);
+    if (!list) lists.set(key, (list = Object.freeze(roles) as string[]));
+    return list;
+  };
+}
+
 const sameEmail = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
 
 /** What identifies a served item when telling new users from repeats (raw items included). */
@@ -144,6 +160,7 @@ export function createOrgAdapter(client: HttpClient, opts: OrgAdapterOptions = {
     const collected: (Omit<OrgUser, 'roles'> & { roles: string[] | null })[] = [];
     const invalid: InvalidRecord[] = [];
     const seen = new Set<string>();
+    const shared = roleListSharer();
     let fetched = 0;
     let fullPagesWithNothingNew = 0;
     let lastCount = 0;
@@ -166,7 +183,7 @@ export function createOrgAdapter(client: HttpClient, opts: OrgAdapterOptions = {
           invalid.push({ page, index, problem: "id: missing, and the item carries no roles (a user's roles are read by id)" });
           return;
         }
-        collected.push({ id: r.data.id, email: r.data.email, name: r.data.name, roles });
+        collected.push({ id: r.data.id, email: r.data.email, name: r.data.name, roles: roles && shared(roles) });
       });
       fetched += items.length;
       onPage?.({ page, fetched, count });
@@ -203,7 +220,7 @@ export function createOrgAdapter(client: HttpClient, opts: OrgAdapterOptions = {
     const toRead = collected.filter((u) => u.roles === null);
     const pull: SourcePull = { users: [], invalid, reportedCount, pages: page };
     if (toRead.length > 0 || rolesFrom === 'user') {
-      await readRoles(toRead, (done) => onPage?.({ page, fetched, count: lastCount, rolesRead: done, rolesToRead: toRead.length }));
+      await readRoles(toRead, shared, (done) => onPage?.({ page, fetched, count: lastCount, rolesRead: done, rolesToRead: toRead.length }));
       const why =
         rolesFrom === 'user'
           ? 'ORG_ROLES_FROM=user'
@@ -215,7 +232,9 @@ export function createOrgAdapter(client: HttpClient, opts: OrgAdapterOptions = {
         note: `org roles read from each user's record (GET ${ORG_PATHS.users()}/{id}): ${why}`,
       };
     }
-    pull.users = collected.map((u) => ({ ...u, roles: u.roles ?? [] }));
+    // In place: a copy of every record would be garbage the size of the org.
+    for (const u of collected) u.roles ??= [];
+    pull.users = collected as SourceUser[];
     return pull;
   }
 
@@ -225,7 +244,9 @@ export function createOrgAdapter(client: HttpClient, opts: OrgAdapterOptions = {
    * further. Few are queued at once so that the first failure stops the rest
    * promptly (a retried request would otherwise wait behind every other one).
    */
-  async function readRoles(users: { id: string; email: string; roles: string[] | null }[], progress: (done: number) => void): Promise<void> {
+  async function readRoles(
+    users: { id: string; email: string; roles: string[] | null }[], shared: (roles: string[]) => string[], progress: (done: number) => void,
+  ): Promise<void> {
     const stop = new AbortController();
     let next = 0;
     let done = 0;
@@ -241,7 +262,7 @@ export function createOrgAdapter(client: HttpClient, opts: OrgAdapterOptions = {
             ? 'a record whose email differs from the user list'
             : null;
       if (problem || !r.success) throw badResponse(client, 'GET', res, `${problem} when asked for a user's roles`);
-      u.roles = r.data.roles;
+      u.roles = shared(r.data.roles);
       progress(++done);
     };
     const worker = async () => {

@@ -133,7 +133,7 @@ export type SnapshotChanges = Map<string, SnapshotRow | null>;
 export async function syncSecodaSnapshot(db: Db, members: readonly Member[]): Promise<{ written: number }> {
   // By id (as JSON, the way a stored line starts), the last copy winning; rows are built only for what
   // changed (100k copies would be heap for nothing).
-  const wanted = new Map<string, Member>();
+  const wanted = new Map<string, Member | null>();
   for (const m of members) {
     if (!m.id) snapshotRow(m); // throws: a member without an id
     wanted.set(JSON.stringify(m.id), m);
@@ -149,18 +149,20 @@ export async function syncSecodaSnapshot(db: Db, members: readonly Member[]): Pr
         stored++;
         const idJson = line.slice(0, line.indexOf('\t'));
         const m = wanted.get(idJson);
-        if (!m) {
+        if (m === undefined) {
           changes.set(JSON.parse(idJson) as string, null);
           continue;
         }
-        wanted.delete(idJson);
-        if (fingerprint(idJson, m) !== line) changes.set(m.id!, snapshotRow(m));
+        // Matched: marked, not deleted (deleting shrinks the map, a new table each time it halves).
+        wanted.set(idJson, null);
+        if (m && fingerprint(idJson, m) !== line) changes.set(m.id!, snapshotRow(m));
       }
     }
     // Into an empty table (a first full read): a plain insert, no conflict to look for. Otherwise new
     // rows are upserted like changed ones.
     const added: SnapshotRow[] = [];
     for (const m of wanted.values()) {
+      if (!m) continue;
       const row = snapshotRow(m);
       if (stored === 0) added.push(row);
       else changes.set(row.id, row);
