@@ -112,6 +112,9 @@ function roleListSharer(): (roles: string[]) => string[] {
   };
 }
 
+/** A list page's answer without its body: what errors name. */
+type PageAnswer = Pick<HttpResponse, 'url' | 'status' | 'attempts' | 'history'>;
+
 const sameEmail = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
 
 /** What identifies a served item when telling new users from repeats (raw items included). */
@@ -134,9 +137,17 @@ export function createOrgAdapter(client: HttpClient, opts: OrgAdapterOptions = {
   const maxPages = opts.maxPages ?? 10_000;
   const concurrency = Math.max(1, Math.floor(opts.concurrency ?? 4));
   const itemSchema = rolesFrom === 'list' ? OrgUserRecord : rolesFrom === 'user' ? ListItemNoRoles : ListItemMaybeRoles;
+  /** A list item as it waits for its page's turn: its key (new users vs repeats) and its parse. */
+  type PageItem = { key: string; parsed: ReturnType<typeof itemSchema.safeParse> };
 
-  /** One page of the list, its envelope checked (a malformed page fails the read when it is reached). */
-  async function fetchPage(page: number, signal?: AbortSignal): Promise<{ res: HttpResponse; count: number; items: unknown[] }> {
+  /**
+   * One page of the list, its envelope checked and its items parsed as it
+   * arrives (a malformed page fails the read when it is reached). Only what
+   * the reader needs waits for the page's turn, not the raw JSON and the
+   * answer's body: held while earlier pages were still coming, those lived
+   * long enough for V8 to promote them to the old generation.
+   */
+  async function fetchPage(page: number, signal?: AbortSignal): Promise<{ res: PageAnswer; count: number; items: PageItem[] }> {
     const res = await client.request({
       method: 'GET',
       path: ORG_PATHS.users(),
@@ -152,7 +163,11 @@ export function createOrgAdapter(client: HttpClient, opts: OrgAdapterOptions = {
         `a malformed user list on page ${page}: expected {count: non-negative integer, items: array}; ${describeIssues(env.error)}`,
       );
     }
-    return { res, ...env.data };
+    return {
+      res: { url: res.url, status: res.status, attempts: res.attempts, history: res.history },
+      count: env.data.count,
+      items: env.data.items.map((item) => ({ key: itemKey(item), parsed: itemSchema.safeParse(item) })),
+    };
   }
 
   async function listUsers(onPage?: (p: OrgPageProgress) => void): Promise<SourcePull> {
@@ -169,11 +184,9 @@ export function createOrgAdapter(client: HttpClient, opts: OrgAdapterOptions = {
     const take = (page: number, { res, count, items }: Awaited<ReturnType<typeof fetchPage>>): boolean => {
       lastCount = count;
       let fresh = 0;
-      items.forEach((item, index) => {
-        const key = itemKey(item);
+      items.forEach(({ key, parsed: r }, index) => {
         if (!seen.has(key)) fresh++;
         seen.add(key);
-        const r = itemSchema.safeParse(item);
         if (!r.success) {
           invalid.push({ page, index, problem: describeIssues(r.error) });
           return;
