@@ -2,6 +2,9 @@
 /** Entry point: parse input, hand over to main(), map signals and exit codes. */
 import { constants } from 'node:os';
 import { main } from './cli/main.js';
+import { baselineWasmOnly } from './cli/wasm-tiering.js';
+
+baselineWasmOnly();
 
 const controller = new AbortController();
 let signals = 0;

@@ -63,7 +63,7 @@ export function statusError(client: HttpClient, method: string, res: HttpRespons
   );
 }
 
-export function badResponse(client: HttpClient, method: string, res: HttpResponse, what: string): BadResponseError {
+export function badResponse(client: HttpClient, method: string, res: Pick<HttpResponse, 'url' | 'status' | 'attempts' | 'history'>, what: string): BadResponseError {
   return new BadResponseError(`${client.api} API sent ${what} (${method} ${res.url})`, {
     api: client.api,
     method,

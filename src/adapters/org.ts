@@ -35,7 +35,7 @@ import type { HttpClient, HttpResponse } from '../http/client.js';
 import { ORG_LIST_PARAMS, ORG_MAX_PAGE_SIZE, ORG_PATHS } from './org-paths.js';
 import { AbortedError, ApiError } from '../http/errors.js';
 import { badResponse, describeIssues } from './common.js';
-import { OrgUserRecord, readOrgItem, type OrgItemRoles } from './org-records.js';
+import { OrgUserRecord, readOrgItem, type OrgItemResult, type OrgItemRoles } from './org-records.js';
 import { pagesInOrder } from './pages-in-order.js';
 
 export interface OrgPageProgress {
@@ -77,6 +77,25 @@ const Envelope = z.object({
   items: z.array(z.unknown()),
 });
 
+/**
+ * One frozen array per distinct role list: most users share one of a few, and
+ * a 100k-user pull kept ~8 MB of identical arrays alive for the whole run.
+ * Frozen, so a caller that tried to change one user's roles would fail
+ * loudly instead of changing everyone's.
+ */
+function roleListSharer(): (roles: string[]) => string[] {
+  const lists = new Map<string, string[]>();
+  return (roles) => {
+    const key = JSON.stringify(roles);
+    let list = lists.get(key);
+    if (!list) lists.set(key, (list = Object.freeze(roles) as string[]));
+    return list;
+  };
+}
+
+/** A list page's answer without its body: what errors name. */
+type PageAnswer = Pick<HttpResponse, 'url' | 'status' | 'attempts' | 'history'>;
+
 const sameEmail = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
 
 /** What identifies a served item when telling new users from repeats (raw items included). */
@@ -99,9 +118,17 @@ export function createOrgAdapter(client: HttpClient, opts: OrgAdapterOptions = {
   const maxPages = opts.maxPages ?? 10_000;
   const concurrency = Math.max(1, Math.floor(opts.concurrency ?? 4));
   const itemRoles: OrgItemRoles = rolesFrom === 'list' ? 'required' : rolesFrom === 'user' ? 'ignored' : 'optional';
+  /** A list item as it waits for its page's turn: its key (new users vs repeats) and its reading. */
+  type PageItem = { key: string; parsed: OrgItemResult };
 
-  /** One page of the list, its envelope checked (a malformed page fails the read when it is reached). */
-  async function fetchPage(page: number, signal?: AbortSignal): Promise<{ res: HttpResponse; count: number; items: unknown[] }> {
+  /**
+   * One page of the list, its envelope checked and its items parsed as it
+   * arrives (a malformed page fails the read when it is reached). Only what
+   * the reader needs waits for the page's turn, not the raw JSON and the
+   * answer's body: held while earlier pages were still coming, those lived
+   * long enough for V8 to promote them to the old generation.
+   */
+  async function fetchPage(page: number, signal?: AbortSignal): Promise<{ res: PageAnswer; count: number; items: PageItem[] }> {
     const res = await client.request({
       method: 'GET',
       path: ORG_PATHS.users(),
@@ -117,7 +144,11 @@ export function createOrgAdapter(client: HttpClient, opts: OrgAdapterOptions = {
         `a malformed user list on page ${page}: expected {count: non-negative integer, items: array}; ${describeIssues(env.error)}`,
       );
     }
-    return { res, ...env.data };
+    return {
+      res: { url: res.url, status: res.status, attempts: res.attempts, history: res.history },
+      count: env.data.count,
+      items: env.data.items.map((item) => ({ key: itemKey(item), parsed: readOrgItem(item, itemRoles) })),
+    };
   }
 
   async function listUsers(onPage?: (p: OrgPageProgress) => void): Promise<SourcePull> {
@@ -125,6 +156,7 @@ export function createOrgAdapter(client: HttpClient, opts: OrgAdapterOptions = {
     const collected: (Omit<OrgUser, 'roles'> & { roles: string[] | null })[] = [];
     const invalid: InvalidRecord[] = [];
     const seen = new Set<string>();
+    const shared = roleListSharer();
     let fetched = 0;
     let fullPagesWithNothingNew = 0;
     let lastCount = 0;
@@ -133,11 +165,9 @@ export function createOrgAdapter(client: HttpClient, opts: OrgAdapterOptions = {
     const take = (page: number, { res, count, items }: Awaited<ReturnType<typeof fetchPage>>): boolean => {
       lastCount = count;
       let fresh = 0;
-      items.forEach((item, index) => {
-        const key = itemKey(item);
+      items.forEach(({ key, parsed: r }, index) => {
         if (!seen.has(key)) fresh++;
         seen.add(key);
-        const r = readOrgItem(item, itemRoles);
         if (!r.success) {
           invalid.push({ page, index, problem: describeIssues(r.error) });
           return;
@@ -147,7 +177,7 @@ export function createOrgAdapter(client: HttpClient, opts: OrgAdapterOptions = {
           invalid.push({ page, index, problem: "id: missing, and the item carries no roles (a user's roles are read by id)" });
           return;
         }
-        collected.push({ id: r.data.id, email: r.data.email, name: r.data.name, roles });
+        collected.push({ id: r.data.id, email: r.data.email, name: r.data.name, roles: roles && shared(roles) });
       });
       fetched += items.length;
       onPage?.({ page, fetched, count });
@@ -184,7 +214,7 @@ export function createOrgAdapter(client: HttpClient, opts: OrgAdapterOptions = {
     const toRead = collected.filter((u) => u.roles === null);
     const pull: SourcePull = { users: [], invalid, reportedCount, pages: page };
     if (toRead.length > 0 || rolesFrom === 'user') {
-      await readRoles(toRead, (done) => onPage?.({ page, fetched, count: lastCount, rolesRead: done, rolesToRead: toRead.length }));
+      await readRoles(toRead, shared, (done) => onPage?.({ page, fetched, count: lastCount, rolesRead: done, rolesToRead: toRead.length }));
       const why =
         rolesFrom === 'user'
           ? 'ORG_ROLES_FROM=user'
@@ -196,7 +226,9 @@ export function createOrgAdapter(client: HttpClient, opts: OrgAdapterOptions = {
         note: `org roles read from each user's record (GET ${ORG_PATHS.users()}/{id}): ${why}`,
       };
     }
-    pull.users = collected.map((u) => ({ ...u, roles: u.roles ?? [] }));
+    // In place: a copy of every record would be garbage the size of the org.
+    for (const u of collected) u.roles ??= [];
+    pull.users = collected as SourceUser[];
     return pull;
   }
 
@@ -206,7 +238,9 @@ export function createOrgAdapter(client: HttpClient, opts: OrgAdapterOptions = {
    * further. Few are queued at once so that the first failure stops the rest
    * promptly (a retried request would otherwise wait behind every other one).
    */
-  async function readRoles(users: { id: string; email: string; roles: string[] | null }[], progress: (done: number) => void): Promise<void> {
+  async function readRoles(
+    users: { id: string; email: string; roles: string[] | null }[], shared: (roles: string[]) => string[], progress: (done: number) => void,
+  ): Promise<void> {
     const stop = new AbortController();
     let next = 0;
     let done = 0;
@@ -222,7 +256,7 @@ export function createOrgAdapter(client: HttpClient, opts: OrgAdapterOptions = {
             ? 'a record whose email differs from the user list'
             : null;
       if (problem || !r.success) throw badResponse(client, 'GET', res, `${problem} when asked for a user's roles`);
-      u.roles = r.data.roles;
+      u.roles = shared(r.data.roles);
       progress(++done);
     };
     const worker = async () => {

@@ -48,6 +48,9 @@ describe('org adapter: every reading of roles and count (250 users, pages of 100
 
     expect(pull.users).toEqual(seeded);
     expect(pull.invalid).toEqual([]);
+    // Users with equal roles share one frozen list, whether it came with the list or was read by id.
+    expect(new Set(pull.users.map((u) => u.roles)).size).toBe(ROLE_CYCLE.length);
+    expect(pull.users.every((u) => Object.isFrozen(u.roles))).toBe(true);
     // The pull ends on the short third page, whatever `count` said.
     expect(pull.pages).toBe(3);
     const pagesRead = listReads(s).map((r) => Number(r.query.page_number)).sort((a, b) => a - b);

@@ -5,8 +5,10 @@
  * no remaining run points to. On the real database (PGlite, or Postgres with
  * TEST_DATABASE_URL).
  */
+import { createHash } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { SourceUser as OrgUser } from '../../src/core/member.js';
+import { orgListHash } from '../../src/store/org-snapshot.js';
 import { useTestStore } from '../helpers/db.js';
 
 const { store } = useTestStore();
@@ -74,6 +76,19 @@ describe('org snapshot', () => {
     await expectReads(new Map<number, readonly OrgUser[]>([
       [first, base], [same[7]!, base], [second, changed], [back, base], [again, changed],
     ]));
+  });
+
+  it('a version is found by the sha256 of the sorted `copy:line` keys joined by newlines (versions stored before keep matching)', () => {
+    const users = [...org(2_500), person(3), person(3), person(3), { id: 'a\tb', email: 'ü"\\', name: 'x\ny', roles: [] }];
+    const keys = sorted(users).map((l, i, all) => {
+      let copy = 0;
+      while (i - copy - 1 >= 0 && all[i - copy - 1] === l) copy++;
+      return `${copy}:${l}`;
+    });
+    const expected = createHash('sha256').update(keys.join('\n')).digest('hex');
+    expect(orgListHash(users)).toBe(expected);
+    expect(orgListHash([...users].reverse())).toBe(expected);
+    expect(orgListHash([])).toBe(createHash('sha256').update('').digest('hex'));
   });
 
   it('pruning drops the versions and rows no remaining run points to; what remains reads the same', async () => {

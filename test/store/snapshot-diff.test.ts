@@ -75,4 +75,16 @@ describe('Secoda snapshot written as a difference', () => {
     await store.replaceSecodaSnapshot([]);
     expect(await store.listSecodaSnapshot()).toEqual([]);
   });
+
+  it('lists every row once, ordered by email then id, across read chunks', async () => {
+    // Emails run against the id order, two ids share an email: the order is the list's, not the read's.
+    const rows: TargetSnapshotMember[] = Array.from({ length: 4_500 }, (_, i) => ({
+      id: `id-${String(i).padStart(5, '0')}`, email: `u${String(5_000 - (i >> 1)).padStart(5, '0')}@x.io`, name: '', role: 'viewer',
+      pending: false, serviceAccount: false, disabled: false,
+    }));
+    await store.replaceSecodaSnapshot(rows.map(member));
+    const byEmailThenId = (a: TargetSnapshotMember, b: TargetSnapshotMember) =>
+      (a.email < b.email ? -1 : a.email > b.email ? 1 : 0) || byId(a, b);
+    expect(await store.listSecodaSnapshot()).toEqual([...rows].sort(byEmailThenId));
+  });
 });
