@@ -72,6 +72,8 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
   const review = reviewing(options.reviewed);
   /** Writes sent to Secoda in this run (an error after one is never "before any write"). */
   let sent = 0;
+  /** The full read's snapshot write, under way while the run plans (src/app/secoda-read.ts). */
+  let snapshotSaved: (() => Promise<void>) | undefined;
 
   try {
     // Reads first, both of them: a failed or malformed read aborts before any write.
@@ -99,6 +101,7 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
       },
       async (stopped) => {
         const read = await readTarget(deps.target, store, secodaDecision, onSecodaPage(stopped));
+        snapshotSaved = read.snapshotSaved;
         // GROUP_MAP: the groups are read (and checked) before any write too; always live, they are not in the snapshot.
         const groups = config.groupMap ? await readGroups(deps.target, store, config.groupMap, read.current, onSecodaPage(stopped)) : undefined;
         return { ...read, groups };
@@ -185,6 +188,8 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
       error = `${source.invalid.length} source record(s) failed validation; deletes withheld`;
     }
     let holds = worded.holds;
+    // The Secoda snapshot is whole before any write (each outcome updates it) and before a run ends.
+    await targetRead.snapshotSaved();
     if (!options.dryRun) {
       const watch = watchPause(store, deps.signal, log, deps.pausePollMs);
       const confirmer = targetRead.records && createConfirmer({
@@ -220,6 +225,8 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
       summary: summarise(actions, plan.unchanged, plan.skipped.length),
     });
   } catch (err) {
+    // Never left writing behind a failed run (its own failure, if any, is a symptom of this one's).
+    await snapshotSaved?.().catch(() => {});
     const message = (err as Error).message ?? String(err);
     if (err instanceof ApplyStoreError) sent = err.dispatched;
     // Only the shutdown itself, before any write, is "interrupted before any write"; a store failure is a failure.

@@ -67,6 +67,11 @@ export interface TargetRead {
   /** The snapshot planned against, by id (snapshot mode only: the confirmer keeps it current). */
   records?: Map<string, TargetSnapshotMember>;
   record: SecodaReadRecord;
+  /**
+   * Resolves once a full read is written to the snapshot (at once in snapshot
+   * mode); rejects with the store's error. Await it before the first write.
+   */
+  snapshotSaved: () => Promise<void>;
 }
 
 /**
@@ -84,14 +89,19 @@ export async function readTarget(
         current: target.membersOf(rows),
         records: new Map(rows.map((r) => [r.id, r])),
         record: recordOf(decision, decision.snapshotAt),
+        snapshotSaved: () => Promise.resolve(),
       };
     }
     decision = { mode: 'full', reason: 'the snapshot is empty', snapshotAt: null, ageMs: null };
   }
   const at = new Date();
   const current = await target.listMembers(onPage);
-  await store.replaceSecodaSnapshot(current);
-  return { current, record: recordOf({ ...decision, ageMs: 0 }, at) };
+  // Written while the run plans (and reads the org again): the plan needs only the list in memory, and
+  // writing 20,000 rows takes a few hundred ms. The caller awaits it before its first write.
+  const saving = store.replaceSecodaSnapshot(current);
+  // Observed at once: a failure is the run's error when awaited, never an unhandled rejection meanwhile.
+  saving.catch(() => {});
+  return { current, record: recordOf({ ...decision, ageMs: 0 }, at), snapshotSaved: () => saving };
 }
 
 function recordOf(d: SecodaReadDecision, at: Date | null): SecodaReadRecord {

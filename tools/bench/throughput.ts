@@ -98,12 +98,15 @@ export async function changesVsNaive(ctx: BenchContext, spec: WorldSpec): Promis
   const db = await freshDb(ctx.serverUrl);
   try {
     await ctx.prepareDb(db);
+    const simCpu = process.cpuUsage();
     const run = await ctx.reconcileCli(sims, db, { ...UNLIMITED, MAX_CONCURRENCY: '8' });
+    const simCpuMs = ((u) => (u.user + u.system) / 1000)(process.cpuUsage(simCpu));
     const s = run.report.summary;
     if (s.invite !== spec.invite || s.update_role !== spec.reRole || s.delete !== spec.remove) {
       throw new Error(`expected ${world.changes} changes, the run reports ${JSON.stringify(s)}`);
     }
     const c = ctx.requestCounts(sims);
+    const timeline = phaseTimeline(run, sims);
 
     sims.secoda.clear();
     sims.secoda.seed(world.secoda);
@@ -124,12 +127,28 @@ export async function changesVsNaive(ctx: BenchContext, spec: WorldSpec): Promis
       met: speedup >= 5,
       details:
         `the CLI process spawn to exit (${c.orgPages} org + ${c.secodaPages} Secoda pages, ${fmtN(c.writes)} writes, MAX_CONCURRENCY 8, migrated database) ` +
-        `vs the naive sync (naive.ts: one request at a time, no database) from the same starting state: ${naive.orgPages} + ${naive.secodaPages} pages, ${naive.writes} writes`,
+        `vs the naive sync (naive.ts: one request at a time, no database) from the same starting state: ${naive.orgPages} + ${naive.secodaPages} pages, ${naive.writes} writes; ` +
+        `the CLI's time: ${timeline}; the simulators' process used ${fmtMs(simCpuMs)} of CPU meanwhile`,
     });
   } finally {
     await sims.close();
     await db.cleanup();
   }
+}
+
+/** Where a CLI run's time went, from the simulators' request logs: start-up, reads, the gap before the first write, writes, tail. */
+function phaseTimeline(run: CliRun, sims: Sims): string {
+  const reads = [...sims.org.requests, ...sims.secoda.requests.filter((q) => q.method === 'GET')];
+  const writes = sims.secoda.requests.filter((q) => q.method !== 'GET');
+  const first = (qs: typeof reads) => Math.min(...qs.map((q) => q.at));
+  const last = (qs: typeof reads) => Math.max(...qs.map((q) => q.doneAt ?? q.at));
+  if (reads.length === 0 || writes.length === 0) return 'no reads or no writes';
+  const firstReadsEnd = last(reads.filter((q) => q.at < first(writes)));
+  return (
+    `start-up to first request ${fmtMs(first(reads) - run.spawnedAt)}, reads ${fmtMs(firstReadsEnd - first(reads))}, ` +
+    `to the first write ${fmtMs(first(writes) - firstReadsEnd)}, first to last write ${fmtMs(last(writes) - first(writes))}, ` +
+    `after the last write to exit ${fmtMs(run.exitedAt - last(writes))}`
+  );
 }
 
 export async function unknownLimit(ctx: BenchContext, n: number): Promise<void> {

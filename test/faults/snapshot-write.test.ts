@@ -1,0 +1,93 @@
+/**
+ * A full read of Secoda is written to the snapshot while the run plans (and
+ * reads the org again): that write must be done before the first write to
+ * Secoda, and a failure of it fails the run before any write.
+ */
+import { describe, expect, it } from 'vitest';
+import { reconcile } from '../../src/app/reconcile.js';
+import { wireAdapters } from '../../src/app/wire.js';
+import { loadSyncConfig } from '../../src/config/load.js';
+import { createLogger } from '../../src/observe/logger.js';
+import type { Store } from '../../src/store/types.js';
+import { isWrite, useFaultSuite, type FaultHarness } from './support.js';
+
+const suite = useFaultSuite('snapshot-write');
+
+function seed(h: FaultHarness) {
+  h.org.seed([
+    { email: 'root@acme.com', name: 'Root', roles: ['admin'] },
+    { email: 'new@acme.com', name: 'New', roles: ['developer'] },
+  ]);
+  h.secoda.seed([
+    { email: 'root@acme.com', role: 'admin' },
+    { email: 'left@acme.com', role: 'editor' },
+  ]);
+}
+
+/** The store, with its snapshot write replaced by `replace` (given the real one). */
+function withSnapshotWrite(store: Store, replace: (real: Store['replaceSecodaSnapshot']) => Store['replaceSecodaSnapshot']): Store {
+  const real = store.replaceSecodaSnapshot.bind(store);
+  return new Proxy(store, {
+    get(target, prop) {
+      if (prop === 'replaceSecodaSnapshot') return replace(real);
+      const value = Reflect.get(target, prop) as unknown;
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+async function runWith(h: FaultHarness, store: Store, dryRun = false) {
+  const config = loadSyncConfig({ ...h.env, MAX_CONCURRENCY: '1' });
+  const logger = createLogger({ level: 'silent', pretty: false });
+  return reconcile({ config, store, ...wireAdapters(config, { logger }), logger }, { dryRun });
+}
+
+describe('the Secoda snapshot of a full read', () => {
+  it('is written before the first write, however long it takes', async () => {
+    const h = await suite.start();
+    seed(h);
+    const store = await h.store();
+    let savedAt: number | undefined;
+    const slow = withSnapshotWrite(store, (real) => async (members) => {
+      // Longer than the plan and the org's second read together.
+      await new Promise((r) => setTimeout(r, 300));
+      await real(members);
+      savedAt = Date.now();
+    });
+    const report = await runWith(h, slow);
+    expect(report.status, report.error ?? '').toBe('succeeded');
+    const writes = h.secoda.requests.filter(isWrite);
+    expect(writes.map((q) => q.method).sort()).toEqual(['DELETE', 'POST']);
+    expect(savedAt).toBeDefined();
+    expect(Math.min(...writes.map((q) => q.at))).toBeGreaterThanOrEqual(savedAt!);
+    expect((await store.listSecodaSnapshot()).map((m) => m.email).sort()).toEqual(['new@acme.com', 'root@acme.com']);
+  });
+
+  it('failing, fails the run before any write, and names the cause', async () => {
+    const h = await suite.start();
+    seed(h);
+    const store = await h.store();
+    const failing = withSnapshotWrite(store, () => async () => {
+      await new Promise((r) => setTimeout(r, 50));
+      throw new Error('disk full (injected)');
+    });
+    const report = await runWith(h, failing);
+    expect(report.status).toBe('failed');
+    expect(report.error).toBe('disk full (injected)');
+    expect(h.secoda.requests.filter(isWrite)).toEqual([]);
+    expect(report.actions.every((a) => a.status === 'planned')).toBe(true);
+    // The next run reads Secoda in full again (the failed run's snapshot is not trusted) and converges.
+    const again = await runWith(h, store);
+    expect(again.status, again.error ?? '').toBe('succeeded');
+    expect(h.secoda.users().map((u) => u.email).sort()).toEqual(['new@acme.com', 'root@acme.com']);
+  });
+
+  it('failing in a dry run, fails the dry run', async () => {
+    const h = await suite.start();
+    seed(h);
+    const failing = withSnapshotWrite(await h.store(), () => () => Promise.reject(new Error('disk full (injected)')));
+    const report = await runWith(h, failing, true);
+    expect(report.status).toBe('failed');
+    expect(report.error).toBe('disk full (injected)');
+  });
+});
