@@ -57,12 +57,17 @@ export function childEnv(extra: Record<string, string>): Record<string, string> 
 
 /** Runs a bench child script (build/tools/bench/<name>.js) and parses the JSON line it prints. */
 export async function runChild<T>(name: string, args: string[], cwd: string): Promise<T> {
+  return (await runChildTimed<T>(name, args, cwd)).value;
+}
+
+/** runChild, with the child process's wall time (spawn to exit), measured as the CLI's is. */
+export async function runChildTimed<T>(name: string, args: string[], cwd: string): Promise<{ value: T; wallMs: number }> {
   const r = await runNode(join(benchDir, `${name}.js`), args, childEnv({}), cwd);
   const line = r.stdout.trim().split('\n').pop() ?? '';
   if (r.code !== 0 || !line.startsWith('{')) {
     throw new Error(`${name} ${args.join(' ')} exited ${r.code}: ${r.stderr.trim().slice(-500) || r.stdout.slice(-500)}`);
   }
-  return JSON.parse(line) as T;
+  return { value: JSON.parse(line) as T, wallMs: r.wallMs };
 }
 
 export interface BenchDb {
