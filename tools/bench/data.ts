@@ -65,6 +65,24 @@ export function makeWorld(spec: WorldSpec): World {
   return { org, secoda, changes: spec.reRole + spec.invite + spec.remove };
 }
 
+/** Secoda role -> the org roles the default ROLE_MAP takes it from. */
+const ORG_ROLES_OF_SECODA: Record<string, string[]> = { admin: ['admin'], editor: ['developer'], viewer: ['analyst'] };
+
+/**
+ * The organization as it was when Secoda was last in line with it: every
+ * Secoda user of `world`, with the org role that gives their Secoda role
+ * (the org ids of `world` where the user is in both).
+ */
+export function priorOrg(world: World): Partial<OrgSimUser>[] {
+  const orgIds = new Map(world.org.map((u) => [u.email, u.id]));
+  return world.secoda.map((u, k) => ({
+    id: orgIds.get(String(u.email)) ?? `o-prior-${k}`,
+    email: String(u.email),
+    name: `${u.first_name} ${u.last_name}`,
+    roles: ORG_ROLES_OF_SECODA[String(u.role)]!,
+  }));
+}
+
 /**
  * n source x n target records for the plan engine: 85% on both sides (5% of
  * those with another role, every 50th with an upper-cased email), 15% only
