@@ -96,11 +96,15 @@ export async function readTarget(
   }
   const at = new Date();
   const current = await target.listMembers(onPage);
-  // Written while the run plans (and reads the org again): the plan needs only the list in memory, and
-  // writing 20,000 rows takes a few hundred ms. The caller awaits it before its first write.
-  const saving = store.replaceSecodaSnapshot(current);
+  // The differences are written while the run plans (and reads the org again): the plan needs only the list
+  // in memory, and a first run's 20,000 rows take a few hundred ms. The caller awaits them before its first
+  // write. The comparison is awaited here (see syncSecodaSnapshot).
+  let compared!: () => void;
+  const comparing = new Promise<void>((resolve) => (compared = resolve));
+  const saving = store.replaceSecodaSnapshot(current, { onCompared: compared });
   // Observed at once: a failure is the run's error when awaited, never an unhandled rejection meanwhile.
   saving.catch(() => {});
+  await Promise.race([comparing, saving]);
   return { current, record: recordOf({ ...decision, ageMs: 0 }, at), snapshotSaved: () => saving };
 }
 

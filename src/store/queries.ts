@@ -205,7 +205,7 @@ export function createQueryStore(db: Db, opts: QueryStoreOptions): Omit<Store, '
     orgSnapshotSize: () => op('orgSnapshotSize', () => orgSnapshotSize(db)),
 
     // Written as a difference against the stored rows: src/store/secoda-snapshot.ts.
-    replaceSecodaSnapshot: (users) => op('replaceSecodaSnapshot', async () => void (await syncSecodaSnapshot(db, users))),
+    replaceSecodaSnapshot: (users, o) => op('replaceSecodaSnapshot', async () => void (await syncSecodaSnapshot(db, users, o))),
 
     upsertSecodaUser: (user) =>
       op('upsertSecodaUser', async () => {

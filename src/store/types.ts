@@ -189,9 +189,10 @@ export interface Store {
 
   /**
    * Makes the Secoda snapshot (last known Secoda state: its members, each with its id) exactly this list, in one
-   * transaction; only the rows that differ are written (src/store/secoda-snapshot.ts).
+   * transaction; only the rows that differ are written (src/store/secoda-snapshot.ts). `onCompared` is called
+   * once the stored rows are compared with the list, before the differences are written.
    */
-  replaceSecodaSnapshot(members: readonly Member[]): Promise<void>;
+  replaceSecodaSnapshot(members: readonly Member[], o?: { onCompared?: () => void }): Promise<void>;
   /** After a successful invite or re-role. */
   upsertSecodaUser(member: Member): Promise<void>;
   /** After a successful delete. */

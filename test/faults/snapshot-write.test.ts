@@ -48,9 +48,12 @@ describe('the Secoda snapshot of a full read', () => {
     seed(h);
     const store = await h.store();
     let savedAt: number | undefined;
-    const slow = withSnapshotWrite(store, (real) => async (members) => {
-      // Longer than the plan and the org's second read together.
+    let plannedMeanwhile: string[] | undefined;
+    const slow = withSnapshotWrite(store, (real) => async (members, o) => {
+      // Compared at once; the writes take longer than planning.
+      o?.onCompared?.();
       await new Promise((r) => setTimeout(r, 300));
+      plannedMeanwhile = (await store.listActions((await store.latestRun())!.id)).map((a) => a.type).sort();
       await real(members);
       savedAt = Date.now();
     });
@@ -60,14 +63,20 @@ describe('the Secoda snapshot of a full read', () => {
     expect(writes.map((q) => q.method).sort()).toEqual(['DELETE', 'POST']);
     expect(savedAt).toBeDefined();
     expect(Math.min(...writes.map((q) => q.at))).toBeGreaterThanOrEqual(savedAt!);
+    // The run planned, and recorded its plan, while the snapshot was being written.
+    expect(plannedMeanwhile).toEqual(['delete', 'invite']);
     expect((await store.listSecodaSnapshot()).map((m) => m.email).sort()).toEqual(['new@acme.com', 'root@acme.com']);
   });
 
-  it('failing, fails the run before any write, and names the cause', async () => {
+  it.each([
+    ['while writing the differences (the run planning meanwhile)', true],
+    ['while comparing', false],
+  ])('failing %s, fails the run before any write, and names the cause', async (_, afterCompare) => {
     const h = await suite.start();
     seed(h);
     const store = await h.store();
-    const failing = withSnapshotWrite(store, () => async () => {
+    const failing = withSnapshotWrite(store, () => async (_members, o) => {
+      if (afterCompare) o?.onCompared?.();
       await new Promise((r) => setTimeout(r, 50));
       throw new Error('disk full (injected)');
     });
@@ -85,7 +94,10 @@ describe('the Secoda snapshot of a full read', () => {
   it('failing in a dry run, fails the dry run', async () => {
     const h = await suite.start();
     seed(h);
-    const failing = withSnapshotWrite(await h.store(), () => () => Promise.reject(new Error('disk full (injected)')));
+    const failing = withSnapshotWrite(await h.store(), () => (_members, o) => {
+      o?.onCompared?.();
+      return Promise.reject(new Error('disk full (injected)'));
+    });
     const report = await runWith(h, failing, true);
     expect(report.status).toBe('failed');
     expect(report.error).toBe('disk full (injected)');

@@ -76,6 +76,19 @@ describe('Secoda snapshot written as a difference', () => {
     expect(await store.listSecodaSnapshot()).toEqual([]);
   });
 
+  it('says once, on every write, when the stored rows are compared (the run plans while the differences are written)', async () => {
+    const rows: TargetSnapshotMember[] = Array.from({ length: 3_000 }, (_, i) => ({
+      id: `c-${i}`, email: `c${i}@x.io`, name: `C ${i}`, role: 'viewer', pending: false, serviceAccount: false, disabled: false,
+    }));
+    // Into an empty table, with changes, with none, emptied.
+    for (const list of [rows, rows.slice(100), rows.slice(100), []]) {
+      let calls = 0;
+      await store.replaceSecodaSnapshot(list.map(member), { onCompared: () => calls++ });
+      expect(calls).toBe(1);
+      expect((await store.listSecodaSnapshot()).sort(byId)).toEqual(replaced(list));
+    }
+  });
+
   it('lists every row once, ordered by email then id, across read chunks', async () => {
     // Emails run against the id order, two ids share an email: the order is the list's, not the read's.
     const rows: TargetSnapshotMember[] = Array.from({ length: 4_500 }, (_, i) => ({
