@@ -172,7 +172,7 @@ async function laterRun(ctx: BenchContext, world: ReturnType<typeof makeWorld>, 
     if (c.writes !== world.changes) throw new Error(`expected ${world.changes} writes, the run made ${c.writes}: ${JSON.stringify(run.report.summary)}`);
     const speedup = naiveMs / run.wallMs;
     ctx.rows.push({
-      scenario: `the same 2,000 changes met by a later run (the previous run's snapshots in the database, Secoda read in full)`,
+      scenario: `the same ${fmtN(world.changes)} changes met by a later run (the previous run's snapshots in the database, Secoda read in full)`,
       measured: `${fmtMs(run.wallMs)} vs naive ${fmtMs(naiveMs)}`,
       bound: '—',
       ratio: `×${speedup.toFixed(1)}`,
