@@ -65,9 +65,6 @@ export function makeWorld(spec: WorldSpec): World {
   return { org, secoda, changes: spec.reRole + spec.invite + spec.remove };
 }
 
-/** Secoda role -> the org roles the default ROLE_MAP takes it from. */
-const ORG_ROLES_OF_SECODA: Record<string, string[]> = { admin: ['admin'], editor: ['developer'], viewer: ['analyst'] };
-
 /**
  * The organization as it was when Secoda was last in line with it: every
  * Secoda user of `world`, with the org role that gives their Secoda role
@@ -79,7 +76,7 @@ export function priorOrg(world: World): Partial<OrgSimUser>[] {
     id: orgIds.get(String(u.email)) ?? `o-prior-${k}`,
     email: String(u.email),
     name: `${u.first_name} ${u.last_name}`,
-    roles: ORG_ROLES_OF_SECODA[String(u.role)]!,
+    roles: ORG_ROLES_FOR[String(u.role)]!,
   }));
 }
 
