@@ -34,6 +34,9 @@ export interface PauseState {
 
 const monotonicNow = (): number => performance.now();
 
+/** Admitted answers are counted over this long at least, to learn a server's rate (see admittedRate). */
+export const LEARN_SPAN_MS = 10_000;
+
 /** A change of a gate's learned rate (requests per second), for logs and metrics. */
 export interface RateChange {
   perSecond: number;
@@ -64,8 +67,10 @@ export class SlidingWindowGate {
   private readonly adaptive: AdaptiveRate | null;
   /** The latest start admitted (for the even pace while the rate is lowered). */
   private lastStart = -Infinity;
-  /** When answers other than 429 came, within the last window: what the server admits. */
+  /** When answers other than 429 came, within the last learning span: what the server admits. */
   private admittedAt: number[] = [];
+  /** How far back admitted answers are counted: the window, and at least LEARN_SPAN_MS. */
+  private readonly learnSpanMs: number;
   /** The rate last reported to onRate. */
   private reported: number;
 
@@ -86,6 +91,7 @@ export class SlidingWindowGate {
     const perSecond = (rate.limit * 1000) / rate.windowMs;
     this.adaptive = Number.isFinite(perSecond) ? new AdaptiveRate({ configuredPerSecond: perSecond }) : null;
     this.reported = perSecond;
+    this.learnSpanMs = Math.max(rate.windowMs, LEARN_SPAN_MS);
   }
 
   /** The rate in force now, requests per second (the configured one until a 429). */
@@ -111,8 +117,8 @@ export class SlidingWindowGate {
     if (!this.adaptive) return null;
     const now = this.now();
     this.trimAdmitted(now);
-    if (this.admittedAt.length === 0) return null;
-    const admittedPerSecond = (this.admittedAt.length * 1000) / this.windowMs;
+    const admittedPerSecond = this.admittedRate(now);
+    if (admittedPerSecond === null) return null;
     const next = this.adaptive.throttled(now, startedAt, admittedPerSecond);
     if (next !== null) this.report({ perSecond: next, configuredPerSecond: this.adaptive.configuredPerSecond, reason: 'lowered', admittedPerSecond });
     return next;
@@ -120,8 +126,28 @@ export class SlidingWindowGate {
 
   private trimAdmitted(now: number): void {
     let drop = 0;
-    while (drop < this.admittedAt.length && this.admittedAt[drop]! <= now - this.windowMs) drop++;
+    while (drop < this.admittedAt.length && this.admittedAt[drop]! <= now - this.learnSpanMs) drop++;
     if (drop > 0) this.admittedAt.splice(0, drop);
+  }
+
+  /**
+   * What the server admitted lately, per second: the answers other than 429
+   * since the last pause ended (a Retry-After pause admits nothing by design)
+   * and within the learning span, over the time from the first of them to
+   * now — but over one window at least, so a burst at the start (4 answers
+   * in 50 ms) counts as 4 a window, not 80/s. Counted over one window only,
+   * a server admitting 4/s was measured at 3 or 4 (a decrease to 2.7 or 3.6/s
+   * by the luck of where the window fell); over ~10 s it is 3.9-4.
+   * Null when nothing was admitted since: nothing to learn from.
+   */
+  private admittedRate(now: number): number | null {
+    const resumed = this.pause.until <= now ? this.pause.until : -Infinity;
+    let i = 0;
+    while (i < this.admittedAt.length && this.admittedAt[i]! < resumed) i++;
+    const count = this.admittedAt.length - i;
+    if (count === 0) return null;
+    const spanMs = Math.max(this.windowMs, now - this.admittedAt[i]!);
+    return (count * 1000) / spanMs;
   }
 
   private report(change: RateChange): void {

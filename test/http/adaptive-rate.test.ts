@@ -14,16 +14,30 @@ describe('AdaptiveRate (AIMD)', () => {
     expect(r.adaptedAt(5)).toBe(false);
   });
 
-  it('a 429 lowers the rate to 0.9 × what the server admitted, not the configured rate; it then grows 1% of that a second, up to the configured rate and no further', () => {
+  it('a 429 lowers the rate to 0.9 × what the server showed, not the configured rate; it climbs back quickly to 0.97 × of it, slowly to all of it, then 1% of it a second, up to the configured rate and no further', () => {
     const r = new AdaptiveRate({ configuredPerSecond: 100 });
     expect(r.throttled(10_000, 9_990, 4)).toBeCloseTo(3.6);
     expect(r.rateAt(10_000)).toBeCloseTo(3.6);
-    expect(r.rateAt(20_000)).toBeCloseTo(3.6 + 0.36); // 10 s later: +10%
-    expect(r.adaptedAt(20_000)).toBe(true);
-    // (100 - 3.6) / 0.036 s later it is back at the ceiling, and stays there.
-    expect(r.rateAt(10_000 + 2_700_000)).toBe(100);
-    expect(r.rateAt(10_000 + 9_000_000)).toBe(100);
-    expect(r.adaptedAt(10_000 + 9_000_000)).toBe(false);
+    // Quick: 2% of 4/s a second, 3.5 s to 0.97 × 4.
+    expect(r.rateAt(11_000)).toBeCloseTo(3.68);
+    expect(r.rateAt(13_500)).toBeCloseTo(3.88);
+    // Slow: 0.1% of 4/s a second, 30 s more to reach 4/s, where the 429 came.
+    expect(r.rateAt(28_500)).toBeCloseTo(3.94);
+    expect(r.rateAt(43_500)).toBeCloseTo(4);
+    expect(r.adaptedAt(43_500)).toBe(true);
+    // Past it (the limit was higher): 1% of 4/s a second, 10 s more: +0.4.
+    expect(r.rateAt(53_500)).toBeCloseTo(4.4);
+    // (100 - 4) / 0.04 s later it is back at the ceiling, and stays there.
+    expect(r.rateAt(43_500 + 2_400_000)).toBe(100);
+    expect(r.rateAt(43_500 + 9_000_000)).toBe(100);
+    expect(r.adaptedAt(43_500 + 9_000_000)).toBe(false);
+  });
+
+  it('checks its numbers', () => {
+    expect(() => new AdaptiveRate({ configuredPerSecond: 0 })).toThrow(/configured rate/);
+    expect(() => new AdaptiveRate({ configuredPerSecond: 10, decrease: 1 })).toThrow(/decrease/);
+    expect(() => new AdaptiveRate({ configuredPerSecond: 10, settle: 0.5 })).toThrow(/settle/);
+    expect(() => new AdaptiveRate({ configuredPerSecond: 10, probe: 0 })).toThrow(/probe/);
   });
 
   it('429s answering attempts sent before the last decrease are the same episode: no second decrease', () => {
@@ -33,8 +47,8 @@ describe('AdaptiveRate (AIMD)', () => {
     expect(r.rateAt(1010)).toBeCloseTo(9, 1);
     // Sent after it: a new 429 lowers again, from the lower of the rate in force and the admitted one.
     expect(r.throttled(3000, 2500, 8)).toBeCloseTo(7.2);
-    // An admitted rate above the rate in force (7.2 grown 1% over 1 s) never raises it.
-    expect(r.throttled(4000, 3500, 50)).toBeCloseTo(0.9 * 7.272, 3);
+    // An admitted rate above the rate in force (7.2 grown by 2% of 8 over 1 s) never raises it.
+    expect(r.throttled(4000, 3500, 50)).toBeCloseTo(0.9 * 7.36, 3);
   });
 
   it('never goes below 1% of the configured rate', () => {
@@ -72,7 +86,48 @@ describe('SlidingWindowGate learning a lower server limit (fake clock)', () => {
     for (const g of gaps) expect(g).toBeGreaterThanOrEqual(1000 / 3.7);
   });
 
-  it('client configured at 100/s, server admitting 4/s: at most 10% of requests throttled, and within 1.2 × requests / 4 of time', async () => {
+  it('learns the admitted rate over ~10 s, not one window: paced at 4/s, a 429 finds 4/s (one window would hold 3: a decrease to 2.7)', async () => {
+    let now = 0;
+    const gate = new SlidingWindowGate({ limit: 100, windowMs: 1000 }, { until: 0 }, () => now, 0, async (ms) => void (now += ms));
+    for (let t = 250; t <= 9_750; t += 250) {
+      now = t;
+      gate.admitted();
+    }
+    now = 10_000;
+    expect(gate.throttled(9_999)).toBeCloseTo(0.9 * 4, 2);
+  });
+
+  it('leaves a Retry-After pause out of what the server admitted (nothing is sent during it)', async () => {
+    let now = 0;
+    const pause: PauseState = { until: 0 };
+    const gate = new SlidingWindowGate({ limit: 100, windowMs: 1000 }, pause, () => now, 0, async (ms) => void (now += ms));
+    for (let t = 250; t <= 5_000; t += 250) {
+      now = t;
+      gate.admitted();
+    }
+    // A 429 at 5 s paused the API for a second; 4/s again after it.
+    pause.until = 6_000;
+    for (let t = 6_250; t <= 8_000; t += 250) {
+      now = t;
+      gate.admitted();
+    }
+    now = 8_250;
+    // Counted since the pause: 8 answers in 2 s. Counting the pause in would have made it 28 in 8 s (3.5/s).
+    expect(gate.throttled(8_200)).toBeCloseTo(0.9 * 4, 2);
+  });
+
+  it('a burst at the start counts over one window at least: 4 answers in 40 ms are 4/s, not 100/s', async () => {
+    let now = 0;
+    const gate = new SlidingWindowGate({ limit: 100, windowMs: 1000 }, { until: 0 }, () => now, 0, async (ms) => void (now += ms));
+    for (let t = 10; t <= 40; t += 10) {
+      now = t;
+      gate.admitted();
+    }
+    now = 50;
+    expect(gate.throttled(45)).toBeCloseTo(0.9 * 4, 2);
+  });
+
+  it('client configured at 100/s, server admitting 4/s: at most 2% of requests throttled, and within 1.1 × requests / 4 of time', async () => {
     let now = 0;
     const pause: PauseState = { until: 0 };
     const gate = new SlidingWindowGate({ limit: 100, windowMs: 1000 }, pause, () => now, undefined, async (ms) => void (now += ms));
@@ -91,9 +146,10 @@ describe('SlidingWindowGate learning a lower server limit (fake clock)', () => {
         pause.until = now + 1000; // Retry-After: 1
       }
     }
-    expect(throttled / (ok + throttled)).toBeLessThanOrEqual(0.1);
-    expect(now).toBeLessThanOrEqual(1.2 * (ok / 4) * 1000);
-    expect(gate.ratePerSecond()).toBeGreaterThan(3);
+    // The target is 10% and 1.2 ×; the rule does better, and a regression shows here first.
+    expect(throttled / (ok + throttled)).toBeLessThanOrEqual(0.02);
+    expect(now).toBeLessThanOrEqual(1.1 * (ok / 4) * 1000);
+    expect(gate.ratePerSecond()).toBeGreaterThan(3.5);
     expect(gate.ratePerSecond()).toBeLessThanOrEqual(4.5);
   });
 

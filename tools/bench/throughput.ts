@@ -223,8 +223,8 @@ export async function unknownLimit(ctx: BenchContext, n: number): Promise<void> 
       met: share <= 0.1 && ratio <= 1.2,
       details:
         `${c.throttled.secodaReads} × 429 of ${reads.length} Secoda reads; bound = ${c.secodaPages} Secoda pages answered / ${serverRate}/s; ` +
-        `measured = CLI process wall time (the org read, unlimited, runs alongside); the gate lowers its rate on a 429 to 0.9 × what the server admitted ` +
-        `and raises it 1% of that a second while no 429 comes (src/http/adaptive-rate.ts)`,
+        `measured = CLI process wall time (the org read, unlimited, runs alongside); the gate lowers its rate on a 429 to 0.9 × what the server admitted (over ~10 s) ` +
+        `and raises it while no 429 comes: 2% of that a second to 0.97 ×, 0.1% a second to all of it, then 1% (src/http/adaptive-rate.ts)`,
     });
   } finally {
     await sims.close();
