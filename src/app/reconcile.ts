@@ -76,6 +76,8 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
   let finalActions: ActionRecord[] | undefined;
   /** The full read's snapshot write, under way while the run plans (src/app/secoda-read.ts). */
   let snapshotSaved: (() => Promise<void>) | undefined;
+  /** The org snapshot's write, under way while Secoda is read and the run plans. */
+  let orgSaved: Promise<void> | undefined;
 
   try {
     // Reads first, both of them: a failed or malformed read aborts before any write.
@@ -94,11 +96,15 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
       checkAbort();
       deps.onProgress?.({ phase: 'pull', api: 'secoda', ...p });
     };
-    // Both APIs at once (src/app/read-both.ts); the org snapshot is stored while Secoda is still being read.
+    // Both APIs at once (src/app/read-both.ts). The org snapshot is stored while Secoda is still being read
+    // and the run plans: nothing before the first write needs it, and on Postgres, where it has a connection
+    // of its own, planning waited ~0.2 s for it (20,000 users, a first run). Awaited before the first write.
     const [firstRead, targetRead] = await readBoth(
       async (stopped) => {
         const read = await readSource(deps.source, log, (p) => (stopped(), onOrgPage(p)));
-        await store.saveOrgSnapshot(runId, read.users);
+        orgSaved = store.saveOrgSnapshot(runId, read.users);
+        // Observed at once: a failure is the run's error when awaited, never an unhandled rejection meanwhile.
+        orgSaved.catch(() => {});
         return read;
       },
       async (stopped) => {
@@ -190,7 +196,8 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
       error = `${source.invalid.length} source record(s) failed validation; deletes withheld`;
     }
     let holds = worded.holds;
-    // The Secoda snapshot is whole before any write (each outcome updates it) and before a run ends.
+    // Both snapshots are stored before any write (each outcome updates Secoda's) and before a run ends.
+    await orgSaved;
     await targetRead.snapshotSaved();
     if (!options.dryRun) {
       const watch = watchPause(store, deps.signal, log, deps.pausePollMs);
@@ -231,6 +238,7 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
   } catch (err) {
     // Never left writing behind a failed run (its own failure, if any, is a symptom of this one's).
     await snapshotSaved?.().catch(() => {});
+    await orgSaved?.catch(() => {});
     const message = (err as Error).message ?? String(err);
     if (err instanceof ApplyStoreError) sent = err.dispatched;
     // Only the shutdown itself, before any write, is "interrupted before any write"; a store failure is a failure.

@@ -1,7 +1,8 @@
 /**
  * A full read of Secoda is written to the snapshot while the run plans (and
- * reads the org again): that write must be done before the first write to
- * Secoda, and a failure of it fails the run before any write.
+ * reads the org again), and the org's pull to the org snapshot while Secoda
+ * is read and the run plans: both writes must be done before the first write
+ * to Secoda, and a failure of either fails the run before any write.
  */
 import { describe, expect, it } from 'vitest';
 import { reconcile } from '../../src/app/reconcile.js';
@@ -24,12 +25,12 @@ function seed(h: FaultHarness) {
   ]);
 }
 
-/** The store, with its snapshot write replaced by `replace` (given the real one). */
-function withSnapshotWrite(store: Store, replace: (real: Store['replaceSecodaSnapshot']) => Store['replaceSecodaSnapshot']): Store {
-  const real = store.replaceSecodaSnapshot.bind(store);
+/** The store, with its method `name` replaced by `replace` (given the real one). */
+function withStoreMethod<K extends 'replaceSecodaSnapshot' | 'saveOrgSnapshot'>(store: Store, name: K, replace: (real: Store[K]) => Store[K]): Store {
+  const real = (store[name] as (...args: unknown[]) => unknown).bind(store) as Store[K];
   return new Proxy(store, {
     get(target, prop) {
-      if (prop === 'replaceSecodaSnapshot') return replace(real);
+      if (prop === name) return replace(real);
       const value = Reflect.get(target, prop) as unknown;
       return typeof value === 'function' ? value.bind(target) : value;
     },
@@ -49,7 +50,7 @@ describe('the Secoda snapshot of a full read', () => {
     const store = await h.store();
     let savedAt: number | undefined;
     let plannedMeanwhile: string[] | undefined;
-    const slow = withSnapshotWrite(store, (real) => async (members, o) => {
+    const slow = withStoreMethod(store, 'replaceSecodaSnapshot', (real) => async (members, o) => {
       // Compared at once; the writes take longer than planning.
       o?.onCompared?.();
       await new Promise((r) => setTimeout(r, 300));
@@ -75,7 +76,7 @@ describe('the Secoda snapshot of a full read', () => {
     const h = await suite.start();
     seed(h);
     const store = await h.store();
-    const failing = withSnapshotWrite(store, () => async (_members, o) => {
+    const failing = withStoreMethod(store, 'replaceSecodaSnapshot', () => async (_members, o) => {
       if (afterCompare) o?.onCompared?.();
       await new Promise((r) => setTimeout(r, 50));
       throw new Error('disk full (injected)');
@@ -94,12 +95,48 @@ describe('the Secoda snapshot of a full read', () => {
   it('failing in a dry run, fails the dry run', async () => {
     const h = await suite.start();
     seed(h);
-    const failing = withSnapshotWrite(await h.store(), () => (_members, o) => {
+    const failing = withStoreMethod(await h.store(), 'replaceSecodaSnapshot', () => (_members, o) => {
       o?.onCompared?.();
       return Promise.reject(new Error('disk full (injected)'));
     });
     const report = await runWith(h, failing, true);
     expect(report.status).toBe('failed');
     expect(report.error).toBe('disk full (injected)');
+  });
+});
+
+describe('the org snapshot of a pull', () => {
+  it('is written while Secoda is read and the run plans, and before the first write, however long it takes', async () => {
+    const h = await suite.start();
+    seed(h);
+    const store = await h.store();
+    let savedAt: number | undefined;
+    let plannedMeanwhile: string[] | undefined;
+    const slow = withStoreMethod(store, 'saveOrgSnapshot', (real) => async (runId, users) => {
+      await new Promise((r) => setTimeout(r, 300));
+      plannedMeanwhile = (await store.listActions(runId)).map((a) => a.type).sort();
+      await real(runId, users);
+      savedAt = Date.now();
+    });
+    const report = await runWith(h, slow);
+    expect(report.status, report.error ?? '').toBe('succeeded');
+    const writes = h.secoda.requests.filter(isWrite);
+    expect(writes.map((q) => q.method).sort()).toEqual(['DELETE', 'POST']);
+    expect(Math.min(...writes.map((q) => q.at))).toBeGreaterThanOrEqual(savedAt!);
+    expect(plannedMeanwhile).toEqual(['delete', 'invite']);
+    expect((await store.listOrgSnapshot(report.runId)).map((u) => u.email).sort()).toEqual(['new@acme.com', 'root@acme.com']);
+  });
+
+  it.each([false, true])('failing, fails the run before any write and names the cause (dry run: %s)', async (dryRun) => {
+    const h = await suite.start();
+    seed(h);
+    const failing = withStoreMethod(await h.store(), 'saveOrgSnapshot', () => async () => {
+      await new Promise((r) => setTimeout(r, 50));
+      throw new Error('disk full (injected)');
+    });
+    const report = await runWith(h, failing, dryRun);
+    expect(report.status).toBe('failed');
+    expect(report.error).toBe('disk full (injected)');
+    expect(h.secoda.requests.filter(isWrite)).toEqual([]);
   });
 });

@@ -194,8 +194,22 @@ function phaseTimeline(run: CliRun, sims: Sims): string {
   const last = (qs: typeof reads) => Math.max(...qs.map((q) => q.doneAt ?? q.at));
   if (reads.length === 0 || writes.length === 0) return 'no reads or no writes';
   const firstReadsEnd = last(reads.filter((q) => q.at < first(writes)));
+  // Each list read from its first page's request to its last answer, from the run's first request: a second read of a list starts with page 1 again.
+  const t0 = first(reads);
+  const span = (qs: typeof reads) => `${fmtMs(first(qs) - t0)}–${fmtMs(last(qs) - t0)}`;
+  const listReads = (qs: typeof reads, isFirstPage: (q: (typeof reads)[number]) => boolean) => {
+    const out: (typeof reads)[] = [];
+    for (const q of [...qs].sort((a, b) => a.at - b.at)) {
+      if (isFirstPage(q) || out.length === 0) out.push([]);
+      out[out.length - 1]!.push(q);
+    }
+    return out;
+  };
+  const orgReads = listReads(sims.org.requests.filter((q) => q.method === 'GET'), (q) => (q.query.page_number ?? '1') === '1');
+  const secodaReads = listReads(sims.secoda.requests.filter((q) => q.method === 'GET' && q.at < first(writes)), (q) => (q.query.page ?? '1') === '1');
+  const within = [...orgReads.map((qs, i) => `org${i > 0 ? ' again' : ''} ${span(qs)}`), ...secodaReads.map((qs) => `Secoda ${span(qs)}`)].join(', ');
   return (
-    `start-up to first request ${fmtMs(first(reads) - run.spawnedAt)}, reads ${fmtMs(firstReadsEnd - first(reads))}, ` +
+    `start-up to first request ${fmtMs(first(reads) - run.spawnedAt)}, reads ${fmtMs(firstReadsEnd - first(reads))} (${within}), ` +
     `to the first write ${fmtMs(first(writes) - firstReadsEnd)}, first to last write ${fmtMs(last(writes) - first(writes))}, ` +
     `after the last write to exit ${fmtMs(run.exitedAt - last(writes))}`
   );
