@@ -19,11 +19,18 @@ export const MIGRATIONS_TABLE = '__drizzle_migrations';
 export const MIGRATIONS_SCHEMA = 'drizzle';
 
 /**
- * drizzle/ at the repo root: this module is src/store/migrate.ts under vitest
- * and dist/store/migrate.js after build, two levels below the root either way.
+ * drizzle/ at the package root: the nearest folder above this module that
+ * holds drizzle/meta/_journal.json. This module is src/store/migrate.ts under
+ * vitest, build/src/store/migrate.js in the tools build (which copies drizzle/
+ * to build/), and part of dist/cli.js or of a chunk in dist/chunks/ once the
+ * CLI is bundled (tools/bundle-cli.mjs): one to three levels down.
  */
 export function defaultMigrationsFolder(): string {
-  return fileURLToPath(new URL('../../drizzle', import.meta.url));
+  for (const up of ['../drizzle', '../../drizzle', '../../../drizzle']) {
+    const folder = fileURLToPath(new URL(up, import.meta.url));
+    if (existsSync(`${folder}/meta/_journal.json`)) return folder;
+  }
+  return fileURLToPath(new URL('../../drizzle', import.meta.url)); // checkFolder names it: missing
 }
 
 function checkFolder(folder: string): void {

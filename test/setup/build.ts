@@ -1,7 +1,8 @@
 /**
- * vitest globalSetup: compile src/ into dist/ once before the suite, so the
- * tests that spawn the built CLI (test/daemon) run on a fresh clone without a
- * prior `npm run build`, and never against a stale dist/.
+ * vitest globalSetup: compile src/ into dist/ once before the suite and bundle
+ * the CLI (tools/bundle-cli.mjs), so the tests that spawn the built CLI
+ * (test/daemon) run on a fresh clone without a prior `npm run build`, never
+ * against a stale dist/, and against what ships.
  *
  * Emit only (--noCheck, the tsc binary without npx): the suite's setup is
  * CPU-bound, and type-checking here took two thirds of the build's time.
@@ -12,7 +13,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const BUILD_ARGS = ['-p', 'tsconfig.build.json', '--noCheck'];
 
@@ -31,4 +32,7 @@ export default async function setup(): Promise<void> {
     if (!fresh) throw new Error(`build failed (tsc ${BUILD_ARGS.join(' ')}), no dist/cli.js:\n${output}`);
     console.warn(`warning: tsc ${BUILD_ARGS.join(' ')} reported errors; dist/ was emitted anyway:\n${output}`);
   }
+  // Then bundled, as `npm run build` does: the tests that spawn the CLI run what ships.
+  const { bundleCli } = (await import(pathToFileURL(join(root, 'tools', 'bundle-cli.mjs')).href)) as { bundleCli: () => Promise<void> };
+  await bundleCli();
 }
