@@ -72,6 +72,26 @@ export function mergeReads(a: SourceRead, b: SourceRead): SourceRead {
   };
 }
 
+/**
+ * Whether a second read adds nothing to the first: the same records in the
+ * same order, and no reason to hold deletes that the first lacks. Merged
+ * with it, the first then plans exactly as it did alone (an email seen twice
+ * counts once, with its highest role: here the same one), so its plan stands
+ * — the common case of a confirming read (the org did not change between
+ * the two), and a plan of 100,000 users is ~0.8 s not spent again.
+ */
+export function addsNothing(first: SourceRead, again: SourceRead): boolean {
+  if (again.users.length !== first.users.length) return false;
+  if (!again.deleteHolds.every((h) => first.deleteHolds.includes(h))) return false;
+  for (let i = 0; i < first.users.length; i++) {
+    const a = first.users[i]!;
+    const b = again.users[i]!;
+    if (a.id !== b.id || a.email !== b.email || a.name !== b.name || a.roles.length !== b.roles.length) return false;
+    for (let r = 0; r < a.roles.length; r++) if (a.roles[r] !== b.roles[r]) return false;
+  }
+  return true;
+}
+
 function mismatchHold(reported: number, collected: number): string {
   const what = `source pull inconsistent twice: the org API reported ${reported} users but ${collected} unique users were collected`;
   const why =

@@ -13,7 +13,7 @@ import type { Logger } from '../observe/logger.js';
 import type { ActionRecord, RunStatus, Store } from '../store/types.js';
 import { applyPlan, ApplyStoreError, type StoredAction } from './apply.js';
 import type { PageProgress, ProgressSink, SourcePort, TargetPort } from './ports.js';
-import { mergeReads, readSource, type SourceRead } from './pull.js';
+import { addsNothing, mergeReads, readSource, type SourceRead } from './pull.js';
 import { readBoth, type StopCheck } from './read-both.js';
 import { buildReport, summarise, type Report } from './report.js';
 import { reviewing } from './reviewed.js';
@@ -158,8 +158,10 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
     // both pulls are deleted.
     if (source.pages > 1 && plan.actions.some((a) => a.type === 'delete' && a.status === 'planned')) {
       log.info({ pages: source.pages }, 'deletes planned: reading the source once more to confirm who left');
-      source = mergeReads(source, await readSource(deps.source, log, onOrgPage));
-      ({ desired, plan } = planFor(source, current));
+      const again = await readSource(deps.source, log, onOrgPage);
+      const unchanged = addsNothing(source, again);
+      source = mergeReads(source, again);
+      if (!unchanged) ({ desired, plan } = planFor(source, current));
     }
     const stale = review.settle(plan);
     const worded = planText(plan);

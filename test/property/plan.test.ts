@@ -16,6 +16,8 @@ import type { SecodaUser } from '../../src/adapters/secoda-records.js';
 import { computePlan, type Plan, type PlanAction, type PlanOptions } from '../../src/core/plan.js';
 import { DEFAULT_ROLE_MAP } from '../../src/config/variables.js';
 import { parseRoleMap, SECODA_VOCABULARY, type SecodaRole } from '../../src/adapters/secoda-roles.js';
+import { parseGroupMap } from '../../src/config/parse-groups.js';
+import { addsNothing, mergeReads, type SourceRead } from '../../src/app/pull.js';
 
 const roleMap = parseRoleMap(DEFAULT_ROLE_MAP);
 const LOCALS = ['ann', 'bob', 'cy', 'dee', 'eve', 'fay', 'gus', 'hal', 'ivy', 'jo'];
@@ -267,5 +269,40 @@ describe('computePlan properties', () => {
       }),
       { numRuns: RUNS },
     );
+  });
+
+  it('a confirming read that adds nothing (the same records, no new hold) leaves the plan as the first read made it — which is why reconcile keeps it', () => {
+    const groupMap = parseGroupMap('developer:Engineering,analyst:Analysts,admin:Engineering', ['admin', 'developer', 'analyst'])!;
+    const readOf = (users: OrgUser[], deleteHolds: string[]): SourceRead => ({ users, deleteHolds, invalid: [], pulls: 1, pages: 2, notes: [] });
+    fc.assert(
+      fc.property(scenario, fc.boolean(), (s, withGroups) => {
+        const { options, current } = setup(s);
+        const first = readOf(s.org, s.deleteHolds);
+        // A copy, as a second pull of an unchanged org would bring.
+        const again = readOf(s.org.map((u) => ({ ...u, roles: [...u.roles] })), [...s.deleteHolds]);
+        expect(addsNothing(first, again)).toBe(true);
+        const merged = mergeReads(first, again);
+        const norm = { roleMap, defaultRole: s.defaultRole, roleOrder: SECODA_VOCABULARY.roles, ...(withGroups ? { groupMap } : {}) };
+        const alone = orgUsersToMembers(first.users, norm);
+        expect(orgUsersToMembers(merged.users, norm)).toEqual(alone);
+        expect(computePlan(orgUsersToMembers(merged.users, norm), current, { ...options, deleteHolds: merged.deleteHolds }))
+          .toEqual(computePlan(alone, current, options));
+      }),
+      { numRuns: RUNS / 4 },
+    );
+  });
+
+  it('a confirming read that differs in any record, in order, or with a new hold is planned again', () => {
+    const readOf = (users: OrgUser[], deleteHolds: string[] = []): SourceRead => ({ users, deleteHolds, invalid: [], pulls: 1, pages: 2, notes: [] });
+    const a: OrgUser = { id: 'o1', email: 'ann@acme.com', name: 'Ann', roles: ['developer'] };
+    const b: OrgUser = { id: 'o2', email: 'bob@acme.com', name: 'Bob', roles: ['analyst', 'developer'] };
+    const first = readOf([a, b]);
+    expect(addsNothing(first, readOf([a, { ...b }]))).toBe(true);
+    for (const changed of [
+      readOf([a]), readOf([b, a]), readOf([a, b, a]),
+      readOf([a, { ...b, id: 'o3' }]), readOf([a, { ...b, email: 'Bob@acme.com' }]), readOf([a, { ...b, name: 'Robert' }]),
+      readOf([a, { ...b, roles: ['analyst'] }]), readOf([a, { ...b, roles: ['developer', 'analyst'] }]),
+      readOf([a, b], ['source pull inconsistent twice']),
+    ]) expect(addsNothing(first, changed), JSON.stringify(changed)).toBe(false);
   });
 });
