@@ -68,6 +68,19 @@ function serverWindow(limit: number, windowMs: number) {
   };
 }
 
+/** A gate configured at 100/s on a fake clock, and answers other than 429 reported at `from`, `from + step`, ... `to` (ms). */
+function learningGate(pause: PauseState = { until: 0 }) {
+  const clock = { now: 0 };
+  const gate = new SlidingWindowGate({ limit: 100, windowMs: 1000 }, pause, () => clock.now, 0, async (ms) => void (clock.now += ms));
+  const admitEvery = (from: number, to: number, step: number) => {
+    for (let t = from; t <= to; t += step) {
+      clock.now = t;
+      gate.admitted();
+    }
+  };
+  return { gate, clock, admitEvery };
+}
+
 describe('SlidingWindowGate learning a lower server limit (fake clock)', () => {
   it('after a 429 the gate paces starts evenly at the learned rate, and reports the change', async () => {
     let now = 0;
@@ -86,44 +99,29 @@ describe('SlidingWindowGate learning a lower server limit (fake clock)', () => {
     for (const g of gaps) expect(g).toBeGreaterThanOrEqual(1000 / 3.7);
   });
 
-  it('learns the admitted rate over ~10 s, not one window: paced at 4/s, a 429 finds 4/s (one window would hold 3: a decrease to 2.7)', async () => {
-    let now = 0;
-    const gate = new SlidingWindowGate({ limit: 100, windowMs: 1000 }, { until: 0 }, () => now, 0, async (ms) => void (now += ms));
-    for (let t = 250; t <= 9_750; t += 250) {
-      now = t;
-      gate.admitted();
-    }
-    now = 10_000;
+  it('learns the admitted rate over ~10 s, not one window: paced at 4/s, a 429 finds 4/s (one window would hold 3: a decrease to 2.7)', () => {
+    const { gate, clock, admitEvery } = learningGate();
+    admitEvery(250, 9_750, 250);
+    clock.now = 10_000;
     expect(gate.throttled(9_999)).toBeCloseTo(0.9 * 4, 2);
   });
 
-  it('leaves a Retry-After pause out of what the server admitted (nothing is sent during it)', async () => {
-    let now = 0;
+  it('leaves a Retry-After pause out of what the server admitted (nothing is sent during it)', () => {
     const pause: PauseState = { until: 0 };
-    const gate = new SlidingWindowGate({ limit: 100, windowMs: 1000 }, pause, () => now, 0, async (ms) => void (now += ms));
-    for (let t = 250; t <= 5_000; t += 250) {
-      now = t;
-      gate.admitted();
-    }
+    const { gate, clock, admitEvery } = learningGate(pause);
+    admitEvery(250, 5_000, 250);
     // A 429 at 5 s paused the API for a second; 4/s again after it.
     pause.until = 6_000;
-    for (let t = 6_250; t <= 8_000; t += 250) {
-      now = t;
-      gate.admitted();
-    }
-    now = 8_250;
+    admitEvery(6_250, 8_000, 250);
+    clock.now = 8_250;
     // Counted since the pause: 8 answers in 2 s. Counting the pause in would have made it 28 in 8 s (3.5/s).
     expect(gate.throttled(8_200)).toBeCloseTo(0.9 * 4, 2);
   });
 
-  it('a burst at the start counts over one window at least: 4 answers in 40 ms are 4/s, not 100/s', async () => {
-    let now = 0;
-    const gate = new SlidingWindowGate({ limit: 100, windowMs: 1000 }, { until: 0 }, () => now, 0, async (ms) => void (now += ms));
-    for (let t = 10; t <= 40; t += 10) {
-      now = t;
-      gate.admitted();
-    }
-    now = 50;
+  it('a burst at the start counts over one window at least: 4 answers in 40 ms are 4/s, not 100/s', () => {
+    const { gate, clock, admitEvery } = learningGate();
+    admitEvery(10, 40, 10);
+    clock.now = 50;
     expect(gate.throttled(45)).toBeCloseTo(0.9 * 4, 2);
   });
 
