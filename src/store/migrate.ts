@@ -9,7 +9,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { PGlite } from '@electric-sql/pglite';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { StoreError } from './errors.js';
 
 /** Key of the advisory lock held while migrating ("secoda-user-sync migrate"). */
@@ -49,7 +48,9 @@ const migrationConfig = (migrationsFolder: string) => ({
 export async function migratePglite(client: PGlite, migrationsFolder = defaultMigrationsFolder()): Promise<void> {
   checkFolder(migrationsFolder);
   // Each backend's modules are loaded by that backend only (start-up time of a run on the other).
-  const { migrate: migratePgliteDb } = await import('drizzle-orm/pglite/migrator');
+  const [{ drizzle: drizzlePglite }, { migrate: migratePgliteDb }] = await Promise.all([
+    import('drizzle-orm/pglite'), import('drizzle-orm/pglite/migrator'),
+  ]);
   await migratePgliteDb(drizzlePglite({ client }), migrationConfig(migrationsFolder));
 }
 

@@ -6,7 +6,6 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import type postgres from 'postgres';
 import { describeCause, databaseUrlScrubber, redactDatabaseUrl, StoreError } from './errors.js';
 import { defaultMigrationsFolder, migratePglite, migratePostgres } from './migrate.js';
@@ -143,7 +142,9 @@ async function openPglite(dataDir: string, migrationsFolder: string, opts: OpenS
  * The Store over an open, migrated PGlite client; closing the store closes the client. `lost` resolves
  * (with why) when another process may have taken the database: the run lock and the leadership go with it.
  */
-export function pgliteStore(client: PGlite, opts: { lost?: Promise<string>; onClose?: () => void } = {}): Store {
+export async function pgliteStore(client: PGlite, opts: { lost?: Promise<string>; onClose?: () => void } = {}): Promise<Store> {
+  // Loaded by this backend only, like postgres.js: drizzle's PGlite driver imports PGlite's modules (~40 ms).
+  const { drizzle: drizzlePglite } = await import('drizzle-orm/pglite');
   return withRunLock(createQueryStore(drizzlePglite({ client }), {
     kind: 'pglite',
     scrub: (t) => t,

@@ -102,7 +102,7 @@ async function createPooled(): Promise<Pooled> {
   // The lock file, as openStore takes it: a child process pointed here by mistake fails instead of corrupting it.
   const lock = acquireDirLock(dataDir);
   const client = await PGlite.create(pgliteOptions(dataDir));
-  const store = pgliteStore(client, { lost: lock.lost, onClose: () => lock.release() });
+  const store = await pgliteStore(client, { lost: lock.lost, onClose: () => lock.release() });
   return {
     dataDir,
     store,
