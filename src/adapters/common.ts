@@ -1,5 +1,5 @@
 /** Small helpers shared by the adapters. */
-import type { z } from 'zod';
+import type * as z from './zod.js';
 import {
   AbortedError,
   ApiError,

@@ -9,25 +9,22 @@
  * names what is wrong; the two are property-tested to agree
  * (test/adapters/records-fast.test.ts).
  */
-import { z } from 'zod';
+import * as z from './zod.js';
 
-const Id = z
-  .union([z.string(), z.number()])
-  .nullish()
-  .transform((v) => (v === null || v === undefined ? '' : String(v)));
-const Email = z
-  .string()
-  .refine((e) => e.trim().length > 0, 'empty')
-  .refine((e) => e.trim().length === 0 || e.includes('@'), 'not an email address');
-const Name = z
-  .string()
-  .nullish()
-  .transform((v) => v ?? '');
+const Id = z.pipe(
+  z.nullish(z.union([z.string(), z.number()])),
+  z.transform((v) => (v === null || v === undefined ? '' : String(v))),
+);
+const Email = z.string().check(
+  z.refine((e) => e.trim().length > 0, 'empty'),
+  z.refine((e) => e.trim().length === 0 || e.includes('@'), 'not an email address'),
+);
+const Name = z.pipe(z.nullish(z.string()), z.transform((v) => v ?? ''));
 const Roles = z.array(z.string());
 
 export const OrgUserRecord = z.object({ id: Id, email: Email, name: Name, roles: Roles });
 /** A list item whose roles may be absent (null or missing: unknown, to be read per user). */
-const ListItemMaybeRoles = z.object({ id: Id, email: Email, name: Name, roles: Roles.nullish() });
+const ListItemMaybeRoles = z.object({ id: Id, email: Email, name: Name, roles: z.nullish(Roles) });
 /** A list item whose roles are not used (ORG_ROLES_FROM=user). */
 const ListItemNoRoles = z.object({ id: Id, email: Email, name: Name });
 

@@ -29,7 +29,7 @@
  * (its concurrency limit and the org rate gate); one that fails, or answers
  * another user or no roles, fails the whole pull before any write.
  */
-import { z } from 'zod';
+import * as z from './zod.js';
 import type { InvalidRecord, SourcePort, SourcePull, SourceUser } from '../app/ports.js';
 import type { HttpClient, HttpResponse } from '../http/client.js';
 import { ORG_LIST_PARAMS, ORG_MAX_PAGE_SIZE, ORG_PATHS } from './org-paths.js';
@@ -73,7 +73,7 @@ export interface OrgAdapter extends SourcePort {
 }
 
 const Envelope = z.object({
-  count: z.number().int().nonnegative(),
+  count: z.int().check(z.nonnegative()),
   items: z.array(z.unknown()),
 });
 

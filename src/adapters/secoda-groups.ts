@@ -19,13 +19,13 @@
  * name, the same members — is deleted, keeping the group the answer named.
  * (Left in place, the next run would stop on a name two groups answer to.)
  */
-import { z } from 'zod';
+import * as z from './zod.js';
 import { groupKey } from '../core/groups.js';
 import type { HttpClient, HttpResponse } from '../http/client.js';
 import { badResponse, describeIssues, hadAmbiguousAttempt } from './common.js';
 import { readPagedList, type SecodaPageProgress } from './secoda-pages.js';
 import { SECODA_PATHS } from './secoda-paths.js';
-import { isNone } from './secoda-records.js';
+import { isNone, preprocess } from './secoda-records.js';
 
 export interface SecodaGroup {
   id: string;
@@ -34,12 +34,12 @@ export interface SecodaGroup {
   users: string[] | null;
 }
 
-const idText = z.preprocess((v) => (isNone(v) ? undefined : typeof v === 'number' ? String(v) : v), z.string().refine((s) => s.trim().length > 0, 'empty'));
+const idText = preprocess((v) => (isNone(v) ? undefined : typeof v === 'number' ? String(v) : v), z.string().check(z.refine((s) => s.trim().length > 0, 'empty')));
 
 const SecodaGroupRecord = z.object({
   id: idText,
-  name: z.preprocess((v) => (isNone(v) ? '' : v), z.string()),
-  users: z.preprocess((v) => (isNone(v) ? null : v), z.array(idText).nullable()),
+  name: preprocess((v) => (isNone(v) ? '' : v), z.string()),
+  users: preprocess((v) => (isNone(v) ? null : v), z.nullable(z.array(idText))),
 });
 
 export interface SecodaGroupsAdapter {

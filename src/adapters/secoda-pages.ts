@@ -24,7 +24,7 @@
  * count — failing on it would fail every run against such a server, while the
  * harm this guards against (missed users invited again) only comes from fewer.
  */
-import { z } from 'zod';
+import * as z from './zod.js';
 import type { HttpClient, HttpResponse } from '../http/client.js';
 import { badResponse, describeIssues, IncompleteReadError } from './common.js';
 import { pagesInOrder } from './pages-in-order.js';
@@ -46,7 +46,7 @@ export interface PagedList<T> {
   /** Names the records in messages ("user", "group"). */
   noun: string;
   path: string;
-  parse: z.ZodType<T>;
+  parse: z.ZodMiniType<T>;
   /** What `parse` makes of a record it accepts, faster, for the shapes it knows; undefined: ask `parse`. */
   fast?: (raw: unknown) => T | undefined;
   /** A record served on two pages (records added before it while paging) is one record: the later copy wins. */
@@ -61,10 +61,10 @@ export interface ReadOptions {
 
 const ListEnvelope = z.object({
   results: z.array(z.unknown()),
-  count: z.unknown().optional(),
-  total_pages: z.unknown().optional(),
-  meta: z.unknown().optional(),
-  links: z.unknown().optional(),
+  count: z.optional(z.unknown()),
+  total_pages: z.optional(z.unknown()),
+  meta: z.optional(z.unknown()),
+  links: z.optional(z.unknown()),
 });
 type Envelope = z.infer<typeof ListEnvelope>;
 
@@ -91,7 +91,7 @@ function pageNumberOf(v: unknown): number | null | 'bad' {
 type PageAnswer = Pick<HttpResponse, 'url' | 'status' | 'attempts' | 'history'>;
 
 /** A page as it waits for its turn: the envelope's fields, and each record already parsed (its error, if any, surfaces when the page is taken). */
-type Page<T> = Omit<Envelope, 'results'> & { records: ReturnType<z.ZodType<T>['safeParse']>[] };
+type Page<T> = Omit<Envelope, 'results'> & { records: ReturnType<z.ZodMiniType<T>['safeParse']>[] };
 
 /** Pages page 1 announces, or null when it does not (see the top of this file). */
 function plannedPages(env: Page<unknown>): number | null {

@@ -9,7 +9,7 @@
  * reads it or names what is wrong; the two are property-tested to agree
  * (test/adapters/records-fast.test.ts).
  */
-import { z } from 'zod';
+import * as z from './zod.js';
 
 /** A Secoda user, after payload validation and quirk clean-up ("None", "True"). */
 export interface SecodaUser {
@@ -24,13 +24,16 @@ export interface SecodaUser {
   disabled: boolean;
 }
 
+/** zod's preprocess (classic only): `fn` first, its result checked by `schema`. */
+export const preprocess = <S extends z.ZodMiniType>(fn: (v: unknown) => unknown, schema: S) => z.pipe(z.transform(fn), schema);
+
 export const isNone = (v: unknown): boolean => v === null || v === undefined || (typeof v === 'string' && v.trim().toLowerCase() === 'none');
 
 /** "None" / null / missing -> ''; strings kept. */
-const optText = z.preprocess((v) => (isNone(v) ? '' : v), z.string());
+const optText = preprocess((v) => (isNone(v) ? '' : v), z.string());
 
 /** true/false, "True"/"False" (any case), 0/1; "None" / null / missing -> false. */
-const boolish = z.preprocess((v) => {
+const boolish = preprocess((v) => {
   if (isNone(v)) return false;
   if (typeof v === 'string') {
     const s = v.trim().toLowerCase();
@@ -42,16 +45,16 @@ const boolish = z.preprocess((v) => {
 }, z.boolean());
 
 export const SecodaUserRecord = z.object({
-  id: z.preprocess(
+  id: preprocess(
     (v) => (isNone(v) ? undefined : typeof v === 'number' ? String(v) : v),
-    z.string().refine((s) => s.trim().length > 0, 'empty'),
+    z.string().check(z.refine((s) => s.trim().length > 0, 'empty')),
   ),
   // No email (missing, null, "None", blank) is a fact about the account, not a broken answer.
-  email: optText.transform((s) => s.trim()),
+  email: z.pipe(optText, z.transform((s) => s.trim())),
   first_name: optText,
   last_name: optText,
   // Only a real null / missing is ''; the string "None" is kept as 'none' so the report can tell them apart.
-  role: z.preprocess((v) => (v === null || v === undefined ? '' : v), z.string().transform((s) => s.trim().toLowerCase())),
+  role: preprocess((v) => (v === null || v === undefined ? '' : v), z.pipe(z.string(), z.transform((s) => s.trim().toLowerCase()))),
   pending: boolish,
   is_service_account: boolish,
   disabled: boolish,
@@ -70,6 +73,8 @@ export function toSecodaUser(v: z.infer<typeof SecodaUserRecord>): SecodaUser {
   };
 }
 
+/** A list record as the adapter reads it: checked, cleaned up, then a SecodaUser. */
+export const SecodaUserSchema = z.pipe(SecodaUserRecord, z.transform(toSecodaUser));
 
 /** boolish without zod: undefined when the schema would refuse the value. */
 function readBool(v: unknown): boolean | undefined {

@@ -13,7 +13,7 @@
  */
 import type { HttpClient, HttpResponse } from '../http/client.js';
 import { SECODA_PATHS } from './secoda-paths.js';
-import { readSecodaUserFast, SecodaUserRecord, toSecodaUser, type SecodaUser } from './secoda-records.js';
+import { readSecodaUserFast, SecodaUserSchema, type SecodaUser } from './secoda-records.js';
 import { readPagedList, type PagedList, type SecodaPageProgress } from './secoda-pages.js';
 import { badResponse, describeIssues, resolveExistingOnInvite, saysAlreadyExists, statusError } from './common.js';
 
@@ -53,7 +53,7 @@ export interface SecodaAdapter {
 const USERS: PagedList<SecodaUser> = {
   noun: 'user',
   path: SECODA_PATHS.users(),
-  parse: SecodaUserRecord.transform(toSecodaUser),
+  parse: SecodaUserSchema,
   fast: readSecodaUserFast,
   idOf: (u) => u.id,
 };
@@ -72,9 +72,9 @@ export function createSecodaAdapter(client: HttpClient, opts: SecodaAdapterOptio
   function parseUser(res: HttpResponse, method: string): SecodaUser {
     const fast = readSecodaUserFast(res.body);
     if (fast !== undefined) return fast;
-    const r = SecodaUserRecord.safeParse(res.body);
+    const r = SecodaUserSchema.safeParse(res.body);
     if (!r.success) throw badResponse(client, method, res, `a malformed user: ${describeIssues(r.error)}`);
-    return toSecodaUser(r.data);
+    return r.data;
   }
 
   async function getUser(id: string): Promise<SecodaUser | null> {

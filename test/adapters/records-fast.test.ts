@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ORG_ITEM_SCHEMAS, readOrgItemFast, type OrgItemRoles } from '../../src/adapters/org-records.js';
-import { readSecodaUserFast, SecodaUserRecord, toSecodaUser } from '../../src/adapters/secoda-records.js';
+import { readSecodaUserFast, SecodaUserSchema } from '../../src/adapters/secoda-records.js';
 
 const tricky = fc.constantFrom(
   'None', 'none', ' NONE ', 'True', 'false', ' TRUE ', 'FALSE', 'yes', '', '  ', 'a@b.c', ' A@B.C ', '@', 'x', 'Editor', ' admin ', 'owner',
@@ -35,7 +35,7 @@ const orgItem = recordOf({
   email: mostly(fc.oneof(tricky, fc.emailAddress(), fc.string())), id: mostly(fc.oneof(fc.string(), fc.integer(), fc.double(), fc.constant(null))),
   name: text, roles: mostly(fc.oneof(fc.array(tricky), fc.constant(null), fc.array(value))),
 });
-const secodaSchema = SecodaUserRecord.transform(toSecodaUser);
+const secodaSchema = SecodaUserSchema;
 const ROLE_MODES: readonly OrgItemRoles[] = ['required', 'optional', 'ignored'];
 
 describe('Secoda user records', () => {
