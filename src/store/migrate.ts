@@ -6,9 +6,10 @@
  * once could both try to create the tables. We hold a session-level advisory
  * lock on one dedicated connection around it.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { PGlite } from '@electric-sql/pglite';
+import type postgres from 'postgres';
 import { StoreError } from './errors.js';
 
 /** Key of the advisory lock held while migrating ("secoda-user-sync migrate"). */
@@ -55,6 +56,27 @@ export async function migratePglite(client: PGlite, migrationsFolder = defaultMi
 }
 
 /**
+ * Whether every migration in the folder is applied, by the migrator's own
+ * test (the latest applied is no older than the newest migration), in one
+ * query on a connection the caller opened anyway. Most opens find the schema
+ * current and skip the migrator's locked connection: ~40 ms of every start.
+ * A database without the migrations table is not current.
+ */
+export async function postgresSchemaIsCurrent(sql: postgres.Sql, migrationsFolder = defaultMigrationsFolder()): Promise<boolean> {
+  checkFolder(migrationsFolder);
+  const journal = JSON.parse(readFileSync(`${migrationsFolder}/meta/_journal.json`, 'utf8')) as { entries: { when: number }[] };
+  const newest = Math.max(...journal.entries.map((e) => e.when));
+  try {
+    const [row] = await sql`select max(created_at) as at from ${sql(MIGRATIONS_SCHEMA)}.${sql(MIGRATIONS_TABLE)}`;
+    return row?.at !== null && row?.at !== undefined && Number(row.at) >= newest;
+  } catch (err) {
+    // undefined_table, invalid_schema_name: never migrated.
+    if (['42P01', '3F000'].includes((err as { code?: string }).code ?? '')) return false;
+    throw err;
+  }
+}
+
+/**
  * Applies pending migrations to Postgres on a dedicated single connection,
  * under `pg_advisory_lock`. Connection errors are thrown raw: the caller
  * redacts them.
@@ -67,6 +89,8 @@ export async function migratePostgres(databaseUrl: string, migrationsFolder = de
   // max: 1 -> the lock, the migrator's queries and its transaction, and the unlock all share one session.
   const sql = postgres(databaseUrl, {
     max: 1,
+    // No array types to parse here: not fetching them saves a round trip on connecting.
+    fetch_types: false,
     onnotice: () => {},
     connect_timeout: 10,
     connection: { application_name: 'secoda-user-sync:migrate' },

@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import type postgres from 'postgres';
 import { describeCause, databaseUrlScrubber, redactDatabaseUrl, StoreError } from './errors.js';
-import { defaultMigrationsFolder, migratePglite, migratePostgres } from './migrate.js';
+import { defaultMigrationsFolder, migratePglite, migratePostgres, postgresSchemaIsCurrent } from './migrate.js';
 import { acquireDirLock, type DirLock } from './lockfile.js';
 import { createQueryStore } from './queries.js';
 import { LEADER_LOCK_KEY, memoryRunLocker, postgresRunLocker, RUN_LOCK_KEY, type RunLocker } from './run-lock.js';
@@ -50,13 +50,6 @@ async function openPostgres(databaseUrl: string, migrationsFolder: string, opts:
   if (!/^postgres(ql)?:\/\//i.test(databaseUrl)) {
     throw new StoreError(`DATABASE_URL must be a postgres:// or postgresql:// URL, got ${where}`, 'E_BAD_URL');
   }
-  if (!opts.skipMigrations) {
-    try {
-      await migratePostgres(databaseUrl, migrationsFolder);
-    } catch (err) {
-      fail(err, 'cannot migrate the database at');
-    }
-  }
 
   // postgres.js is loaded by this backend only: an embedded-store run does not pay its start-up.
   const [{ default: postgresClient }, { drizzle: drizzlePostgres }] = await Promise.all([import('postgres'), import('drizzle-orm/postgres-js')]);
@@ -77,14 +70,13 @@ async function openPostgres(databaseUrl: string, migrationsFolder: string, opts:
     scrub,
     close: () => client.end({ timeout: 5 }),
   }), postgresRunLocker(databaseUrl, scrub, RUN_LOCK_KEY), postgresRunLocker(databaseUrl, scrub, LEADER_LOCK_KEY));
-  if (opts.skipMigrations) {
-    // Nothing has connected yet: fail now, with a clear message, rather than on the first query.
-    try {
-      await client`select 1`;
-    } catch (err) {
-      await client.end({ timeout: 1 }).catch(() => {});
-      fail(err, 'cannot connect to the database at');
-    }
+  // Nothing has connected yet: fail now, with a clear message, rather than on the first query.
+  try {
+    if (opts.skipMigrations) await client`select 1`;
+    else if (!(await postgresSchemaIsCurrent(client, migrationsFolder))) await migratePostgres(databaseUrl, migrationsFolder);
+  } catch (err) {
+    await client.end({ timeout: 1 }).catch(() => {});
+    fail(err, opts.skipMigrations ? 'cannot connect to the database at' : 'cannot migrate the database at');
   }
   return store;
 }

@@ -56,6 +56,8 @@ export function postgresRunLocker(databaseUrl: string, scrub: (s: string) => str
       const postgres = await loadPostgres();
       const sql = postgres(databaseUrl, {
         max: 1,
+        // No array types to parse on this connection: not fetching them saves a round trip on connecting.
+        fetch_types: false,
         idle_timeout: 0,
         max_lifetime: null,
         onnotice: () => {},
@@ -99,7 +101,7 @@ export function postgresRunLocker(databaseUrl: string, scrub: (s: string) => str
     },
     async holder() {
       const postgres = await loadPostgres();
-      const sql = postgres(databaseUrl, { max: 1, onnotice: () => {}, connect_timeout: 10 });
+      const sql = postgres(databaseUrl, { max: 1, fetch_types: false, onnotice: () => {}, connect_timeout: 10 });
       try {
         const rows = await sql`
           select a.application_name, a.client_addr::text as addr, a.pid, a.backend_start

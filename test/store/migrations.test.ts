@@ -7,7 +7,7 @@ import { PGlite } from '@electric-sql/pglite';
 import postgres from 'postgres';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StoreError } from '../../src/store/errors.js';
-import { defaultMigrationsFolder } from '../../src/store/migrate.js';
+import { defaultMigrationsFolder, MIGRATION_LOCK_KEY } from '../../src/store/migrate.js';
 import { openStore, pgliteOptions, runMigrations } from '../../src/store/open.js';
 import { createTestDbConfig, type TestDbConfig, testServerUrl } from '../helpers/db.js';
 import { expectFreshSchema, rawSession } from '../helpers/fresh-schema.js';
@@ -161,6 +161,22 @@ describe('migrations', () => {
       `select count(*)::int as n from pg_locks where locktype = 'advisory' and database = (select oid from pg_database where datname = current_database())`,
     );
     expect(locks[0].n).toBe(0);
+  });
+
+  it.skipIf(!testServerUrl())('an open that finds the schema current runs no migrator (it would wait for the migration lock)', async () => {
+    const cfg = await freshConfig();
+    await runMigrations(cfg);
+    const holder = postgres(cfg.databaseUrl!, { max: 1, onnotice: () => {} });
+    try {
+      // Another process migrating: the migrator waits for this lock; a run that needs no migration must not.
+      await holder`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`;
+      const opened = openStore(cfg);
+      const waited = await Promise.race([opened.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), 2_000))]);
+      expect(waited, 'openStore waited for the migration lock on a current schema').toBe(false);
+      await (await opened).close();
+    } finally {
+      await holder.end({ timeout: 5 });
+    }
   });
 
   it('drizzle/ is in sync with src/store/schema.ts (drizzle-kit generate finds nothing to do)', async () => {
