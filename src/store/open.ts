@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import type postgres from 'postgres';
 import { describeCause, databaseUrlScrubber, redactDatabaseUrl, StoreError } from './errors.js';
-import { defaultMigrationsFolder, migratePglite, migratePostgres, postgresSchemaIsCurrent } from './migrate.js';
+import { defaultMigrationsFolder, LATEST_APPLIED_SQL, migratePglite, migratePostgres, schemaIsCurrent } from './migrate.js';
 import { acquireDirLock, type DirLock } from './lockfile.js';
 import { createQueryStore } from './queries.js';
 import { LEADER_LOCK_KEY, memoryRunLocker, postgresRunLocker, RUN_LOCK_KEY, type RunLocker } from './run-lock.js';
@@ -73,7 +73,9 @@ async function openPostgres(databaseUrl: string, migrationsFolder: string, opts:
   // Nothing has connected yet: fail now, with a clear message, rather than on the first query.
   try {
     if (opts.skipMigrations) await client`select 1`;
-    else if (!(await postgresSchemaIsCurrent(client, migrationsFolder))) await migratePostgres(databaseUrl, migrationsFolder);
+    else if (!(await schemaIsCurrent(async () => (await client.unsafe(LATEST_APPLIED_SQL))[0]?.at, migrationsFolder))) {
+      await migratePostgres(databaseUrl, migrationsFolder);
+    }
   } catch (err) {
     await client.end({ timeout: 1 }).catch(() => {});
     fail(err, opts.skipMigrations ? 'cannot connect to the database at' : 'cannot migrate the database at');
@@ -118,7 +120,8 @@ async function openPglite(dataDir: string, migrationsFolder: string, opts: OpenS
     throw new StoreError(`cannot open the embedded database in ${dir}: ${message}`, code);
   }
   try {
-    if (!opts.skipMigrations) await migratePglite(client, migrationsFolder);
+    const latestApplied = async () => (await client.query<{ at: unknown }>(LATEST_APPLIED_SQL)).rows[0]?.at;
+    if (!opts.skipMigrations && !(await schemaIsCurrent(latestApplied, migrationsFolder))) await migratePglite(client, migrationsFolder);
   } catch (err) {
     await client.close().catch(() => {});
     unlock();
