@@ -68,8 +68,15 @@ export interface TargetRead {
   records?: Map<string, TargetSnapshotMember>;
   record: SecodaReadRecord;
   /**
-   * Resolves once a full read is written to the snapshot (at once in snapshot
-   * mode); rejects with the store's error. Await it before the first write.
+   * Starts writing a full read to the snapshot (nothing in snapshot mode);
+   * resolves once the stored rows are compared with the list, the
+   * differences then being written while the run plans. Rejects with the
+   * store's error when the comparison fails.
+   */
+  startSave: () => Promise<void>;
+  /**
+   * Resolves once the save started is written (at once when none was);
+   * rejects with the store's error. Await it before the first write.
    */
   snapshotSaved: () => Promise<void>;
 }
@@ -89,6 +96,7 @@ export async function readTarget(
         current: target.membersOf(rows),
         records: new Map(rows.map((r) => [r.id, r])),
         record: recordOf(decision, decision.snapshotAt),
+        startSave: () => Promise.resolve(),
         snapshotSaved: () => Promise.resolve(),
       };
     }
@@ -96,16 +104,22 @@ export async function readTarget(
   }
   const at = new Date();
   const current = await target.listMembers(onPage);
+  let saving: Promise<void> | undefined;
   // The differences are written while the run plans (and reads the org again): the plan needs only the list
-  // in memory, and a first run's 20,000 rows take a few hundred ms. The caller awaits them before its first
-  // write. The comparison is awaited here (see syncSecodaSnapshot).
-  let compared!: () => void;
-  const comparing = new Promise<void>((resolve) => (compared = resolve));
-  const saving = store.replaceSecodaSnapshot(current, { onCompared: compared });
-  // Observed at once: a failure is the run's error when awaited, never an unhandled rejection meanwhile.
-  saving.catch(() => {});
-  await Promise.race([comparing, saving]);
-  return { current, record: recordOf({ ...decision, ageMs: 0 }, at), snapshotSaved: () => saving };
+  // in memory, and a first run's 20,000 rows take a few hundred ms. The caller starts the write once it has
+  // read what it plans with, and awaits it before its first write. The comparison is awaited here (see
+  // syncSecodaSnapshot).
+  let started: Promise<void> | undefined;
+  const startSave = () =>
+    (started ??= (async () => {
+      let compared!: () => void;
+      const comparing = new Promise<void>((resolve) => (compared = resolve));
+      saving = store.replaceSecodaSnapshot(current, { onCompared: compared });
+      // Observed at once: a failure is the run's error when awaited, never an unhandled rejection meanwhile.
+      saving.catch(() => {});
+      await Promise.race([comparing, saving]);
+    })());
+  return { current, record: recordOf({ ...decision, ageMs: 0 }, at), startSave, snapshotSaved: () => saving ?? Promise.resolve() };
 }
 
 function recordOf(d: SecodaReadDecision, at: Date | null): SecodaReadRecord {

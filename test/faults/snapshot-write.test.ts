@@ -1,8 +1,9 @@
 /**
  * A full read of Secoda is written to the snapshot while the run plans (and
- * reads the org again), and the org's pull to the org snapshot while Secoda
- * is read and the run plans: both writes must be done before the first write
- * to Secoda, and a failure of either fails the run before any write.
+ * reads the org again), once it has read what it plans with; the org's pull
+ * to the org snapshot while Secoda is read and the run plans: both writes
+ * must be done before the first write to Secoda, and a failure of either
+ * fails the run before any write.
  */
 import { describe, expect, it } from 'vitest';
 import { reconcile } from '../../src/app/reconcile.js';
@@ -90,6 +91,31 @@ describe('the Secoda snapshot of a full read', () => {
     const again = await runWith(h, store);
     expect(again.status, again.error ?? '').toBe('succeeded');
     expect(h.secoda.users().map((u) => u.email).sort()).toEqual(['new@acme.com', 'root@acme.com']);
+  });
+
+  it('starts once the run has read what it plans with: on the embedded database its transaction would hold those reads back', async () => {
+    const h = await suite.start();
+    seed(h);
+    const store = await h.store();
+    const calls: string[] = [];
+    const watched = new Set(['currentPause', 'listMissing', 'replaceSecodaSnapshot']);
+    const recording = new Proxy(store, {
+      get(target, prop) {
+        const value = Reflect.get(target, prop) as unknown;
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          if (watched.has(String(prop))) calls.push(String(prop));
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    const report = await runWith(h, recording);
+    expect(report.status, report.error ?? '').toBe('succeeded');
+    const saveAt = calls.indexOf('replaceSecodaSnapshot');
+    expect(calls.indexOf('currentPause'), calls.join()).toBeGreaterThanOrEqual(0);
+    expect(calls.indexOf('listMissing'), calls.join()).toBeGreaterThanOrEqual(0);
+    expect(saveAt, calls.join()).toBeGreaterThan(Math.max(calls.indexOf('currentPause'), calls.indexOf('listMissing')));
+    expect((await store.listSecodaSnapshot()).map((m) => m.email).sort()).toEqual(['new@acme.com', 'root@acme.com']);
   });
 
   it('failing in a dry run, fails the dry run', async () => {
