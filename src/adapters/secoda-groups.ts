@@ -25,7 +25,7 @@ import type { HttpClient, HttpResponse } from '../http/client.js';
 import { badResponse, describeIssues, hadAmbiguousAttempt } from './common.js';
 import { readPagedList, type SecodaPageProgress } from './secoda-pages.js';
 import { SECODA_PATHS } from './secoda-paths.js';
-import { isNone, preprocess } from './secoda-records.js';
+import { isNone } from './secoda-records.js';
 
 export interface SecodaGroup {
   id: string;
@@ -34,12 +34,12 @@ export interface SecodaGroup {
   users: string[] | null;
 }
 
-const idText = preprocess((v) => (isNone(v) ? undefined : typeof v === 'number' ? String(v) : v), z.string().check(z.refine((s) => s.trim().length > 0, 'empty')));
+const idText = z.preprocess((v) => (isNone(v) ? undefined : typeof v === 'number' ? String(v) : v), z.string().check(z.refine((s) => s.trim().length > 0, 'empty')));
 
 const SecodaGroupRecord = z.object({
   id: idText,
-  name: preprocess((v) => (isNone(v) ? '' : v), z.string()),
-  users: preprocess((v) => (isNone(v) ? null : v), z.nullable(z.array(idText))),
+  name: z.preprocess((v) => (isNone(v) ? '' : v), z.string()),
+  users: z.preprocess((v) => (isNone(v) ? null : v), z.nullable(z.array(idText))),
 });
 
 export interface SecodaGroupsAdapter {

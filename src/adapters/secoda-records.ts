@@ -24,16 +24,13 @@ export interface SecodaUser {
   disabled: boolean;
 }
 
-/** zod's preprocess (classic only): `fn` first, its result checked by `schema`. */
-export const preprocess = <S extends z.ZodMiniType>(fn: (v: unknown) => unknown, schema: S) => z.pipe(z.transform(fn), schema);
-
 export const isNone = (v: unknown): boolean => v === null || v === undefined || (typeof v === 'string' && v.trim().toLowerCase() === 'none');
 
 /** "None" / null / missing -> ''; strings kept. */
-const optText = preprocess((v) => (isNone(v) ? '' : v), z.string());
+const optText = z.preprocess((v) => (isNone(v) ? '' : v), z.string());
 
 /** true/false, "True"/"False" (any case), 0/1; "None" / null / missing -> false. */
-const boolish = preprocess((v) => {
+const boolish = z.preprocess((v) => {
   if (isNone(v)) return false;
   if (typeof v === 'string') {
     const s = v.trim().toLowerCase();
@@ -45,7 +42,7 @@ const boolish = preprocess((v) => {
 }, z.boolean());
 
 export const SecodaUserRecord = z.object({
-  id: preprocess(
+  id: z.preprocess(
     (v) => (isNone(v) ? undefined : typeof v === 'number' ? String(v) : v),
     z.string().check(z.refine((s) => s.trim().length > 0, 'empty')),
   ),
@@ -54,7 +51,7 @@ export const SecodaUserRecord = z.object({
   first_name: optText,
   last_name: optText,
   // Only a real null / missing is ''; the string "None" is kept as 'none' so the report can tell them apart.
-  role: preprocess((v) => (v === null || v === undefined ? '' : v), z.pipe(z.string(), z.transform((s) => s.trim().toLowerCase()))),
+  role: z.preprocess((v) => (v === null || v === undefined ? '' : v), z.pipe(z.string(), z.transform((s) => s.trim().toLowerCase()))),
   pending: boolish,
   is_service_account: boolish,
   disabled: boolish,

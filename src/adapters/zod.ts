@@ -6,10 +6,13 @@
  * classes), for a handful of schemas; issues and messages are the same (both
  * builds share zod's core).
  */
-import { config } from 'zod/mini';
+import { config, pipe, transform, type ZodMiniType } from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
 
 config(en());
+
+/** The classic build's preprocess: `fn` first, its result checked by `schema`. */
+export const preprocess = <S extends ZodMiniType>(fn: (v: unknown) => unknown, schema: S) => pipe(transform(fn), schema);
 
 export {
   array, boolean, int, nonnegative, nullable, nullish, number, object, optional, pipe, refine, string, transform, union, unknown,
