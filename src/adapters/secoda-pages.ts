@@ -24,7 +24,7 @@
  * count — failing on it would fail every run against such a server, while the
  * harm this guards against (missed users invited again) only comes from fewer.
  */
-import * as z from './zod.js';
+import type * as z from './zod.js';
 import type { HttpClient, HttpResponse } from '../http/client.js';
 import { badResponse, describeIssues, IncompleteReadError } from './common.js';
 import { pagesInOrder } from './pages-in-order.js';
@@ -59,14 +59,14 @@ export interface ReadOptions {
   concurrency?: number;
 }
 
-const ListEnvelope = z.object({
-  results: z.array(z.unknown()),
-  count: z.optional(z.unknown()),
-  total_pages: z.optional(z.unknown()),
-  meta: z.optional(z.unknown()),
-  links: z.optional(z.unknown()),
-});
-type Envelope = z.infer<typeof ListEnvelope>;
+/** A list page's answer: its `results` array, and what may say how many there are and what comes next. */
+interface Envelope {
+  results: unknown[];
+  count?: unknown;
+  total_pages?: unknown;
+  meta?: unknown;
+  links?: unknown;
+}
 
 const asCount = (v: unknown): number | null => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : null);
 
@@ -138,12 +138,15 @@ export async function readPagedList<T>(client: HttpClient, list: PagedList<T>, o
   /** One page, its envelope checked and its records parsed as it arrives (a malformed page or record fails the read when it is reached). */
   const fetchPage = async (page: number, signal?: AbortSignal): Promise<{ res: PageAnswer; env: Page<T> }> => {
     const res = await client.request({ method: 'GET', path: list.path, searchParams: { [SECODA_PAGE_PARAM]: page }, ...(signal ? { signal } : {}) });
-    const env = ListEnvelope.safeParse(res.body);
-    if (!env.success) throw badResponse(client, 'GET', res, `a malformed ${noun} list on page ${page}: no "results" array`);
-    const { results, ...fields } = env.data;
+    // Checked by hand: a zod object pass copied every page's results (~10 ms of a 20,000-user read).
+    const body = res.body as Record<string, unknown> | null;
+    if (typeof body !== 'object' || body === null || Array.isArray(body) || !Array.isArray(body.results)) {
+      throw badResponse(client, 'GET', res, `a malformed ${noun} list on page ${page}: no "results" array`);
+    }
+    const { results, count, total_pages, meta, links } = body as unknown as Envelope;
     return {
       res: { url: res.url, status: res.status, attempts: res.attempts, history: res.history },
-      env: { ...fields, records: results.map((raw) => {
+      env: { count, total_pages, meta, links, records: results.map((raw) => {
         // The fast reading when it is sure of the record, else the schema (which names what is wrong).
         const fast = list.fast?.(raw);
         return fast !== undefined ? { success: true as const, data: fast } : list.parse.safeParse(raw);

@@ -39,6 +39,8 @@ const ORG_CASES: Case[] = [
   { name: '`count` a string', setup: (h) => h.org.fault({ method: 'GET', path: '/organization/users', kind: 'body', body: '{"count": "11", "items": []}' }), error: /org API sent a malformed user list on page 1: .*count: expected number, received string/ },
   { name: '`items` an object', setup: (h) => h.org.fault({ method: 'GET', path: '/organization/users', kind: 'body', body: '{"count": 1, "items": {"0": {"email": "a@acme.com", "roles": []}}}' }), error: /org API sent a malformed user list on page 1: .*items: expected array, received object/ },
   { name: '`items` null', setup: (h) => h.org.fault({ method: 'GET', path: '/organization/users', kind: 'body', body: '{"count": 0, "items": null}' }), error: /org API sent a malformed user list on page 1: .*items: expected array/ },
+  { name: '`count` negative', setup: (h) => h.org.fault({ method: 'GET', path: '/organization/users', kind: 'body', body: '{"count": -1, "items": []}' }), error: /org API sent a malformed user list on page 1: .*count: /i },
+  { name: '`count` not a whole number', setup: (h) => h.org.fault({ method: 'GET', path: '/organization/users', kind: 'body', body: '{"count": 1.5, "items": []}' }), error: /org API sent a malformed user list on page 1: .*count: /i },
   { name: 'a JSON array instead of the envelope', setup: (h) => h.org.fault({ method: 'GET', path: '/organization/users', kind: 'body', body: '[{"email": "a@acme.com", "roles": []}]' }), error: /org API sent a malformed user list on page 1/ },
 ];
 
