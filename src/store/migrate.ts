@@ -10,6 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { PGlite } from '@electric-sql/pglite';
 import { StoreError } from './errors.js';
+import type { PgliteClient } from './pglite-thread.js';
 
 /** Key of the advisory lock held while migrating ("secoda-user-sync migrate"). */
 export const MIGRATION_LOCK_KEY = 0x5ec0da_0001;
@@ -45,13 +46,13 @@ const migrationConfig = (migrationsFolder: string) => ({
 });
 
 /** Applies pending migrations to an open PGlite (one process per data dir: no lock needed). */
-export async function migratePglite(client: PGlite, migrationsFolder = defaultMigrationsFolder()): Promise<void> {
+export async function migratePglite(client: PGlite | PgliteClient, migrationsFolder = defaultMigrationsFolder()): Promise<void> {
   checkFolder(migrationsFolder);
   // Each backend's modules are loaded by that backend only (start-up time of a run on the other).
   const [{ drizzle: drizzlePglite }, { migrate: migratePgliteDb }] = await Promise.all([
     import('drizzle-orm/pglite'), import('drizzle-orm/pglite/migrator'),
   ]);
-  await migratePgliteDb(drizzlePglite({ client }), migrationConfig(migrationsFolder));
+  await migratePgliteDb(drizzlePglite({ client: client as PGlite }), migrationConfig(migrationsFolder));
 }
 
 /** The query that answers when the latest applied migration was made (`at`; null: none). */

@@ -10,6 +10,7 @@ import type postgres from 'postgres';
 import { describeCause, databaseUrlScrubber, redactDatabaseUrl, StoreError } from './errors.js';
 import { defaultMigrationsFolder, LATEST_APPLIED_SQL, migratePglite, migratePostgres, schemaIsCurrent } from './migrate.js';
 import { acquireDirLock, type DirLock } from './lockfile.js';
+import { startPgliteThread, type PgliteClient } from './pglite-thread.js';
 import { createQueryStore } from './queries.js';
 import { LEADER_LOCK_KEY, memoryRunLocker, postgresRunLocker, RUN_LOCK_KEY, type RunLocker } from './run-lock.js';
 import type { Store, StoreOptions } from './types.js';
@@ -102,17 +103,19 @@ export const pgliteOptions = (dataDir: string) => ({ dataDir, postgresqlconf: [`
 
 async function openPglite(dataDir: string, migrationsFolder: string, opts: OpenStoreOptions): Promise<Store> {
   const dir = resolve(dataDir);
-  let client: PGlite;
+  let client: PgliteClient;
   let dirLock: DirLock | undefined;
   const unlock = () => dirLock?.release();
   try {
     mkdirSync(dir, { recursive: true });
     dirLock = acquireDirLock(dir);
-    const { PGlite } = await import('@electric-sql/pglite');
     // Postgres's default 128 MB of shared buffers is most of an embedded store's memory (it lives in
     // this process): 100k-user snapshots fit in far less. 16 MB rather than 32 MB: 20-40 MB less peak
     // RSS on the 100k x 100k full pull, no slower (bench `pull`, back to back).
-    client = await PGlite.create(pgliteOptions(dir));
+    // On a thread of its own, so that its statements do not hold up the run's (./pglite-thread.ts).
+    // drizzle's driver loads meanwhile (pgliteStore imports it; ~40 ms of PGlite's modules).
+    import('drizzle-orm/pglite').catch(() => {});
+    client = await startPgliteThread(pgliteOptions(dir));
   } catch (err) {
     unlock();
     if (err instanceof StoreError) throw err;
@@ -137,10 +140,11 @@ async function openPglite(dataDir: string, migrationsFolder: string, opts: OpenS
  * The Store over an open, migrated PGlite client; closing the store closes the client. `lost` resolves
  * (with why) when another process may have taken the database: the run lock and the leadership go with it.
  */
-export async function pgliteStore(client: PGlite, opts: { lost?: Promise<string>; onClose?: () => void } = {}): Promise<Store> {
+export async function pgliteStore(client: PGlite | PgliteClient, opts: { lost?: Promise<string>; onClose?: () => void } = {}): Promise<Store> {
   // Loaded by this backend only, like postgres.js: drizzle's PGlite driver imports PGlite's modules (~40 ms).
   const { drizzle: drizzlePglite } = await import('drizzle-orm/pglite');
-  return withRunLock(createQueryStore(drizzlePglite({ client }), {
+  // A PgliteClient answers all that the driver asks of a PGlite (see ./pglite-thread.ts).
+  return withRunLock(createQueryStore(drizzlePglite({ client: client as PGlite }), {
     kind: 'pglite',
     scrub: (t) => t,
     close: async () => {
