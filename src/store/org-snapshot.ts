@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import type { SourceUser } from '../core/member.js';
 import { orgMembers, orgSnapshots, runs } from './schema.js';
-import { chunks, jsonParam, rowsOf, yieldToEventLoop, ROWS_PER_JSON_INSERT, type Db } from './sql.js';
+import { inStatements, jsonParam, rowsOf, type Db } from './sql.js';
 
 /** Key of the transaction-level lock around saving and pruning org snapshots. */
 export const ORG_SNAPSHOT_LOCK_KEY = 0x5ec0da_0002;
@@ -124,21 +124,14 @@ async function storeChanges(tx: Db, records: Canonical, hash: string): Promise<n
   }
   const [created] = await tx.insert(orgSnapshots).values({ hash, users: records.order.length }).returning({ version: orgSnapshots.version });
   const version = created!.version;
-  for (const chunk of chunks(close, ROWS_PER_JSON_INSERT)) {
-    await tx.execute(sql`
-      update ${orgMembers} set to_version = ${version}::int
-      where row_id in (select value::int from json_array_elements_text(${jsonParam(chunk)}))`);
-    await yieldToEventLoop();
-  }
+  await inStatements(close, (chunk) => tx.execute(sql`
+    update ${orgMembers} set to_version = ${version}::int
+    where row_id in (select value::int from json_array_elements_text(${jsonParam(chunk)}))`));
   const values = add.map((r) => ({ id: r.user.id, email: r.user.email, name: r.user.name, roles: r.user.roles, copy: r.copy }));
-  for (const chunk of chunks(values, ROWS_PER_JSON_INSERT)) {
-    await tx.execute(sql`
-      insert into ${orgMembers} (id, email, name, roles, copy, from_version)
-      select r.id, r.email, r.name, r.roles, r.copy, ${version}::int
-      from json_to_recordset(${jsonParam(chunk)}) as r(id text, email text, name text, roles text[], copy int)`);
-    // The org snapshot is saved while Secoda is still being read: its pages go on between statements.
-    await yieldToEventLoop();
-  }
+  await inStatements(values, (chunk) => tx.execute(sql`
+    insert into ${orgMembers} (id, email, name, roles, copy, from_version)
+    select r.id, r.email, r.name, r.roles, r.copy, ${version}::int
+    from json_to_recordset(${jsonParam(chunk)}) as r(id text, email text, name text, roles text[], copy int)`));
   return version;
 }
 

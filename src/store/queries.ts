@@ -10,7 +10,7 @@ import { actions, runs, secodaUsers } from './schema.js';
 import * as syncState from './sync-state.js';
 import { recordOutcomes, updateActions } from './outcomes.js';
 import { listSecodaSnapshot, snapshotRow, syncSecodaSnapshot, writeSnapshotChanges } from './secoda-snapshot.js';
-import { chunks, jsonParam, rowsOf, ROWS_PER_JSON_INSERT, type Db } from './sql.js';
+import { inStatements, jsonParam, rowsOf, type Db } from './sql.js';
 import type { ActionOutcome, ActionRecord, NewAction, RunRecord, RunStatus, Store } from './types.js';
 
 export { chunks, ROWS_PER_JSON_INSERT, type Db } from './sql.js';
@@ -165,23 +165,21 @@ export function createQueryStore(db: Db, opts: QueryStoreOptions): Omit<Store, '
           due_at: a.dueAt ? a.dueAt.toISOString() : null,
           detail: a.detail ?? null,
         }));
-        const ids: number[] = [];
-        await db.transaction(async (tx) => {
-          for (const chunk of chunks(values, ROWS_PER_JSON_INSERT)) {
-            // Rows go in in input order (ORDER BY ord), so identity values rise in input order.
-            const rows = rowsOf(await tx.execute(sql`
-              insert into ${actions} (run_id, seq, type, email, name, secoda_id, from_role, to_role, status, reason, due_at, detail)
-              select ${runId}::int, r.seq, r.type, r.email, r.name, r.secoda_id, r.from_role, r.to_role, r.status, r.reason, r.due_at, r.detail
-              from json_to_recordset(${jsonParam(chunk)}) as r(
-                ord int, seq int, type text, email text, name text, secoda_id text, from_role text, to_role text, status text, reason text, due_at timestamptz, detail jsonb)
-              order by r.ord
-              returning id`));
-            const chunkIds = rows.map((r) => Number(r.id)).sort((x, y) => x - y);
-            if (chunkIds.length !== chunk.length) throw new Error(`inserted ${chunkIds.length} of ${chunk.length} actions`);
-            ids.push(...chunkIds);
-          }
-        });
-        return ids;
+        // Rows go in in input order (ORDER BY ord; the statements run in the order sent), so identity values
+        // rise in input order.
+        const inserted = await db.transaction((tx) => inStatements(values, async (chunk) => {
+          const rows = rowsOf(await tx.execute(sql`
+            insert into ${actions} (run_id, seq, type, email, name, secoda_id, from_role, to_role, status, reason, due_at, detail)
+            select ${runId}::int, r.seq, r.type, r.email, r.name, r.secoda_id, r.from_role, r.to_role, r.status, r.reason, r.due_at, r.detail
+            from json_to_recordset(${jsonParam(chunk)}) as r(
+              ord int, seq int, type text, email text, name text, secoda_id text, from_role text, to_role text, status text, reason text, due_at timestamptz, detail jsonb)
+            order by r.ord
+            returning id`));
+          const chunkIds = rows.map((r) => Number(r.id)).sort((x, y) => x - y);
+          if (chunkIds.length !== chunk.length) throw new Error(`inserted ${chunkIds.length} of ${chunk.length} actions`);
+          return chunkIds;
+        }));
+        return inserted.flat();
       }),
 
     // One definition of what an outcome sets, for one action or a batch (./outcomes.ts).

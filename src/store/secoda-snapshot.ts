@@ -23,7 +23,7 @@ import type { Member } from '../core/member.js';
 import type { TargetSnapshotMember } from './types.js';
 import { StoreError } from './errors.js';
 import { secodaUsers } from './schema.js';
-import { chunks, jsonParam, rowsOf, yieldToEventLoop, ROWS_PER_JSON_INSERT, type Db } from './sql.js';
+import { inStatements, jsonParam, rowsOf, type Db } from './sql.js';
 
 /** A snapshot row, in column names (what json_to_recordset reads). */
 export interface SnapshotRow {
@@ -180,8 +180,7 @@ export async function syncSecodaSnapshot(db: Db, members: readonly Member[], o: 
 /**
  * Applies net changes: the users gone are deleted, the rest inserted or
  * updated, each kind in statements of ROWS_PER_JSON_INSERT rows from one
- * JSON parameter. Between statements the event loop runs (the HTTP
- * requests of the run go on while a large write is made).
+ * JSON parameter, sent at once (see inStatements).
  */
 export async function writeSnapshotChanges(db: Db, changes: SnapshotChanges): Promise<void> {
   const gone: string[] = [];
@@ -190,26 +189,18 @@ export async function writeSnapshotChanges(db: Db, changes: SnapshotChanges): Pr
     if (row) rows.push(row);
     else gone.push(id);
   }
-  for (const chunk of chunks(gone, ROWS_PER_JSON_INSERT)) {
-    await db.execute(sql`delete from ${secodaUsers} where id in (select value from json_array_elements_text(${jsonParam(chunk)}))`);
-    await yieldToEventLoop();
-  }
-  for (const chunk of chunks(rows, ROWS_PER_JSON_INSERT)) {
-    await db.execute(sql`
-      ${insertSql(chunk)}
-      on conflict (id) do update set
-        email = excluded.email, name = excluded.name, role = excluded.role, pending = excluded.pending,
-        service_account = excluded.service_account, disabled = excluded.disabled, updated_at = now()`);
-    await yieldToEventLoop();
-  }
+  await inStatements(gone, (chunk) =>
+    db.execute(sql`delete from ${secodaUsers} where id in (select value from json_array_elements_text(${jsonParam(chunk)}))`));
+  await inStatements(rows, (chunk) => db.execute(sql`
+    ${insertSql(chunk)}
+    on conflict (id) do update set
+      email = excluded.email, name = excluded.name, role = excluded.role, pending = excluded.pending,
+      service_account = excluded.service_account, disabled = excluded.disabled, updated_at = now()`));
 }
 
 /** Rows into a table the caller found empty, in the same transaction. */
 async function insertRows(db: Db, rows: readonly SnapshotRow[]): Promise<void> {
-  for (const chunk of chunks(rows, ROWS_PER_JSON_INSERT)) {
-    await db.execute(insertSql(chunk));
-    await yieldToEventLoop();
-  }
+  await inStatements(rows, (chunk) => db.execute(insertSql(chunk)));
 }
 
 function insertSql(rows: readonly SnapshotRow[]) {

@@ -11,14 +11,13 @@ export function* chunks<T>(items: readonly T[], size: number): Generator<T[]> {
 
 /**
  * Rows per INSERT ... SELECT FROM json_to_recordset(<one JSON parameter>):
- * bounds the parameter (a few hundred KB) and, on PGlite, how long one
- * statement holds the process's only thread (~25 ms for 2,000 rows; large
- * writes yield between statements, see yieldToEventLoop). Bulk inserts go
+ * bounds the parameter (a few hundred KB) and how long one statement holds
+ * PGlite's only connection (~25 ms for 2,000 rows). Bulk inserts go
  * this way, not through drizzle multi-row VALUES: building that SQL costs
  * ~30 us a row in drizzle (100k Secoda users: 3.4-6.4 s on Postgres), the
  * JSON way ~10x less. 2,000 rather than 20,000 a statement: the same total
  * time within noise (100k-row writes on PGlite, 1,000 to 20,000 a
- * statement), a tenth of the longest stall.
+ * statement), a tenth of the longest wait for the connection.
  */
 export const ROWS_PER_JSON_INSERT = 2_000;
 
@@ -35,12 +34,14 @@ export function rowsOf(result: unknown): Record<string, unknown>[] {
 
 
 /**
- * Lets the event loop run between the statements of a large write. PGlite
- * executes a statement on the process's only thread: without a pause, the
- * HTTP answers that arrive meanwhile wait for the whole write (a 100k-row
- * org snapshot stalled the Secoda read ~1.5 s), with one they wait for one
- * statement at most.
+ * One statement per ROWS_PER_JSON_INSERT items, all sent at once; their
+ * results in order. The database runs them back to back, in the order sent
+ * (one connection: a transaction's, or PGlite's only one), instead of
+ * waiting between two for this thread to come round to the answer: the
+ * embedded database's thread (./pglite-thread.ts), or Postgres, would idle
+ * meanwhile while the run's thread reads. In a transaction the first
+ * failure fails the whole.
  */
-export function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
+export function inStatements<T, R>(items: readonly T[], statement: (chunk: T[]) => PromiseLike<R>): Promise<R[]> {
+  return Promise.all([...chunks(items, ROWS_PER_JSON_INSERT)].map((chunk) => statement(chunk)));
 }
