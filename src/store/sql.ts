@@ -11,13 +11,11 @@ export function* chunks<T>(items: readonly T[], size: number): Generator<T[]> {
 
 /**
  * Rows per INSERT ... SELECT FROM json_to_recordset(<one JSON parameter>):
- * bounds the parameter (a few hundred KB) and how long one statement holds
- * PGlite's only connection (~25 ms for 2,000 rows). Bulk inserts go
- * this way, not through drizzle multi-row VALUES: building that SQL costs
- * ~30 us a row in drizzle (100k Secoda users: 3.4-6.4 s on Postgres), the
- * JSON way ~10x less. 2,000 rather than 20,000 a statement: the same total
- * time within noise (100k-row writes on PGlite, 1,000 to 20,000 a
- * statement), a tenth of the longest wait for the connection.
+ * bounds the parameter (a few hundred KB). Bulk inserts go this way, not
+ * through drizzle multi-row VALUES: building that SQL costs ~30 us a row in
+ * drizzle (100k Secoda users: 3.4-6.4 s on Postgres), the JSON way ~10x
+ * less. 2,000 rather than 20,000 a statement: the same total time within
+ * noise (100k-row writes on PGlite, 1,000 to 20,000 a statement).
  */
 export const ROWS_PER_JSON_INSERT = 2_000;
 
