@@ -13,7 +13,8 @@
  * limits outlast anyway.
  *
  * Set before anything compiles WASM (PGlite is imported when the store is
- * opened); tests that run main() in process keep V8's defaults.
+ * opened, on a thread of its own: V8's flags are the process's, every
+ * thread's); tests that run main() in process keep V8's defaults.
  */
 import { setFlagsFromString } from 'node:v8';
 
