@@ -33,20 +33,23 @@ describe('PGlite on its own thread', () => {
   it('commits a transaction, and a statement sent meanwhile waits for it to end', async () => {
     const { client } = await open();
     try {
-      let release!: () => void;
-      const held = new Promise<void>((r) => (release = r));
+      let outsideSent!: () => void;
+      const sent = new Promise<void>((r) => (outsideSent = r));
       let outsideAnswered = false;
+      let answeredBeforeCommit: boolean | undefined;
       const tx = client.transaction(async (t) => {
         await t.query('insert into t values ($1, $2)', [1, 'one']);
-        await held;
-        // Inside the transaction: its own uncommitted row.
-        return (await t.query<{ n: number }>('select count(*)::int as n from t')).rows[0]!.n;
+        await sent;
+        // The thread answers in the order it was asked: had the statement outside gone ahead, its
+        // answer would be back before this one's.
+        const inside = (await t.query<{ n: number }>('select count(*)::int as n from t')).rows[0]!.n;
+        answeredBeforeCommit = outsideAnswered;
+        return inside;
       });
       const outside = count(client).then((v) => ((outsideAnswered = true), v));
-      await new Promise((r) => setTimeout(r, 100));
-      expect(outsideAnswered).toBe(false);
-      release();
+      outsideSent();
       expect(await tx).toBe(1);
+      expect(answeredBeforeCommit).toBe(false);
       // Run after the commit, never inside the transaction.
       expect(await outside).toBe(1);
     } finally {
