@@ -20,15 +20,24 @@ export async function daemonCommand(args: string[], io: CliIo): Promise<number> 
   });
   try {
     await daemon.start();
+    // Until a signal, or a database that can never answer again in this process (the embedded one's
+    // thread died): every later run would fail, so the daemon stops and exits 1 for its supervisor to
+    // restart it (systemd's Restart=on-failure, a pod's restart policy), rather than fail tick after tick.
+    let broken: string | undefined;
     await new Promise<void>((resolveStop) => {
+      void store.broken.then((why) => {
+        broken = why;
+        resolveStop();
+      });
       if (!io.signal) return; // no way to stop: run forever
       if (io.signal.aborted) return resolveStop();
       io.signal.addEventListener('abort', () => resolveStop(), { once: true });
     });
-    logger.info('shutting down: no new runs, no new writes; letting in-flight requests finish');
+    if (broken) logger.error({ why: broken }, `the database cannot answer again in this process (${broken}): stopping, exit 1 so that a supervisor restarts the service`);
+    else logger.info('shutting down: no new runs, no new writes; letting in-flight requests finish');
     const clean = await daemon.stop();
     logger.info(clean ? 'stopped cleanly' : 'stopped after the shutdown timeout');
-    return clean ? 0 : 1;
+    return clean && !broken ? 0 : 1;
   } finally {
     await store.close();
   }

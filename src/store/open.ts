@@ -146,6 +146,7 @@ export async function pgliteStore(client: PGlite | PgliteClient, opts: { lost?: 
   // A PgliteClient answers all that the driver asks of a PGlite (see ./pglite-thread.ts).
   return withRunLock(createQueryStore(drizzlePglite({ client: client as PGlite }), {
     kind: 'pglite',
+    ...('stopped' in client ? { broken: client.stopped } : {}),
     scrub: (t) => t,
     close: async () => {
       if (!client.closed) await client.close();

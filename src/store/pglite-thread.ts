@@ -25,6 +25,8 @@ import { PGLITE_WORKER_SOURCE } from './pglite-worker.js';
 
 export interface PgliteClient {
   readonly closed: boolean;
+  /** Resolves, with why, if the thread dies (never after close()): nothing can be asked of it again. */
+  readonly stopped: Promise<string>;
   query<T>(sql: string, params?: unknown[], options?: QueryOptions): Promise<Results<T>>;
   exec(sql: string): Promise<Results[]>;
   transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
@@ -69,6 +71,8 @@ class ThreadClient implements PgliteClient {
   readonly #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
   /** The connection: each statement outside a transaction, and each transaction, holds it in turn. */
   #turn: Promise<void> = Promise.resolve();
+  #died!: (why: string) => void;
+  readonly stopped = new Promise<string>((resolve) => (this.#died = resolve));
 
   constructor(private readonly worker: Worker) {
     worker.on('message', (m: Reply) => {
@@ -80,7 +84,10 @@ class ThreadClient implements PgliteClient {
       else waiting.resolve(m.result);
     });
     const stopped = (why: string) => {
-      this.#gone ??= new Error(`the embedded database's thread stopped: ${why}`);
+      if (!this.#gone) {
+        this.#gone = new Error(`the embedded database's thread stopped: ${why}`);
+        this.#died(this.#gone.message);
+      }
       this.#closed = true;
       for (const waiting of this.#pending.values()) waiting.reject(this.#gone);
       this.#pending.clear();

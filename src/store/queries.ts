@@ -70,6 +70,8 @@ export interface QueryStoreOptions {
   scrub: (text: string) => string;
   /** Releases the connection(s); called once. */
   close: () => Promise<void>;
+  /** See Store.broken; default: never. */
+  broken?: Promise<string>;
 }
 
 export function createQueryStore(db: Db, opts: QueryStoreOptions): Omit<Store, 'tryRunLock' | 'runLockHolder' | 'tryLeaderLock' | 'leaderLockHolder'> {
@@ -91,6 +93,7 @@ export function createQueryStore(db: Db, opts: QueryStoreOptions): Omit<Store, '
 
   const store: Omit<Store, 'tryRunLock' | 'runLockHolder' | 'tryLeaderLock' | 'leaderLockHolder'> = {
     kind: opts.kind,
+    broken: opts.broken ?? new Promise<string>(() => {}),
 
     createRun: (mode, startedAt) =>
       op('createRun', async () => {

@@ -246,6 +246,11 @@ export interface Store {
 
   /** true when the database answers. */
   ping(): Promise<boolean>;
+  /**
+   * Resolves, with why, once the database can never answer again in this process: the embedded
+   * database's thread died. Never for a server, which a later connection may reach again.
+   */
+  readonly broken: Promise<string>;
   close(): Promise<void>;
 }
 

@@ -99,7 +99,7 @@ export { manualTicks } from './ticks.js';
  * point does on SIGTERM/SIGINT). `io`: the daemon's ticks fired by the test
  * (manualTicks), the HTTP clients' clock (a warp clock).
  */
-export function startCli(args: string[], env: Record<string, string>, cwd: string, io: Pick<CliIo, 'ticks' | 'clock'> = {}): Proc {
+export function startCli(args: string[], env: Record<string, string>, cwd: string, io: Pick<CliIo, 'ticks' | 'clock' | 'openStore'> = {}): Proc {
   const controller = new AbortController();
   const sink = (write: (text: string) => void) => new Writable({
     write(chunk, _encoding, callback) {

@@ -2,7 +2,9 @@
  * Stopping the daemon: SIGTERM mid-run lets in-flight writes finish, sends no
  * new one, records the run `interrupted` and exits 0 within SHUTDOWN_TIMEOUT;
  * a write slower than the timeout is cancelled (exit 1); a run left `running`
- * by SIGKILL is recorded `abandoned` when the lock is next taken.
+ * by SIGKILL is recorded `abandoned` when the lock is next taken; a database
+ * that can never answer again (the embedded one's thread died) stops it
+ * with exit 1, for its supervisor to restart it.
  *
  * What the daemon does on a stop runs in this process (startCli: main() with
  * the stop signal that the entry point aborts on SIGTERM/SIGINT; no process to
@@ -11,6 +13,7 @@
  * with 128 + the signal's number, and SIGKILL.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openStore } from '../../src/store/open.js';
 import type { Harness } from '../helpers/harness.js';
 import { daemonEnv, killAll, listRuns, orgUsers, runFinished, runReport, spawnCli, startCli, startDaemonHarness, until, writesOf } from './helpers.js';
 
@@ -192,5 +195,22 @@ describe('daemon shutdown', () => {
     const emails = h.secoda.users().map((u) => u.email);
     expect(new Set(emails).size).toBe(emails.length);
     expect(h.secoda.users()).toHaveLength(INVITES + 1);
+  });
+
+  it('a database that can never answer again (the embedded one\'s thread died): stops, says why, exit 1', async () => {
+    let breakIt!: (why: string) => void;
+    const broken = new Promise<string>((resolve) => (breakIt = resolve));
+    // The real store, but for when it breaks (src/store/pglite-thread.ts: the thread's death resolves it).
+    const d = startCli(['daemon'], daemonEnv(h, { SYNC_SCHEDULE: '0 0 1 1 *', RUN_ON_START: 'false' }), h.cwd, {
+      openStore: async (o) => Object.assign(await openStore(o), { broken }),
+    });
+    await d.waitForLine((l) => l.msg === 'daemon started', 'the daemon started');
+    expect(d.exit).toBeUndefined();
+    breakIt("the embedded database's thread stopped: exited with code 3");
+    const exit = await d.exited;
+    expect(exit.code, d.stderr()).toBe(1);
+    const said = d.lines.find((l) => l.msg.includes('cannot answer again'));
+    expect(said?.why).toBe("the embedded database's thread stopped: exited with code 3");
+    expect(said?.level).toBe(50);
   });
 });

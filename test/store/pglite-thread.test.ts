@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, describe, expect, it } from 'vitest';
-import { pgliteOptions } from '../../src/store/open.js';
+import { pgliteOptions, pgliteStore } from '../../src/store/open.js';
 import { startPgliteThread, type PgliteClient } from '../../src/store/pglite-thread.js';
 import { copyPgliteTemplate, suiteScratchDir } from '../helpers/pglite-template.js';
 
@@ -141,9 +141,20 @@ describe('a thread that dies', () => {
       parentPort.on('message', () => process.exit(3));
     `;
     const client = await startPgliteThread(pgliteOptions(join(base, 'unused')), dies);
+    const store = await pgliteStore(client);
     await expect(client.query('select 1')).rejects.toThrow("the embedded database's thread stopped: exited with code 3");
     expect(client.closed).toBe(true);
     await expect(client.transaction(async () => 1)).rejects.toThrow(/closed|stopped/);
+    // The store says it is broken for good (the daemon exits on it: test/daemon/shutdown.test.ts).
+    expect(await store.broken).toBe("the embedded database's thread stopped: exited with code 3");
     await client.close();
+  });
+
+  it('is not a close: a closed store is never broken', async () => {
+    const { client } = await open();
+    const store = await pgliteStore(client);
+    await store.close();
+    const settled = await Promise.race([store.broken.then(() => 'broken'), new Promise((r) => setImmediate(() => r('pending')))]);
+    expect(settled).toBe('pending');
   });
 });
