@@ -2,7 +2,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { SentMembership } from '../core/groups.js';
 import { groupSends } from './schema.js';
-import { chunks, jsonParam, ROWS_PER_JSON_INSERT, type Db } from './sql.js';
+import { inStatements, jsonParam, type Db } from './sql.js';
 
 export async function listSentMemberships(db: Db): Promise<SentMembership[]> {
   const rows = await db.select({ groupId: groupSends.groupId, memberId: groupSends.memberId }).from(groupSends);
@@ -13,12 +13,10 @@ export async function rememberSentMemberships(db: Db, groupId: string, memberIds
   await db.transaction(async (tx) => {
     if (replace) await tx.delete(groupSends).where(eq(groupSends.groupId, groupId));
     const rows = [...new Set(memberIds)].map((memberId) => ({ group_id: groupId, member_id: memberId }));
-    for (const chunk of chunks(rows, ROWS_PER_JSON_INSERT)) {
-      await tx.execute(sql`
-        insert into ${groupSends} (group_id, member_id)
-        select r.group_id, r.member_id from json_to_recordset(${jsonParam(chunk)}) as r(group_id text, member_id text)
-        on conflict (group_id, member_id) do update set sent_at = now()`);
-    }
+    await inStatements(rows, (chunk) => tx.execute(sql`
+      insert into ${groupSends} (group_id, member_id)
+      select r.group_id, r.member_id from json_to_recordset(${jsonParam(chunk)}) as r(group_id text, member_id text)
+      on conflict (group_id, member_id) do update set sent_at = now()`));
   });
 }
 
@@ -28,9 +26,7 @@ export async function forgetSentMemberships(db: Db, list: readonly SentMembershi
   for (const s of list) byGroup.set(s.groupId, [...(byGroup.get(s.groupId) ?? []), s.memberId]);
   await db.transaction(async (tx) => {
     for (const [groupId, ids] of byGroup) {
-      for (const chunk of chunks(ids, ROWS_PER_JSON_INSERT)) {
-        await tx.delete(groupSends).where(and(eq(groupSends.groupId, groupId), inArray(groupSends.memberId, chunk)));
-      }
+      await inStatements(ids, (chunk) => tx.delete(groupSends).where(and(eq(groupSends.groupId, groupId), inArray(groupSends.memberId, chunk))));
     }
   });
 }

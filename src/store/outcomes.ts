@@ -11,7 +11,7 @@ import { StoreError } from './errors.js';
 import { rememberSentMemberships } from './group-sends.js';
 import { actions } from './schema.js';
 import { snapshotRow, writeSnapshotChanges, type SnapshotChanges } from './secoda-snapshot.js';
-import { chunks, jsonParam, rowsOf, ROWS_PER_JSON_INSERT, type Db } from './sql.js';
+import { inStatements, jsonParam, rowsOf, type Db } from './sql.js';
 import type { ActionOutcome, OutcomeRecord } from './types.js';
 
 /** All of `list` or nothing, in one transaction (a failure leaves every row as it was). */
@@ -37,7 +37,7 @@ export async function recordOutcomes(db: Db, list: readonly OutcomeRecord[]): Pr
 }
 
 /**
- * Sets each action's outcome, in statements of ROWS_PER_JSON_INSERT rows. As
+ * Sets each action's outcome, in statements of ROWS_PER_JSON_INSERT rows (inStatements). As
  * updateAction: only the fields an outcome carries are set (a field present
  * as null sets null); an id that matches no action fails the whole call.
  */
@@ -52,7 +52,7 @@ export async function updateActions(db: Db, list: readonly { id: number; outcome
     ...(o.startedAt !== undefined ? { startedAt: o.startedAt?.toISOString() ?? null } : {}),
     ...(o.finishedAt !== undefined ? { finishedAt: o.finishedAt?.toISOString() ?? null } : {}),
   }));
-  for (const chunk of chunks(rows, ROWS_PER_JSON_INSERT)) {
+  await inStatements(rows, async (chunk) => {
     // `r.o -> 'key' is not null`: the key is present (a JSON null is still a value to set).
     const updated = rowsOf(await db.execute(sql`
       update ${actions} a set
@@ -71,5 +71,5 @@ export async function updateActions(db: Db, list: readonly { id: number; outcome
       const missing = chunk.filter((r) => !found.has(r.id)).map((r) => r.id);
       throw new StoreError(`store: updateActions: action(s) ${missing.slice(0, 5).join(', ')} not found`, 'E_NOT_FOUND');
     }
-  }
+  });
 }

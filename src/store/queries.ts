@@ -13,8 +13,6 @@ import { listSecodaSnapshot, snapshotRow, syncSecodaSnapshot, writeSnapshotChang
 import { inStatements, jsonParam, rowsOf, type Db } from './sql.js';
 import type { ActionOutcome, ActionRecord, NewAction, RunRecord, RunStatus, Store } from './types.js';
 
-export { chunks, ROWS_PER_JSON_INSERT, type Db } from './sql.js';
-
 type RunRow = typeof runs.$inferSelect;
 type ActionRow = typeof actions.$inferSelect;
 

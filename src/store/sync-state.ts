@@ -8,7 +8,7 @@
  */
 import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { alertState, missingMembers, pauses } from './schema.js';
-import { chunks, jsonParam, rowsOf, ROWS_PER_JSON_INSERT, type Db } from './sql.js';
+import { inStatements, jsonParam, rowsOf, type Db } from './sql.js';
 import type { AlertState, MissingMember, PauseRecord } from './types.js';
 
 const ALERT_ROW = 'webhook';
@@ -24,18 +24,14 @@ export async function recordMissing(db: Db, runId: number, observedAt: Date, mis
     const existing = await tx.select({ key: missingMembers.key }).from(missingMembers);
     // Back in the source, or no longer in Secoda: the clock resets.
     const back = existing.map((r) => r.key).filter((k) => !byKey.has(k));
-    for (const chunk of chunks(back, ROWS_PER_JSON_INSERT)) {
-      await tx.delete(missingMembers).where(inArray(missingMembers.key, chunk));
-    }
+    await inStatements(back, (chunk) => tx.delete(missingMembers).where(inArray(missingMembers.key, chunk)));
     const values = [...byKey.values()].map((m) => ({ key: m.key, email: m.email }));
-    for (const chunk of chunks(values, ROWS_PER_JSON_INSERT)) {
-      // Still missing: keeps its `since`; newly missing: starts now.
-      await tx.execute(sql`
-        insert into ${missingMembers} (key, email, since, since_run, last_run)
-        select r.key, r.email, ${observedAt.toISOString()}::timestamptz, ${runId}::int, ${runId}::int
-        from json_to_recordset(${jsonParam(chunk)}) as r(key text, email text)
-        on conflict (key) do update set email = excluded.email, last_run = excluded.last_run`);
-    }
+    // Still missing: keeps its `since`; newly missing: starts now.
+    await inStatements(values, (chunk) => tx.execute(sql`
+      insert into ${missingMembers} (key, email, since, since_run, last_run)
+      select r.key, r.email, ${observedAt.toISOString()}::timestamptz, ${runId}::int, ${runId}::int
+      from json_to_recordset(${jsonParam(chunk)}) as r(key text, email text)
+      on conflict (key) do update set email = excluded.email, last_run = excluded.last_run`));
   });
 }
 
