@@ -24,7 +24,10 @@ export interface SourceRead {
   notes: string[];
 }
 
-export async function readSource(source: SourcePort, logger: Logger, onPage?: (p: PageProgress) => void): Promise<SourceRead> {
+/** What a read logs with: its warnings (a pull tried again). */
+export type ReadLog = Pick<Logger, 'warn'>;
+
+export async function readSource(source: SourcePort, logger: ReadLog, onPage?: (p: PageProgress) => void): Promise<SourceRead> {
   let pull = await source.listUsers(onPage);
   let roleReads = pull.roleReads;
   let pulls = 1;

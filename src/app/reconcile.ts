@@ -23,7 +23,7 @@ import { pauseText } from '../render/pause.js';
 import { readGroups } from './groups.js';
 import type { ActionDetail } from '../store/types.js';
 import { createConfirmer } from './confirm.js';
-import { decideSecodaRead, readTarget } from './secoda-read.js';
+import { decideSecodaRead, readTarget, type SecodaReadDecision } from './secoda-read.js';
 
 export interface ReconcileDeps {
   config: SyncConfig;
@@ -39,6 +39,12 @@ export interface ReconcileDeps {
   pausePollMs?: number;
   /** Whether an error is a request the adapters' HTTP layer cancelled (wire.ts): an interruption, not a failure. */
   cancelled?: (err: unknown) => boolean;
+  /**
+   * The run lock's holder marking the runs a killed process left `running`
+   * (src/app/run-lock.ts): awaited before the store is asked anything, so that
+   * a run never reads those as running, nor is marked with them.
+   */
+  runsSettled?: Promise<unknown>;
 }
 
 export interface ReconcileOptions {
@@ -59,15 +65,42 @@ export interface ReconcileOptions {
 export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions): Promise<Report> {
   const { config, store, logger } = deps;
   const mode = options.reviewed ? 'apply-plan' : options.dryRun ? 'dry-run' : 'apply';
-  // How to read Secoda is decided on the run before this one, so before this one is recorded.
-  const secodaDecision = decideSecodaRead({
-    refreshMs: config.secodaRefreshMs,
-    // A reviewed plan is applied against both sides read again, as they are now.
-    refresh: options.reviewed ? 'apply PLAN_FILE reads both sides again' : (options.refresh ?? false),
-    previous: await store.latestRun(), now: deps.now?.() ?? new Date(),
-  });
-  const runId = await store.createRun(mode, deps.now?.());
-  const log = logger.child({ runId });
+  /** The run's logger, once the run has an id. */
+  let log = logger;
+  // A shutdown stops a read between pages: nothing has been written yet.
+  const checkAbort = () => {
+    if (deps.signal?.aborted) throw new InterruptedError();
+  };
+  const onOrgPage = (p: PageProgress) => {
+    checkAbort();
+    deps.onProgress?.({ phase: 'pull', api: 'org', ...p });
+  };
+  // The org's list needs nothing of the database: it is read from the start, while the run is recorded
+  // (a one-shot run's embedded database is still starting on its thread then: ~0.3 s, see store/open.ts).
+  // Until both reads run (readBoth, below), only a failure to record the run stops it.
+  let stopOrg: StopCheck = () => {};
+  const orgRead = readSource(deps.source, { warn: (...args: Parameters<Logger['warn']>) => log.warn(...args) }, (p) => (stopOrg(), onOrgPage(p)));
+  // Observed at once: a failure is the run's error when awaited, never an unhandled rejection meanwhile.
+  orgRead.catch(() => {});
+  let secodaDecision: SecodaReadDecision;
+  let runId: number;
+  try {
+    await deps.runsSettled;
+    // How to read Secoda is decided on the run before this one, so before this one is recorded.
+    secodaDecision = decideSecodaRead({
+      refreshMs: config.secodaRefreshMs,
+      // A reviewed plan is applied against both sides read again, as they are now.
+      refresh: options.reviewed ? 'apply PLAN_FILE reads both sides again' : (options.refresh ?? false),
+      previous: await store.latestRun(), now: deps.now?.() ?? new Date(),
+    });
+    runId = await store.createRun(mode, deps.now?.());
+  } catch (err) {
+    // No run to record this in: the error is the caller's, once the org read has stopped.
+    stopOrg = stopReadBeforeRun;
+    await orgRead.catch(() => {});
+    throw err;
+  }
+  log = logger.child({ runId });
   log.info({ mode }, `run ${runId} started`);
   const review = reviewing(options.reviewed);
   /** Writes sent to Secoda in this run (an error after one is never "before any write"). */
@@ -81,14 +114,6 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
 
   try {
     // Reads first, both of them: a failed or malformed read aborts before any write.
-    // A shutdown stops a read between pages: nothing has been written yet.
-    const checkAbort = () => {
-      if (deps.signal?.aborted) throw new InterruptedError();
-    };
-    const onOrgPage = (p: PageProgress) => {
-      checkAbort();
-      deps.onProgress?.({ phase: 'pull', api: 'org', ...p });
-    };
     // The workspace and org API this run is for: a dry run's report is a plan for exactly these.
     await store.updateRun(runId, { secodaApi: config.secoda.url, orgApi: config.org.url, ...review.runFields });
     const onSecodaPage = (stopped: StopCheck) => (p: PageProgress) => {
@@ -101,7 +126,8 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
     // of its own, planning waited ~0.2 s for it (20,000 users, a first run). Awaited before the first write.
     const [firstRead, targetRead] = await readBoth(
       async (stopped) => {
-        const read = await readSource(deps.source, log, (p) => (stopped(), onOrgPage(p)));
+        stopOrg = stopped;
+        const read = await orgRead;
         orgSaved = store.saveOrgSnapshot(runId, read.users);
         // Observed at once: a failure is the run's error when awaited, never an unhandled rejection meanwhile.
         orgSaved.catch(() => {});
@@ -242,7 +268,9 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
     // Nothing changes an action after this: the report reads the same rows (2,000 of them: ~35 ms on PGlite).
     finalActions = actions;
   } catch (err) {
-    // Never left writing behind a failed run (its own failure, if any, is a symptom of this one's).
+    // Never left reading or writing behind a failed run (their own failures, if any, are symptoms of this one's).
+    stopOrg = stopReadBeforeRun;
+    await orgRead.catch(() => {});
     await snapshotSaved?.().catch(() => {});
     await orgSaved?.catch(() => {});
     const message = (err as Error).message ?? String(err);
@@ -280,6 +308,18 @@ async function gracePeriodAndPause(store: Store, runId: number, deleteAfterMs: n
 /** Who stopped the run: callers abort with a string reason ("losing the run lock"); plain abort() is a shutdown. */
 export function abortReason(signal: AbortSignal | undefined): string {
   return typeof signal?.reason === 'string' ? signal.reason : 'a shutdown';
+}
+
+/** Stops the org read at its next page: the run failed before it was needed. */
+const stopReadBeforeRun: StopCheck = () => {
+  throw new ReadStoppedError();
+};
+
+class ReadStoppedError extends Error {
+  override name = 'ReadStoppedError';
+  constructor() {
+    super('stopped: the run failed');
+  }
 }
 
 class InterruptedError extends Error {

@@ -25,8 +25,12 @@ export class RunLockError extends Error {
 
 export interface HeldRunLock {
   lock: RunLock;
-  /** Runs a previous holder left `running` (it was killed), now marked abandoned. */
-  abandoned: number;
+  /**
+   * Runs a previous holder left `running` (it was killed), being marked
+   * abandoned: how many, or a RunLockError. Whoever records a run awaits it
+   * first; the org can be read meanwhile (src/app/reconcile.ts).
+   */
+  abandoned: Promise<number>;
 }
 
 /** Takes the lock, polling until `waitMs` has passed; then marks runs a killed process left behind. */
@@ -40,14 +44,17 @@ export async function takeRunLock(store: Store, label: string, waitMs: number, l
       throw new RunLockError((err as Error).message);
     }
     if (lock) {
-      let abandoned: number;
-      try {
-        abandoned = await store.markAbandonedRuns();
-      } catch (err) {
-        await lock.release();
-        throw new RunLockError((err as Error).message);
-      }
-      if (abandoned > 0) logger.warn({ abandoned }, `${abandoned} run(s) left running by a stopped process recorded as abandoned`);
+      const abandoned = store.markAbandonedRuns().then(
+        (n) => {
+          if (n > 0) logger.warn({ abandoned: n }, `${n} run(s) left running by a stopped process recorded as abandoned`);
+          return n;
+        },
+        (err: unknown) => {
+          throw new RunLockError((err as Error).message);
+        },
+      );
+      // Observed at once: its failure is the run's when awaited, never an unhandled rejection meanwhile.
+      abandoned.catch(() => {});
       return { lock, abandoned };
     }
     const waited = Date.now() - started;

@@ -62,7 +62,7 @@ export async function runLocked(deps: LockedRunDeps, body: (run: ReconcileDeps) 
   try {
     adapters = wireAdapters(deps.config, { ...deps.wire, logger });
     const report = await body({
-      config: deps.config, store, ...adapters, logger, signal: runAbort.signal,
+      config: deps.config, store, ...adapters, logger, signal: runAbort.signal, runsSettled: held.abandoned,
       ...(deps.onProgress ? { onProgress: deps.onProgress } : {}), ...(deps.now ? { now: deps.now } : {}),
     });
     await deps.after?.(report);

@@ -44,6 +44,7 @@ export async function undoableRun(store: Store, runId: number): Promise<RunRecor
 
 export async function undo(deps: ReconcileDeps, options: UndoOptions): Promise<Report> {
   const { config, store, logger } = deps;
+  await deps.runsSettled;
   await undoableRun(store, options.runId);
   const mode = options.dryRun ? 'undo-dry-run' : 'undo';
   const runId = await store.createRun(mode);

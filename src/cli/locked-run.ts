@@ -27,7 +27,8 @@ export interface LockedCommand extends SyncSetup {
 export async function runLockedCommand(io: CliIo, c: LockedCommand): Promise<number> {
   const { formats, out, waitSeconds } = c.flags;
   const log = logger(io, c.config.logLevel, c.secrets);
-  const store = await openStoreWaiting(io, storeOptions(c.config, io), waitSeconds * 1000);
+  // The embedded database starts on its thread while the run reads the org (src/store/open.ts).
+  const store = await openStoreWaiting(io, { ...storeOptions(c.config, io), background: true }, waitSeconds * 1000);
   try {
     const progress = createProgress({ tty: Boolean(io.stderr.isTTY), stream: io.stderr as NodeJS.WriteStream, logger: log });
     const report = await c.run({

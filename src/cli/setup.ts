@@ -31,7 +31,7 @@ export function storeOptions(config: StoreConfig, io: CliIo) {
 }
 
 /** The embedded store admits one process at a time: with --wait, keep trying until the deadline. */
-export async function openStoreWaiting(io: CliIo, options: ReturnType<typeof storeOptions>, waitMs: number): Promise<Store> {
+export async function openStoreWaiting(io: CliIo, options: ReturnType<typeof storeOptions> & { background?: boolean }, waitMs: number): Promise<Store> {
   const deadline = Date.now() + waitMs;
   const signal = io.signal;
   for (;;) {

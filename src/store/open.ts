@@ -10,7 +10,7 @@ import type postgres from 'postgres';
 import { describeCause, databaseUrlScrubber, redactDatabaseUrl, StoreError } from './errors.js';
 import { defaultMigrationsFolder, LATEST_APPLIED_SQL, migratePglite, migratePostgres, schemaIsCurrent } from './migrate.js';
 import { acquireDirLock, type DirLock } from './lockfile.js';
-import { startPgliteThread, type PgliteClient } from './pglite-thread.js';
+import { openPgliteThread, type PgliteClient } from './pglite-thread.js';
 import { createQueryStore } from './queries.js';
 import { LEADER_LOCK_KEY, memoryRunLocker, postgresRunLocker, RUN_LOCK_KEY, type RunLocker } from './run-lock.js';
 import type { Store, StoreOptions } from './types.js';
@@ -22,6 +22,13 @@ export interface OpenStoreOptions extends StoreOptions {
   skipMigrations?: boolean;
   /** postgres.js pool size (default 10). */
   poolSize?: number;
+  /**
+   * Embedded database: answer once its directory is locked, while it starts
+   * and migrates on its thread (~0.3 s); every statement waits for that, and
+   * fails with why it could not. For a one-shot run, which reads the org
+   * meanwhile (src/app/reconcile.ts). A server is connected to at once either way.
+   */
+  background?: boolean;
 }
 
 export async function openStore(opts: OpenStoreOptions): Promise<Store> {
@@ -103,7 +110,7 @@ export const pgliteOptions = (dataDir: string) => ({ dataDir, postgresqlconf: [`
 
 async function openPglite(dataDir: string, migrationsFolder: string, opts: OpenStoreOptions): Promise<Store> {
   const dir = resolve(dataDir);
-  let client: PgliteClient;
+  let client: ReturnType<typeof openPgliteThread>;
   let dirLock: DirLock | undefined;
   const unlock = () => dirLock?.release();
   try {
@@ -115,32 +122,47 @@ async function openPglite(dataDir: string, migrationsFolder: string, opts: OpenS
     // On a thread of its own, so that its statements do not hold up the run's (./pglite-thread.ts).
     // drizzle's driver loads meanwhile (pgliteStore imports it; ~40 ms of PGlite's modules).
     import('drizzle-orm/pglite').catch(() => {});
-    client = await startPgliteThread(pgliteOptions(dir));
+    client = openPgliteThread(pgliteOptions(dir));
   } catch (err) {
     unlock();
-    if (err instanceof StoreError) throw err;
-    const { message, code } = describeCause(err);
-    throw new StoreError(`cannot open the embedded database in ${dir}: ${message}`, code);
+    throw openFailure(err, `cannot open the embedded database in ${dir}`);
   }
-  try {
-    const latestApplied = async () => (await client.query<{ at: unknown }>(LATEST_APPLIED_SQL)).rows[0]?.at;
-    if (!opts.skipMigrations && !(await schemaIsCurrent(latestApplied, migrationsFolder))) await migratePglite(client, migrationsFolder);
-  } catch (err) {
+  const opened = (async () => {
+    try {
+      await client.ready;
+    } catch (err) {
+      throw openFailure(err, `cannot open the embedded database in ${dir}`);
+    }
+    try {
+      const latestApplied = async () => (await client.query<{ at: unknown }>(LATEST_APPLIED_SQL)).rows[0]?.at;
+      if (!opts.skipMigrations && !(await schemaIsCurrent(latestApplied, migrationsFolder))) await migratePglite(client, migrationsFolder);
+    } catch (err) {
+      throw openFailure(err, `cannot migrate the embedded database in ${dir}`);
+    }
+  })().catch(async (err: unknown) => {
     await client.close().catch(() => {});
     unlock();
-    if (err instanceof StoreError) throw err;
-    const { message, code } = describeCause(err);
-    throw new StoreError(`cannot migrate the embedded database in ${dir}: ${message}`, code);
-  }
+    throw err;
+  });
+  if (opts.background) opened.catch(() => {});
+  else await opened;
   // Losing the lock file (removed, or taken over) loses the run lock and the leadership with it.
-  return pgliteStore(client, { lost: dirLock!.lost, onClose: unlock });
+  return pgliteStore(client, { lost: dirLock!.lost, onClose: unlock, opened });
+}
+
+function openFailure(err: unknown, what: string): StoreError {
+  if (err instanceof StoreError) return err;
+  const { message, code } = describeCause(err);
+  return new StoreError(`${what}: ${message}`, code);
 }
 
 /**
  * The Store over an open, migrated PGlite client; closing the store closes the client. `lost` resolves
  * (with why) when another process may have taken the database: the run lock and the leadership go with it.
  */
-export async function pgliteStore(client: PGlite | PgliteClient, opts: { lost?: Promise<string>; onClose?: () => void } = {}): Promise<Store> {
+export async function pgliteStore(
+  client: PGlite | PgliteClient, opts: { lost?: Promise<string>; onClose?: () => void; opened?: Promise<void> } = {},
+): Promise<Store> {
   // Loaded by this backend only, like postgres.js: drizzle's PGlite driver imports PGlite's modules (~40 ms).
   const { drizzle: drizzlePglite } = await import('drizzle-orm/pglite');
   // A PgliteClient answers all that the driver asks of a PGlite (see ./pglite-thread.ts).
@@ -148,6 +170,7 @@ export async function pgliteStore(client: PGlite | PgliteClient, opts: { lost?: 
     kind: 'pglite',
     ...('stopped' in client ? { broken: client.stopped } : {}),
     scrub: (t) => t,
+    ...(opts.opened ? { opened: opts.opened } : {}),
     close: async () => {
       if (!client.closed) await client.close();
       opts.onClose?.();

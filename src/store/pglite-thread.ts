@@ -7,7 +7,8 @@
  * 2,000-change first run 0.12-0.16 s sooner, medians of alternated runs;
  * the cost is a second V8 isolate, ~40 MB more peak RSS on 100k x 100k).
  *
- * `startPgliteThread` answers a client with the part of PGlite's interface
+ * `openPgliteThread` answers at once (statements wait for the start) and
+ * `startPgliteThread` once started, a client with the part of PGlite's interface
  * that drizzle's PGlite driver and this store use: `query`, `exec`,
  * `transaction`, `close`, `closed`. Like PGlite it has one connection: a
  * transaction holds it, and every other statement waits until it ends.
@@ -34,47 +35,64 @@ export interface PgliteClient {
 }
 
 type Reply = { id: number; result?: unknown; error?: Record<string, unknown> };
+type First = { ready: boolean; error?: Record<string, unknown> };
 
 /**
  * Starts PGlite with `options` on a new thread; rejects with PGlite's own error when it cannot start.
  * `program`: the thread's source (tests give one that dies, to see what a crash does to the statements).
  */
 export async function startPgliteThread(options: PGliteOptions, program = PGLITE_WORKER_SOURCE): Promise<PgliteClient> {
-  const worker = new Worker(program, {
-    eval: true,
-    workerData: { pglite: pgliteModuleUrl(), options },
-  });
-  let onMessage!: (m: { ready: boolean; error?: Record<string, unknown> }) => void;
-  let onError!: (e: Error) => void;
-  let onExit!: (code: number) => void;
-  try {
-    const first = await new Promise<{ ready: boolean; error?: Record<string, unknown> }>((resolve, reject) => {
-      worker.once('message', (onMessage = resolve));
-      worker.once('error', (onError = reject));
-      worker.once('exit', (onExit = (code) => reject(new Error(`the embedded database's thread exited (code ${code}) while starting`))));
-    });
-    if (!first.ready) throw errorFrom(first.error ?? {});
-  } catch (err) {
-    await worker.terminate();
-    throw err;
-  } finally {
-    worker.off('message', onMessage).off('error', onError).off('exit', onExit);
-  }
-  return new ThreadClient(worker);
+  const client = openPgliteThread(options, program);
+  await client.ready;
+  return client;
+}
+
+/**
+ * Starts PGlite on a new thread and answers the client at once: statements
+ * sent while it starts wait for it (they are the first in line), and if it
+ * cannot start they fail with why, as `ready` does. Who starts it has its
+ * own work to do meanwhile (a one-shot run reads the org: see store/open.ts).
+ */
+export function openPgliteThread(options: PGliteOptions, program = PGLITE_WORKER_SOURCE): PgliteClient & { readonly ready: Promise<void> } {
+  return new ThreadClient(new Worker(program, { eval: true, workerData: { pglite: pgliteModuleUrl(), options } }));
 }
 
 class ThreadClient implements PgliteClient {
   #closed = false;
-  /** Why the thread is gone, once it is (a crash, or close()). */
+  /** Why the thread is gone, once it is (it could not start, a crash, or close()). */
   #gone: Error | undefined;
   #nextId = 1;
   readonly #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
-  /** The connection: each statement outside a transaction, and each transaction, holds it in turn. */
-  #turn: Promise<void> = Promise.resolve();
+  /** The connection: each statement outside a transaction, and each transaction, holds it in turn; the start first. */
+  #turn: Promise<void>;
   #died!: (why: string) => void;
   readonly stopped = new Promise<string>((resolve) => (this.#died = resolve));
+  /** Resolves once the database has started; rejects with why it could not (the thread has then ended). */
+  readonly ready: Promise<void>;
 
   constructor(private readonly worker: Worker) {
+    let started = false;
+    let onStart!: (first: First) => void;
+    let failStart!: (err: Error) => void;
+    this.ready = new Promise<void>((resolve, reject) => {
+      onStart = (first) => {
+        if (!first.ready) return failStart(errorFrom(first.error ?? {}));
+        started = true;
+        // Idle, the thread does not keep the process alive (in-process PGlite did not either).
+        if (this.#pending.size === 0) worker.unref();
+        resolve();
+      };
+      failStart = (err) => {
+        if (started || this.#gone) return;
+        this.#gone = err;
+        this.#closed = true;
+        reject(err);
+        void worker.terminate();
+      };
+    });
+    // Statements wait for the start; if it fails, #send answers each with its error.
+    this.#turn = this.ready.catch(() => {});
+    worker.once('message', onStart);
     worker.on('message', (m: Reply) => {
       const waiting = this.#pending.get(m.id);
       if (!waiting) return;
@@ -92,10 +110,9 @@ class ThreadClient implements PgliteClient {
       for (const waiting of this.#pending.values()) waiting.reject(this.#gone);
       this.#pending.clear();
     };
-    worker.on('error', (e) => stopped(e.message));
-    worker.on('exit', (code) => stopped(`exited with code ${code}`));
-    // Idle, the thread does not keep the process alive (in-process PGlite did not either).
-    worker.unref();
+    worker.on('error', (e) => (started ? stopped(e.message) : failStart(e)));
+    worker.on('exit', (code) =>
+      started ? stopped(`exited with code ${code}`) : failStart(new Error(`the embedded database's thread exited (code ${code}) while starting`)));
   }
 
   get closed(): boolean {

@@ -70,6 +70,8 @@ export interface QueryStoreOptions {
   close: () => Promise<void>;
   /** See Store.broken; default: never. */
   broken?: Promise<string>;
+  /** Settles when the database can be asked (it may still be starting); every operation waits for it and fails with its error. */
+  opened?: Promise<void>;
 }
 
 export function createQueryStore(db: Db, opts: QueryStoreOptions): Omit<Store, 'tryRunLock' | 'runLockHolder' | 'tryLeaderLock' | 'leaderLockHolder'> {
@@ -80,6 +82,8 @@ export function createQueryStore(db: Db, opts: QueryStoreOptions): Omit<Store, '
   /** Runs a store operation; any failure becomes a redacted StoreError without the driver's error attached. */
   async function op<T>(name: string, fn: () => Promise<T>): Promise<T> {
     if (closed) throw new StoreError(`store: ${name}: the store is closed`, 'E_STORE_CLOSED');
+    // A StoreError saying why the database could not open or migrate: each operation's answer, as is.
+    if (opts.opened) await opts.opened;
     try {
       return await fn();
     } catch (err) {

@@ -74,6 +74,17 @@ describe('undo RUN_ID', () => {
     ]);
   });
 
+  it('undoes a run a killed process left running, once it is recorded abandoned', async () => {
+    const runId = await badRun();
+    // As a process killed after its writes leaves it.
+    await h.sql(`update runs set status = 'running', finished_at = null where id = ${runId}`);
+    const r = await h.run(['undo', String(runId)], UNDO_ENV);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json()).toMatchObject({ mode: 'undo', undoOf: runId, status: 'succeeded' });
+    expect(rows(r.json())).toHaveLength(5);
+    expect((await h.run(['report', String(runId), '--format', 'json'])).json().status).toBe('abandoned');
+  });
+
   it('skips, with the reason, an invitation already accepted and a role changed since; exit 3', async () => {
     const runId = await badRun();
     h.secoda.update(h.secoda.byEmail('grace@acme.com')!.id, { pending: false }); // Grace started using Secoda

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, describe, expect, it } from 'vitest';
 import { pgliteOptions, pgliteStore } from '../../src/store/open.js';
-import { startPgliteThread, type PgliteClient } from '../../src/store/pglite-thread.js';
+import { openPgliteThread, startPgliteThread, type PgliteClient } from '../../src/store/pglite-thread.js';
 import { copyPgliteTemplate, suiteScratchDir } from '../helpers/pglite-template.js';
 
 const base = mkdtempSync(join(await suiteScratchDir(), 'sus-thread-'));
@@ -129,6 +129,39 @@ describe('PGlite on its own thread', () => {
     const file = join(base, 'not-a-directory');
     writeFileSync(file, 'x');
     await expect(startPgliteThread(pgliteOptions(file))).rejects.toMatchObject({ code: 'ENOTDIR', message: 'the file system refused (ENOTDIR)' });
+  });
+
+  it('answers at once: statements sent while it starts run once it has, in the order sent', async () => {
+    const dir = join(base, `db-${n++}`);
+    await copyPgliteTemplate(dir);
+    const client = openPgliteThread(pgliteOptions(dir));
+    let started = false;
+    void client.ready.then(() => (started = true));
+    try {
+      const answers = [
+        client.exec('create table t (id int primary key)'),
+        client.query('insert into t values (1), (2)'),
+        client.transaction(async (tx) => (await tx.query<{ n: number }>('select count(*)::int as n from t')).rows[0]!.n),
+      ];
+      expect(started).toBe(false);
+      await Promise.all(answers);
+      expect(await answers[2]).toBe(2);
+      expect(started).toBe(true);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('that cannot start fails the statements sent meanwhile with why, as its `ready` does', async () => {
+    const file = join(base, 'not-a-directory-either');
+    writeFileSync(file, 'x');
+    const client = openPgliteThread(pgliteOptions(file));
+    const sent = client.query('select 1');
+    await expect(client.ready).rejects.toMatchObject({ code: 'ENOTDIR' });
+    await expect(sent).rejects.toMatchObject({ code: 'ENOTDIR', message: 'the file system refused (ENOTDIR)' });
+    await expect(client.exec('select 1')).rejects.toMatchObject({ code: 'ENOTDIR' });
+    expect(client.closed).toBe(true);
+    await client.close();
   });
 });
 

@@ -1,10 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { StoreError } from '../../src/store/errors.js';
 import { openStore } from '../../src/store/open.js';
 import { expectFreshSchema } from '../helpers/fresh-schema.js';
+import { copyPgliteTemplate } from '../helpers/pglite-template.js';
 
 // Embedded-database behaviour: always PGlite, whatever TEST_DATABASE_URL says.
 const dirs: string[] = [];
@@ -46,5 +47,37 @@ describe('PGlite store', () => {
     } finally {
       await s2.close();
     }
+  });
+
+  it('opened in the background, answers at once and runs each operation once the database is up', async () => {
+    const base = await mkdtemp(join(tmpdir(), 'sus-pglite-'));
+    dirs.push(base);
+    const dataDir = join(base, 'data');
+    await copyPgliteTemplate(dataDir);
+    const store = await openStore({ dataDir, background: true });
+    try {
+      const runId = await store.createRun('dry-run');
+      expect((await store.latestRun())?.id).toBe(runId);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('opened in the background on a database that cannot start, fails each operation with why and frees the directory', async () => {
+    const base = await mkdtemp(join(tmpdir(), 'sus-pglite-'));
+    dirs.push(base);
+    const dataDir = join(base, 'data');
+    await mkdir(dataDir);
+    // A data directory of another Postgres major version: PGlite refuses it.
+    await writeFile(join(dataDir, 'PG_VERSION'), '9\n');
+    const store = await openStore({ dataDir, background: true });
+    const why = `cannot open the embedded database in ${dataDir}: `;
+    const failed = await store.latestRun().catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(StoreError);
+    expect((failed as StoreError).message.startsWith(why)).toBe(true);
+    await expect(store.createRun('apply')).rejects.toThrow(why);
+    await store.close();
+    // The directory's lock went with it: opening again says the same, not "in use by another process".
+    await expect(openStore({ dataDir })).rejects.toThrow(why);
   });
 });
