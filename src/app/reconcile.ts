@@ -33,7 +33,7 @@ export interface ReconcileDeps {
   logger: Logger;
   onProgress?: ProgressSink;
   signal?: AbortSignal;
-  /** Wall clock for the run's record (its start is DELETE_AFTER's observation time); default: the database's. */
+  /** Wall clock for the run's record (its start is DELETE_AFTER's observation time); default: this process's. */
   now?: () => Date;
   /** How often an apply looks for a pause (pause-watch.ts). */
   pausePollMs?: number;
@@ -79,6 +79,8 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
   // (a one-shot run's embedded database is still starting on its thread then: ~0.3 s, see store/open.ts).
   // Until both reads run (readBoth, below), only a failure to record the run stops it.
   let stopOrg: StopCheck = () => {};
+  // The run begins with that read: its record says so (this process's clock, as for its end and its actions).
+  const startedAt = deps.now?.() ?? new Date();
   const orgRead = readSource(deps.source, { warn: (...args: Parameters<Logger['warn']>) => log.warn(...args) }, (p) => (stopOrg(), onOrgPage(p)));
   // Observed at once: a failure is the run's error when awaited, never an unhandled rejection meanwhile.
   orgRead.catch(() => {});
@@ -93,7 +95,7 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
       refresh: options.reviewed ? 'apply PLAN_FILE reads both sides again' : (options.refresh ?? false),
       previous: await store.latestRun(), now: deps.now?.() ?? new Date(),
     });
-    runId = await store.createRun(mode, deps.now?.());
+    runId = await store.createRun(mode, startedAt);
   } catch (err) {
     // No run to record this in: the error is the caller's, once the org read has stopped.
     stopOrg = stopReadBeforeRun;

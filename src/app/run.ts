@@ -30,7 +30,7 @@ export interface LockedRunDeps {
   /** For the HTTP clients (in-flight requests: the caller decides whether they are cancelled). */
   wire?: Omit<WireOptions, 'logger'>;
   onProgress?: ProgressSink;
-  /** Wall clock for the run's record (tests move it); default: the database's. */
+  /** Wall clock for the run's record (tests move it); default: this process's. */
   now?: () => Date;
   /** Runs after the reconcile, still under the lock (the daemon's alerts and pruning). */
   after?: (report: Report) => Promise<void>;

@@ -65,6 +65,8 @@ describe('a run whose database is still opening', () => {
     const report = await runWith(h, store);
     expect(report.status, report.error ?? '').toBe('succeeded');
     expect(orgReadFirst).toBe(true);
+    // The run's record starts with its first request, not when the database could first record it.
+    expect(Date.parse(report.startedAt)).toBeLessThanOrEqual(Math.min(...h.org.requests.map((q) => q.at)));
     expect(report.summary.invite).toBe(2);
     // Secoda is read as the database decides (a first run: in full), after it answered.
     expect(Math.min(...h.secoda.requests.map((q) => q.at))).toBeGreaterThanOrEqual(answeredAt);
