@@ -84,6 +84,11 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
   const orgRead = readSource(deps.source, { warn: (...args: Parameters<Logger['warn']>) => log.warn(...args) }, (p) => (stopOrg(), onOrgPage(p)));
   // Observed at once: a failure is the run's error when awaited, never an unhandled rejection meanwhile.
   orgRead.catch(() => {});
+  /** The run failed: the org read stops at its next page, and has settled when this resolves. */
+  const stopOrgRead = async () => {
+    stopOrg = stopReadBeforeRun;
+    await orgRead.catch(() => {});
+  };
   let secodaDecision: SecodaReadDecision;
   let runId: number;
   try {
@@ -98,8 +103,7 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
     runId = await store.createRun(mode, startedAt);
   } catch (err) {
     // No run to record this in: the error is the caller's, once the org read has stopped.
-    stopOrg = stopReadBeforeRun;
-    await orgRead.catch(() => {});
+    await stopOrgRead();
     throw err;
   }
   log = logger.child({ runId });
@@ -271,8 +275,7 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
     finalActions = actions;
   } catch (err) {
     // Never left reading or writing behind a failed run (their own failures, if any, are symptoms of this one's).
-    stopOrg = stopReadBeforeRun;
-    await orgRead.catch(() => {});
+    await stopOrgRead();
     await snapshotSaved?.().catch(() => {});
     await orgSaved?.catch(() => {});
     const message = (err as Error).message ?? String(err);

@@ -72,27 +72,25 @@ class ThreadClient implements PgliteClient {
 
   constructor(private readonly worker: Worker) {
     let started = false;
-    let onStart!: (first: First) => void;
-    let failStart!: (err: Error) => void;
-    this.ready = new Promise<void>((resolve, reject) => {
-      onStart = (first) => {
-        if (!first.ready) return failStart(errorFrom(first.error ?? {}));
-        started = true;
-        // Idle, the thread does not keep the process alive (in-process PGlite did not either).
-        if (this.#pending.size === 0) worker.unref();
-        resolve();
-      };
-      failStart = (err) => {
-        if (started || this.#gone) return;
-        this.#gone = err;
-        this.#closed = true;
-        reject(err);
-        void worker.terminate();
-      };
+    let startedOk!: () => void;
+    let startFailed!: (err: Error) => void;
+    this.ready = new Promise<void>((resolve, reject) => ((startedOk = resolve), (startFailed = reject)));
+    const failStart = (err: Error) => {
+      if (started || this.#gone) return;
+      this.#gone = err;
+      this.#closed = true;
+      startFailed(err);
+      void worker.terminate();
+    };
+    worker.once('message', (first: First) => {
+      if (!first.ready) return failStart(errorFrom(first.error ?? {}));
+      started = true;
+      // Idle, the thread does not keep the process alive (in-process PGlite did not either).
+      worker.unref();
+      startedOk();
     });
     // Statements wait for the start; if it fails, #send answers each with its error.
     this.#turn = this.ready.catch(() => {});
-    worker.once('message', onStart);
     worker.on('message', (m: Reply) => {
       const waiting = this.#pending.get(m.id);
       if (!waiting) return;
